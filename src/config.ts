@@ -1,0 +1,196 @@
+// The only reader of process.env. Parsed once at start: every problem is listed, then the process
+// exits; everything else receives the typed Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalUrl = optionalText.pipe(z.url().optional());
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+export const envSchema = z
+  .object({
+    PORT: int(4000, 1),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.string().default('./.data'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    CORS_ORIGINS: optionalText,
+
+    SIGNUP_COINS: int(10),
+    PRICE_TEXT_TO_IMAGE: int(1),
+    PRICE_REFERENCE: int(2),
+
+    MAX_FILES: int(6, 1),
+    MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
+    MAX_PIXELS: int(40_000_000, 1),
+    GENERATION_DEADLINE_MS: int(180_000, 1000),
+    RECOVERY_INTERVAL_MS: int(30_000, 0),
+
+    AUTH: z.enum(['dev', 'supabase']).optional(),
+    DESCRIBER: z.enum(['local', 'gemini']).optional(),
+    GENERATOR: z.enum(['local', 'fal']).optional(),
+    LEDGER: z.enum(['pglite', 'postgres', 'supabase']).optional(),
+    EVENTS: z.enum(['memory', 'redis']).optional(),
+
+    GEMINI_API_KEY: optionalText,
+    GEMINI_MODEL: z.string().default('gemini-2.5-flash-lite'),
+    GEMINI_BASE_URL: optionalUrl,
+    DESCRIBE_TIMEOUT_MS: int(15_000, 100),
+    DESCRIBE_BUDGET_MS: int(30_000, 100),
+    DESCRIBE_RETRIES: int(3),
+
+    FAL_KEY: optionalText,
+    FAL_TEXT_MODEL: z.string().default('fal-ai/flux/schnell'),
+    FAL_EDIT_MODEL: z.string().default('fal-ai/bytedance/seedream/v4/edit'),
+    FAL_EDIT_MAX_REFERENCES: int(10, 1),
+    FAL_BASE_URL: optionalUrl,
+
+    DATABASE_URL: optionalUrl,
+    DATABASE_POOL_MAX: int(10, 1),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(10_000, 100),
+
+    SUPABASE_URL: optionalUrl,
+    SUPABASE_SERVICE_ROLE_KEY: optionalText,
+    SUPABASE_ANON_KEY: optionalText,
+    SUPABASE_JWT_SECRET: optionalText,
+    SUPABASE_JWT_ISSUER: optionalUrl,
+
+    REDIS_URL: optionalUrl,
+
+    DEV_AUTH_ALLOW_IN_PRODUCTION: flag,
+  })
+  .superRefine((env, ctx) => {
+    const need = (when: boolean, variable: keyof typeof env, why: string) => {
+      if (when && !env[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `required ${why}` });
+    };
+    need(env.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'when DESCRIBER=gemini');
+    need(env.GENERATOR === 'fal', 'FAL_KEY', 'when GENERATOR=fal');
+    need(env.LEDGER === 'postgres', 'DATABASE_URL', 'when LEDGER=postgres');
+    need(env.LEDGER === 'supabase', 'SUPABASE_URL', 'when LEDGER=supabase');
+    need(env.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'when LEDGER=supabase');
+    need(env.AUTH === 'supabase', 'SUPABASE_URL', 'when AUTH=supabase');
+    need(env.EVENTS === 'redis', 'REDIS_URL', 'when EVENTS=redis');
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  corsOrigins: string[] | null;
+  coins: { signup: number; textToImage: number; reference: number };
+  limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
+  generationDeadlineMs: number;
+  recoveryIntervalMs: number;
+  auth:
+    | { kind: 'dev' }
+    | { kind: 'supabase'; url: string; issuer: string; jwtSecret?: string; rejectKeys: string[] };
+  describer:
+    | { kind: 'local' }
+    | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string; timeoutMs: number; budgetMs: number; retries: number };
+  generator:
+    | { kind: 'local' }
+    | { kind: 'fal'; key: string; textModel: string; editModel: string; maxReferences: number; baseUrl?: string };
+  ledger:
+    | { kind: 'pglite'; dir: string }
+    | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number }
+    | { kind: 'supabase'; url: string; serviceRoleKey: string };
+  events: { kind: 'memory' } | { kind: 'redis'; url: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the Config from an environment; throws ConfigError listing every problem. */
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  const authKind = env.AUTH ?? (env.SUPABASE_URL ? 'supabase' : 'dev');
+  const describerKind = env.DESCRIBER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
+  const generatorKind = env.GENERATOR ?? (env.FAL_KEY ? 'fal' : 'local');
+  const ledgerKind =
+    env.LEDGER ?? (env.DATABASE_URL ? 'postgres' : env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY ? 'supabase' : 'pglite');
+  const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
+
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null,
+    coins: { signup: env.SIGNUP_COINS, textToImage: env.PRICE_TEXT_TO_IMAGE, reference: env.PRICE_REFERENCE },
+    limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
+    generationDeadlineMs: env.GENERATION_DEADLINE_MS,
+    recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
+    auth:
+      authKind === 'supabase'
+        ? {
+            kind: 'supabase',
+            url: supabaseUrl!,
+            issuer: env.SUPABASE_JWT_ISSUER ?? `${supabaseUrl}/auth/v1`,
+            jwtSecret: env.SUPABASE_JWT_SECRET,
+            rejectKeys: [env.SUPABASE_ANON_KEY, env.SUPABASE_SERVICE_ROLE_KEY].filter((k): k is string => !!k),
+          }
+        : { kind: 'dev' },
+    describer:
+      describerKind === 'gemini'
+        ? {
+            kind: 'gemini',
+            apiKey: env.GEMINI_API_KEY!,
+            model: env.GEMINI_MODEL,
+            baseUrl: env.GEMINI_BASE_URL,
+            timeoutMs: env.DESCRIBE_TIMEOUT_MS,
+            budgetMs: env.DESCRIBE_BUDGET_MS,
+            retries: env.DESCRIBE_RETRIES,
+          }
+        : { kind: 'local' },
+    generator:
+      generatorKind === 'fal'
+        ? {
+            kind: 'fal',
+            key: env.FAL_KEY!,
+            textModel: env.FAL_TEXT_MODEL,
+            editModel: env.FAL_EDIT_MODEL,
+            maxReferences: env.FAL_EDIT_MAX_REFERENCES,
+            baseUrl: env.FAL_BASE_URL,
+          }
+        : { kind: 'local' },
+    ledger:
+      ledgerKind === 'postgres'
+        ? {
+            kind: 'postgres',
+            url: env.DATABASE_URL!,
+            poolMax: env.DATABASE_POOL_MAX,
+            statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+          }
+        : ledgerKind === 'supabase'
+          ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! }
+          : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+    events: (env.EVENTS ?? (env.REDIS_URL ? 'redis' : 'memory')) === 'redis' ? { kind: 'redis', url: env.REDIS_URL! } : { kind: 'memory' },
+  };
+}
+
+/** The process environment, read here and nowhere else. */
+export function loadConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return parseConfig({ ...process.env, ...overrides });
+}

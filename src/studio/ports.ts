@@ -1,0 +1,187 @@
+// The studio's ports: everything the pipeline needs from the outside world, as small interfaces.
+// Adapters (src/adapters/*) implement them; the studio never imports an adapter or a vendor SDK.
+import type { StyleOptions } from './style-catalog.js';
+
+export type Slot = 'PRODUCT_1' | 'PRODUCT_2' | 'PRODUCT_3' | 'PRODUCT_4' | 'FACE' | 'BACKGROUND';
+export type SlotKind = 'product' | 'face' | 'background';
+export type GenerationMode = 'TEXT_TO_IMAGE' | 'REFERENCE';
+export type GenerationStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+
+export const slotKind = (slot: Slot): SlotKind =>
+  slot === 'FACE' ? 'face' : slot === 'BACKGROUND' ? 'background' : 'product';
+
+/** One re-encoded variant of an upload: auto-rotated, metadata stripped. */
+export interface EncodedImage {
+  bytes: Uint8Array;
+  contentType: 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  /** hex SHA-256 of `bytes`: stable key for caches. */
+  sha256: string;
+}
+
+/** An upload that passed validation, ready for providers. Providers never see the raw upload. */
+export interface PreparedImage {
+  slot: Slot;
+  kind: SlotKind;
+  /** format detected from the bytes of the upload */
+  sourceFormat: 'jpeg' | 'png' | 'webp';
+  sourceBytes: number;
+  sourceWidth: number;
+  sourceHeight: number;
+  /** long edge ≤ 1024 px: what a vision model reads */
+  vision: EncodedImage;
+  /** long edge ≤ 2048 px: what a generator composes or edits from */
+  reference: EncodedImage;
+}
+
+export interface Describer {
+  /** model id, part of the description cache key */
+  readonly model: string;
+  describe(image: PreparedImage, signal: AbortSignal): Promise<string>;
+}
+
+/** Shared store of descriptions so a repeated photo costs no vision call. */
+export interface DescriptionCache {
+  get(key: string): Promise<string | null>;
+  put(key: string, text: string): Promise<void>;
+}
+
+export type GenerationProgress =
+  | { stage: 'DESCRIBING'; done: number; total: number }
+  | { stage: 'QUEUED'; position: number | null }
+  | { stage: 'GENERATING' }
+  | { stage: 'SETTLING' };
+
+export interface GenerateRequest {
+  generationId: string;
+  prompt: string;
+  count: number;
+  mode: GenerationMode;
+  options: StyleOptions;
+  /** every prepared upload; REFERENCE generators send them, the local one composes them */
+  references: PreparedImage[];
+  signal: AbortSignal;
+  onProgress(progress: GenerationProgress): void;
+  /** called once the provider has accepted the job, before waiting for it: store the id to resume after a crash */
+  onSubmitted(providerRequestId: string): Promise<void>;
+}
+
+export interface GeneratedImage {
+  url: string;
+  width: number;
+  height: number;
+  contentType: string;
+}
+
+export interface GenerateResult {
+  images: GeneratedImage[];
+  warnings: string[];
+}
+
+export interface Generator {
+  readonly name: string;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** fetch the result of a job submitted before a restart; absent when the provider cannot resume */
+  resume?(providerRequestId: string, mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult>;
+}
+
+/** A generator failure the user may be told about (already safe to show). */
+export class GenerationError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = 'GenerationError';
+  }
+}
+
+export interface Description {
+  slot: Slot;
+  text: string;
+}
+
+export interface GenerationRecord {
+  id: string;
+  userId: string;
+  status: GenerationStatus;
+  mode: GenerationMode;
+  count: number;
+  cost: number;
+  descriptions: Description[];
+  enhancedPrompt: string | null;
+  images: Array<GeneratedImage & { videoPrompts: VideoPrompt[] }>;
+  warnings: string[];
+  providerRequestId: string | null;
+  error: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  deadlineAt: Date;
+}
+
+export interface VideoPrompt {
+  version: 'A' | 'B';
+  text: string;
+}
+
+export interface ReserveRequest {
+  generationId: string;
+  userId: string;
+  cost: number;
+  mode: GenerationMode;
+  count: number;
+  idempotencyKey: string | null;
+  /** hash of everything that defines the request: the same key with another hash is a conflict */
+  requestHash: string;
+  deadlineAt: Date;
+  descriptions: Description[];
+  enhancedPrompt: string;
+  warnings: string[];
+  /** what a resumed job needs to finish (options, prompt facts) */
+  input: unknown;
+}
+
+export type ReserveOutcome =
+  | { kind: 'reserved'; balance: number }
+  | { kind: 'replay'; generationId: string }
+  | { kind: 'insufficient'; required: number; balance: number }
+  | { kind: 'idempotency-conflict'; generationId: string };
+
+export interface Settlement {
+  images: GenerationRecord['images'];
+  warnings: string[];
+}
+
+/** Coins and generations. Every rule (balance ≥ 0, one refund, idempotency) is enforced in SQL. */
+export interface Ledger {
+  /** creates the profile with the signup credit on first sight; returns the balance */
+  ensureProfile(userId: string): Promise<number>;
+  balance(userId: string): Promise<number>;
+  reserve(request: ReserveRequest): Promise<ReserveOutcome>;
+  setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
+  complete(generationId: string, settlement: Settlement): Promise<void>;
+  /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
+  fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
+  generation(id: string): Promise<GenerationRecord | null>;
+  /** RUNNING generations whose deadline has passed */
+  overdue(now: Date): Promise<GenerationRecord[]>;
+  grant(userId: string, amount: number, reason: string): Promise<number>;
+  /** sum of ledger rows for a user: equals the balance when the books are right */
+  ledgerSum(userId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Ids {
+  uuid(): string;
+}
+
+/** Turns an upload into a PreparedImage: type from the bytes, pixel limit, auto-rotate, re-encode.
+ *  Rejects with InvalidImageError (studio/errors.ts) naming the slot. */
+export interface ImagePreparer {
+  prepare(slot: Slot, bytes: Uint8Array): Promise<PreparedImage>;
+}
