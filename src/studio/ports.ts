@@ -115,6 +115,8 @@ export interface GenerationRecord {
   warnings: string[];
   providerRequestId: string | null;
   error: string | null;
+  /** what the request was, kept so a resumed job can be finished */
+  input: unknown;
   createdAt: Date;
   finishedAt: Date | null;
   deadlineAt: Date;
@@ -153,14 +155,15 @@ export interface Settlement {
   warnings: string[];
 }
 
-/** Coins and generations. Every rule (balance ≥ 0, one refund, idempotency) is enforced in SQL. */
-export interface Ledger {
+/** Coins and generations, plus the description cache kept in the same database. Every rule (balance ≥ 0, one refund, idempotency) is enforced in SQL. */
+export interface Ledger extends DescriptionCache {
   /** creates the profile with the signup credit on first sight; returns the balance */
   ensureProfile(userId: string): Promise<number>;
   balance(userId: string): Promise<number>;
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
   setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
-  complete(generationId: string, settlement: Settlement): Promise<void>;
+  /** false when the generation was already settled (a recovery sweep failed it first, say) */
+  complete(generationId: string, settlement: Settlement): Promise<boolean>;
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
   generation(id: string): Promise<GenerationRecord | null>;
@@ -169,6 +172,10 @@ export interface Ledger {
   grant(userId: string, amount: number, reason: string): Promise<number>;
   /** sum of ledger rows for a user: equals the balance when the books are right */
   ledgerSum(userId: string): Promise<number>;
+  /** every way the books are wrong (negative balance, sum ≠ balance, refunds ≠ 1 per failure); empty when right */
+  problems(): Promise<Array<{ userId: string; problem: string }>>;
+  /** the signup credit new users receive (kept in the database so the auth trigger sees it) */
+  setSignupCoins(coins: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -134,6 +134,14 @@ begin
 end
 $$;
 
+create function public.set_signup_coins(p_coins integer) returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  update public.app_settings set signup_coins = p_coins
+$$;
+
 create function public.get_balance(p_user uuid) returns integer
 language sql stable
 security definer
@@ -369,14 +377,14 @@ grant select, insert, update, delete on public.app_settings, public.profiles, pu
 
 revoke execute on function
   public.coin_ledger_append_only(), public.create_profile(uuid), public.handle_new_user(), public.ensure_profile(uuid),
-  public.get_balance(uuid), public.grant_coins(uuid, integer, text),
+  public.set_signup_coins(integer), public.get_balance(uuid), public.grant_coins(uuid, integer, text),
   public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb, text, jsonb, jsonb),
   public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
   public.ledger_sum(uuid), public.ledger_problems()
   from public, anon, authenticated;
 grant execute on function
-  public.ensure_profile(uuid), public.get_balance(uuid), public.grant_coins(uuid, integer, text),
+  public.ensure_profile(uuid), public.set_signup_coins(integer), public.get_balance(uuid), public.grant_coins(uuid, integer, text),
   public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb, text, jsonb, jsonb),
   public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),

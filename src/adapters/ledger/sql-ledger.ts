@@ -1,0 +1,167 @@
+// The Ledger over any SQL connection that runs the functions in supabase/migrations. PGlite and
+// node-postgres both hand it a `query`; the rules themselves live in SQL, this file only maps rows.
+import type {
+  GenerationRecord,
+  Ledger,
+  ReserveOutcome,
+  ReserveRequest,
+  Settlement,
+} from '../../studio/ports.js';
+
+export interface SqlRunner {
+  /** several statements, no parameters (migrations) */
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  close(): Promise<void>;
+}
+
+/** A row of public.generations as a driver returns it (PostgREST returns the same fields as JSON). */
+export type GenerationRow = Record<string, unknown>;
+
+const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const toJson = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof v === 'string' ? JSON.parse(v) : (v as T));
+
+export function mapGeneration(row: GenerationRow): GenerationRecord {
+  return {
+    id: String(row.id),
+    userId: String(row.user_id),
+    status: row.status as GenerationRecord['status'],
+    mode: row.mode as GenerationRecord['mode'],
+    count: Number(row.image_count),
+    cost: Number(row.cost),
+    descriptions: toJson(row.descriptions, []),
+    enhancedPrompt: (row.enhanced_prompt as string | null) ?? null,
+    images: toJson(row.images, []),
+    warnings: toJson(row.warnings, []),
+    providerRequestId: (row.provider_request_id as string | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    input: toJson(row.input, {}),
+    createdAt: toDate(row.created_at),
+    finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
+    deadlineAt: toDate(row.deadline_at),
+  };
+}
+
+export function mapReserve(result: Record<string, unknown>): ReserveOutcome {
+  switch (result.outcome) {
+    case 'reserved':
+      return { kind: 'reserved', balance: Number(result.balance) };
+    case 'replay':
+      return { kind: 'replay', generationId: String(result.generation_id) };
+    case 'idempotency_conflict':
+      return { kind: 'idempotency-conflict', generationId: String(result.generation_id) };
+    case 'insufficient':
+      return { kind: 'insufficient', required: Number(result.required), balance: Number(result.balance) };
+    default:
+      throw new Error(`reserve_generation returned an unknown outcome: ${JSON.stringify(result)}`);
+  }
+}
+
+/** Arguments of public.reserve_generation, in order. */
+export function reserveArgs(r: ReserveRequest) {
+  return {
+    p_generation: r.generationId,
+    p_user: r.userId,
+    p_cost: r.cost,
+    p_mode: r.mode,
+    p_count: r.count,
+    p_idempotency_key: r.idempotencyKey,
+    p_request_hash: r.requestHash,
+    p_deadline: r.deadlineAt.toISOString(),
+    p_descriptions: r.descriptions,
+    p_enhanced_prompt: r.enhancedPrompt,
+    p_warnings: r.warnings,
+    p_input: r.input ?? {},
+  };
+}
+
+export class SqlLedger implements Ledger {
+  constructor(private readonly db: SqlRunner) {}
+
+  private async value<T>(sql: string, params: unknown[]): Promise<T> {
+    const { rows } = await this.db.query<{ v: T }>(sql, params);
+    return rows[0]!.v;
+  }
+
+  async setSignupCoins(coins: number) {
+    await this.db.query('select public.set_signup_coins($1)', [coins]);
+  }
+
+  async ensureProfile(userId: string) {
+    return Number(await this.value('select public.ensure_profile($1) as v', [userId]));
+  }
+
+  async balance(userId: string) {
+    return Number((await this.value('select public.get_balance($1) as v', [userId])) ?? 0);
+  }
+
+  async reserve(request: ReserveRequest) {
+    const a = reserveArgs(request);
+    const result = await this.value<Record<string, unknown>>(
+      'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb) as v',
+      [
+        a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline,
+        JSON.stringify(a.p_descriptions), a.p_enhanced_prompt, JSON.stringify(a.p_warnings), JSON.stringify(a.p_input),
+      ],
+    );
+    return mapReserve(toJson(result, {}));
+  }
+
+  async setProviderRequest(generationId: string, providerRequestId: string) {
+    await this.db.query('select public.set_provider_request($1, $2)', [generationId, providerRequestId]);
+  }
+
+  async complete(generationId: string, settlement: Settlement) {
+    return Boolean(
+      await this.value('select public.complete_generation($1, $2::jsonb, $3::jsonb) as v', [
+        generationId,
+        JSON.stringify(settlement.images),
+        JSON.stringify(settlement.warnings),
+      ]),
+    );
+  }
+
+  async fail(generationId: string, reason: string, status: 'FAILED' | 'CANCELED' = 'FAILED') {
+    const r = toJson<Record<string, unknown>>(
+      await this.value('select public.fail_generation($1, $2, $3) as v', [generationId, reason, status]),
+      {},
+    );
+    return { refunded: Boolean(r.refunded), balance: Number(r.balance) };
+  }
+
+  async generation(id: string) {
+    const { rows } = await this.db.query<GenerationRow>('select * from public.get_generation($1)', [id]);
+    return rows[0] ? mapGeneration(rows[0]) : null;
+  }
+
+  async overdue(now: Date) {
+    const { rows } = await this.db.query<GenerationRow>('select * from public.overdue_generations($1)', [now.toISOString()]);
+    return rows.map(mapGeneration);
+  }
+
+  async grant(userId: string, amount: number, reason: string) {
+    return Number(await this.value('select public.grant_coins($1, $2, $3) as v', [userId, amount, reason]));
+  }
+
+  async ledgerSum(userId: string) {
+    return Number(await this.value('select public.ledger_sum($1) as v', [userId]));
+  }
+
+  async problems(): Promise<Array<{ userId: string; problem: string }>> {
+    const { rows } = await this.db.query<{ user_id: string; problem: string }>('select * from public.ledger_problems()');
+    return rows.map((r) => ({ userId: r.user_id, problem: r.problem }));
+  }
+
+  async get(key: string) {
+    const { rows } = await this.db.query<{ v: string | null }>('select public.get_description($1) as v', [key]);
+    return rows[0]?.v ?? null;
+  }
+
+  async put(key: string, text: string) {
+    await this.db.query('select public.put_description($1, $2)', [key, text]);
+  }
+
+  close() {
+    return this.db.close();
+  }
+}
