@@ -2,7 +2,7 @@
 // a bug or an outage and is masked by Yoga.
 import type { Slot } from './ports.js';
 
-export abstract class StudioError extends Error {}
+export class StudioError extends Error {}
 
 export class InsufficientCoinsError extends StudioError {
   constructor(

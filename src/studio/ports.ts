@@ -137,10 +137,7 @@ export interface ReserveRequest {
   /** hash of everything that defines the request: the same key with another hash is a conflict */
   requestHash: string;
   deadlineAt: Date;
-  descriptions: Description[];
-  enhancedPrompt: string;
-  warnings: string[];
-  /** what a resumed job needs to finish (options, prompt facts) */
+  /** what a resumed job needs to finish: the validated options and free text */
   input: unknown;
 }
 
@@ -161,6 +158,8 @@ export interface Ledger extends DescriptionCache {
   ensureProfile(userId: string): Promise<number>;
   balance(userId: string): Promise<number>;
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
+  /** what the vision model saw and the prompt composed from it, recorded before generating */
+  recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]): Promise<void>;
   setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
   /** false when the generation was already settled (a recovery sweep failed it first, say) */
   complete(generationId: string, settlement: Settlement): Promise<boolean>;
@@ -191,4 +190,11 @@ export interface Ids {
  *  Rejects with InvalidImageError (studio/errors.ts) naming the slot. */
 export interface ImagePreparer {
   prepare(slot: Slot, bytes: Uint8Array): Promise<PreparedImage>;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
 }

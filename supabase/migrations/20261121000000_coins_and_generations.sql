@@ -139,7 +139,9 @@ language sql
 security definer
 set search_path = ''
 as $$
-  update public.app_settings set signup_coins = p_coins
+  -- `where id` (the single row): Supabase's Data API loads pg-safeupdate, which rejects an UPDATE
+  -- without a WHERE clause even inside a function.
+  update public.app_settings set signup_coins = p_coins where id
 $$;
 
 create function public.get_balance(p_user uuid) returns integer
@@ -174,6 +176,8 @@ $$;
 -- Generations
 
 -- Reserve: debit, ledger row and generation row in one transaction, or nothing at all.
+-- It runs before any paid vendor call (vision or generation), so a user without coins, or a replayed
+-- idempotency key, costs nothing upstream.
 -- Returns {outcome: reserved|replay|insufficient|idempotency_conflict, ...}.
 create function public.reserve_generation(
   p_generation uuid,
@@ -184,9 +188,6 @@ create function public.reserve_generation(
   p_idempotency_key text,
   p_request_hash text,
   p_deadline timestamptz,
-  p_descriptions jsonb,
-  p_enhanced_prompt text,
-  p_warnings jsonb,
   p_input jsonb
 ) returns jsonb
 language plpgsql
@@ -220,11 +221,9 @@ begin
   end if;
 
   insert into public.generations (
-    id, user_id, status, mode, image_count, cost, idempotency_key, request_hash,
-    deadline_at, descriptions, enhanced_prompt, warnings, input)
+    id, user_id, status, mode, image_count, cost, idempotency_key, request_hash, deadline_at, input)
   values (
-    p_generation, p_user, 'RUNNING', p_mode, p_count, p_cost, p_idempotency_key, p_request_hash,
-    p_deadline, coalesce(p_descriptions, '[]'::jsonb), p_enhanced_prompt, coalesce(p_warnings, '[]'::jsonb),
+    p_generation, p_user, 'RUNNING', p_mode, p_count, p_cost, p_idempotency_key, p_request_hash, p_deadline,
     coalesce(p_input, '{}'::jsonb));
 
   if p_cost > 0 then
@@ -236,6 +235,18 @@ begin
 
   return jsonb_build_object('outcome', 'reserved', 'generation_id', p_generation, 'balance', v_balance);
 end
+$$;
+
+create function public.record_prompt(p_generation uuid, p_descriptions jsonb, p_enhanced_prompt text, p_warnings jsonb)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  update public.generations
+    set descriptions = coalesce(p_descriptions, '[]'::jsonb), enhanced_prompt = p_enhanced_prompt,
+        warnings = warnings || coalesce(p_warnings, '[]'::jsonb)
+    where id = p_generation and status in ('QUEUED', 'RUNNING');
 $$;
 
 -- The provider's job id, stored before waiting so that a restart can fetch a paid result.
@@ -378,15 +389,15 @@ grant select, insert, update, delete on public.app_settings, public.profiles, pu
 revoke execute on function
   public.coin_ledger_append_only(), public.create_profile(uuid), public.handle_new_user(), public.ensure_profile(uuid),
   public.set_signup_coins(integer), public.get_balance(uuid), public.grant_coins(uuid, integer, text),
-  public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb, text, jsonb, jsonb),
-  public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
+  public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb),
+  public.record_prompt(uuid, jsonb, text, jsonb), public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
   public.ledger_sum(uuid), public.ledger_problems()
   from public, anon, authenticated;
 grant execute on function
   public.ensure_profile(uuid), public.set_signup_coins(integer), public.get_balance(uuid), public.grant_coins(uuid, integer, text),
-  public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb, text, jsonb, jsonb),
-  public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
+  public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb),
+  public.record_prompt(uuid, jsonb, text, jsonb), public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
   public.ledger_sum(uuid), public.ledger_problems()
   to service_role;

@@ -1,6 +1,7 @@
 // The Ledger over any SQL connection that runs the functions in supabase/migrations. PGlite and
 // node-postgres both hand it a `query`; the rules themselves live in SQL, this file only maps rows.
 import type {
+  Description,
   GenerationRecord,
   Ledger,
   ReserveOutcome,
@@ -68,9 +69,6 @@ export function reserveArgs(r: ReserveRequest) {
     p_idempotency_key: r.idempotencyKey,
     p_request_hash: r.requestHash,
     p_deadline: r.deadlineAt.toISOString(),
-    p_descriptions: r.descriptions,
-    p_enhanced_prompt: r.enhancedPrompt,
-    p_warnings: r.warnings,
     p_input: r.input ?? {},
   };
 }
@@ -98,13 +96,22 @@ export class SqlLedger implements Ledger {
   async reserve(request: ReserveRequest) {
     const a = reserveArgs(request);
     const result = await this.value<Record<string, unknown>>(
-      'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb) as v',
+      'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
       [
         a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline,
-        JSON.stringify(a.p_descriptions), a.p_enhanced_prompt, JSON.stringify(a.p_warnings), JSON.stringify(a.p_input),
+        JSON.stringify(a.p_input),
       ],
     );
     return mapReserve(toJson(result, {}));
+  }
+
+  async recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]) {
+    await this.db.query('select public.record_prompt($1, $2::jsonb, $3, $4::jsonb)', [
+      generationId,
+      JSON.stringify(descriptions),
+      enhancedPrompt,
+      JSON.stringify(warnings),
+    ]);
   }
 
   async setProviderRequest(generationId: string, providerRequestId: string) {

@@ -1,0 +1,220 @@
+// Generator backed by fal's queue: submit, hand the request id to the pipeline (so a paid job can be
+// resumed after a crash), poll, fetch. TEXT_TO_IMAGE uses the text model; REFERENCE uploads the
+// prepared references to fal storage and asks the edit model to compose from them.
+import { ApiError, ValidationError, createFalClient, type QueueStatus } from '@fal-ai/client';
+import type { Config } from '../../config.js';
+import {
+  GenerationError,
+  type GenerateRequest,
+  type GenerateResult,
+  type GeneratedImage,
+  type GenerationMode,
+  type GenerationProgress,
+  type Generator,
+  type PreparedImage,
+  type Slot,
+} from '../../studio/ports.js';
+import { pixelSize, ratioOf } from '../../studio/style-catalog.js';
+import { abortReason, sleep } from '../retry.js';
+
+export type FalGeneratorConfig = Extract<Config['generator'], { kind: 'fal' }>;
+
+export interface FalGeneratorDeps {
+  /** where vendor details go: they are never shown to users */
+  log?: (message: string, detail: Record<string, unknown>) => void;
+  /** between status polls; fal's own client uses 500 ms */
+  pollIntervalMs?: number;
+  /** the fetch under the host redirect (tests may wrap it) */
+  fetch?: typeof fetch;
+}
+
+const SLOT_ORDER: Slot[] = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'];
+const IMAGE_SIZE: Record<string, string> = {
+  '1:1': 'square_hd',
+  '3:4': 'portrait_4_3',
+  '4:3': 'landscape_4_3',
+  '9:16': 'portrait_16_9',
+  '16:9': 'landscape_16_9',
+};
+const FAL_HOST = /(^|\.)fal\.(ai|run|media)$/;
+const CANCEL_TIMEOUT_MS = 5_000;
+
+const MESSAGES = {
+  rejected: 'The image service could not accept this request. Please try different photos or options.',
+  failed: 'The image service failed to generate the images. Please try again later.',
+  unreachable: 'The image service could not be reached. Please try again later.',
+  empty: 'The image service returned no images.',
+  allWithheld: 'Every image was withheld by the safety filter.',
+};
+
+/** Sends every fal host (queue.fal.run, fal.run, rest.fal.ai, *.fal.media) to `baseUrl`, path and query
+ *  kept; the original host travels in `x-fal-host` because queue submit and sync run share paths. */
+export function redirectingFetch(baseUrl: string, inner: typeof fetch = fetch): typeof fetch {
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return (input, init) => {
+    const original = new URL(input instanceof Request ? input.url : String(input));
+    if (!FAL_HOST.test(original.hostname)) return inner(input, init);
+    const target = new URL(`${prefix}${original.pathname}${original.search}`, base.origin);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    headers.set('x-fal-host', original.host);
+    return inner(input instanceof Request ? new Request(target, input) : target, { ...init, headers });
+  };
+}
+
+/** Rejects as soon as `signal` aborts, for SDK calls that take no signal (storage uploads). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export function createFalGenerator(config: FalGeneratorConfig, deps: FalGeneratorDeps = {}): Generator {
+  const fal = createFalClient({
+    credentials: config.key,
+    ...(config.baseUrl ? { fetch: redirectingFetch(config.baseUrl, deps.fetch) } : deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const log = deps.log ?? ((message, detail) => console.error(`[fal] ${message}`, detail));
+  const pollIntervalMs = deps.pollIntervalMs ?? 500;
+  const appFor = (mode: GenerationMode) => (mode === 'REFERENCE' ? config.editModel : config.textModel);
+
+  function toGenerationError(error: unknown, app: string, requestId: string | null): GenerationError {
+    if (error instanceof GenerationError) return error;
+    const detail = { provider: 'fal', app, requestId: requestId ?? (error instanceof ApiError ? error.requestId : null) };
+    if (error instanceof ValidationError) {
+      log('request rejected (422)', { ...detail, fieldErrors: error.fieldErrors });
+      return new GenerationError(MESSAGES.rejected, { ...detail, status: 422 });
+    }
+    if (error instanceof ApiError) {
+      log(`request failed (HTTP ${error.status})`, { ...detail, status: error.status, body: error.body });
+      return new GenerationError(MESSAGES.failed, { ...detail, status: error.status });
+    }
+    log('request failed', { ...detail, error: error instanceof Error ? error.message : String(error) });
+    return new GenerationError(MESSAGES.unreachable, detail);
+  }
+
+  async function cancel(app: string, requestId: string): Promise<void> {
+    try {
+      await fal.queue.cancel(app, { requestId, abortSignal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
+    } catch (error) {
+      // A job that already finished cannot be cancelled; either way there is nothing more to do.
+      log('cancel failed', { app, requestId, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  function collect(data: any, fallback: { width: number; height: number }): GenerateResult {
+    const images: any[] = Array.isArray(data?.images) ? data.images : [];
+    const flagged: unknown[] = Array.isArray(data?.has_nsfw_concepts) ? data.has_nsfw_concepts : [];
+    if (images.length === 0) throw new GenerationError(MESSAGES.empty);
+    const kept: GeneratedImage[] = images
+      .filter((image, i) => flagged[i] !== true && typeof image?.url === 'string')
+      .map((image) => ({
+        url: image.url,
+        width: image.width ?? fallback.width,
+        height: image.height ?? fallback.height,
+        contentType: image.content_type ?? 'image/jpeg',
+      }));
+    if (kept.length === 0) throw new GenerationError(MESSAGES.allWithheld);
+    const withheld = images.length - kept.length;
+    return { images: kept, warnings: withheld ? [`${withheld} image${withheld === 1 ? '' : 's'} withheld by the safety filter`] : [] };
+  }
+
+  /** Polls until COMPLETED, then fetches the result. On abort the job is cancelled: nobody will collect it. */
+  async function waitForResult(
+    app: string,
+    requestId: string,
+    signal: AbortSignal,
+    onProgress: (progress: GenerationProgress) => void,
+    fallback: { width: number; height: number },
+  ): Promise<GenerateResult> {
+    let last = '';
+    try {
+      for (;;) {
+        const status: QueueStatus = await fal.queue.status(app, { requestId, abortSignal: signal });
+        if (status.status === 'COMPLETED') break;
+        const progress: GenerationProgress =
+          status.status === 'IN_QUEUE' ? { stage: 'QUEUED', position: status.queue_position ?? null } : { stage: 'GENERATING' };
+        const key = JSON.stringify(progress);
+        if (key !== last) onProgress(progress);
+        last = key;
+        await sleep(pollIntervalMs, signal);
+      }
+      const { data } = await fal.queue.result(app, { requestId, abortSignal: signal });
+      return collect(data, fallback);
+    } catch (error) {
+      if (signal.aborted) {
+        await cancel(app, requestId);
+        throw abortReason(signal);
+      }
+      throw toGenerationError(error, app, requestId);
+    }
+  }
+
+  async function referenceInput(request: GenerateRequest, warnings: string[]) {
+    const ordered = [...request.references].sort((a, b) => SLOT_ORDER.indexOf(a.slot) - SLOT_ORDER.indexOf(b.slot));
+    const sent = ordered.slice(0, config.maxReferences);
+    const dropped = ordered.slice(config.maxReferences).map((r) => r.slot);
+    if (dropped.length) {
+      warnings.push(`The image model reads at most ${config.maxReferences} reference photos; not sent: ${dropped.join(', ')}.`);
+    }
+    const upload = (image: PreparedImage) =>
+      fal.storage.upload(
+        new File([new Uint8Array(image.reference.bytes)], `${image.slot.toLowerCase()}.jpg`, { type: image.reference.contentType }),
+      );
+    const imageUrls = await untilAborted(Promise.all(sent.map(upload)), request.signal);
+    return {
+      prompt: request.prompt,
+      image_urls: imageUrls,
+      num_images: request.count,
+      image_size: pixelSize(request.options.aspectRatio),
+      enable_safety_checker: true,
+    };
+  }
+
+  function textInput(request: GenerateRequest) {
+    const [w, h] = ratioOf(request.options.aspectRatio);
+    return {
+      prompt: request.prompt,
+      num_images: request.count,
+      image_size: IMAGE_SIZE[`${w}:${h}`] ?? 'square_hd',
+      num_inference_steps: 4,
+      enable_safety_checker: true,
+      output_format: 'jpeg',
+    };
+  }
+
+  return {
+    name: 'fal',
+
+    async generate(request) {
+      const app = appFor(request.mode);
+      const warnings: string[] = [];
+      let requestId: string;
+      try {
+        const input = request.mode === 'REFERENCE' ? await referenceInput(request, warnings) : textInput(request);
+        request.signal.throwIfAborted();
+        ({ request_id: requestId } = await fal.queue.submit(app, { input, abortSignal: request.signal }));
+      } catch (error) {
+        if (request.signal.aborted) throw abortReason(request.signal);
+        throw toGenerationError(error, app, null);
+      }
+      try {
+        await request.onSubmitted(requestId);
+      } catch (error) {
+        // The id could not be stored, so the job could never be collected: stop paying for it.
+        await cancel(app, requestId);
+        throw error;
+      }
+      const result = await waitForResult(app, requestId, request.signal, request.onProgress, pixelSize(request.options.aspectRatio));
+      return { images: result.images, warnings: [...warnings, ...result.warnings] };
+    },
+
+    async resume(providerRequestId, mode, signal) {
+      // The aspect ratio is not known here; fal reports each image's size, this is only a fallback.
+      return waitForResult(appFor(mode), providerRequestId, signal, () => {}, { width: 1024, height: 1024 });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Config → adapters. Vendor SDKs are imported only when configured, so the offline default starts
+// without loading them.
+import path from 'node:path';
+import type { Authenticator } from './auth/authenticator.js';
+import type { Config } from '../config.js';
+import type { Describer, Generator, Ledger, Logger } from '../studio/ports.js';
+
+export async function openLedger(config: Config): Promise<Ledger> {
+  const c = config.ledger;
+  if (c.kind === 'postgres') return (await import('./ledger/postgres.js')).openPostgresLedger(c);
+  if (c.kind === 'supabase') return (await import('./ledger/supabase.js')).openSupabaseLedger(c);
+  return (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
+}
+
+export async function openDescriber(config: Config): Promise<Describer> {
+  const c = config.describer;
+  if (c.kind === 'gemini') return (await import('./describe/gemini.js')).createGeminiDescriber(c);
+  return (await import('./describe/local.js')).createLocalDescriber();
+}
+
+export const mediaDir = (config: Config) => path.join(config.dataDir, 'media');
+
+export async function openGenerator(config: Config, log: Logger): Promise<Generator> {
+  const c = config.generator;
+  if (c.kind === 'fal') return (await import('./generate/fal.js')).createFalGenerator(c, { log: (message, detail) => log.error(message, detail) });
+  return (await import('./generate/local.js')).createLocalGenerator({ mediaDir: mediaDir(config), publicUrl: config.publicUrl });
+}
+
+export async function openAuthenticator(config: Config): Promise<Authenticator> {
+  const c = config.auth;
+  if (c.kind === 'supabase') return (await import('./auth/supabase.js')).createSupabaseAuthenticator(c);
+  const dev = await import('./auth/dev.js');
+  return dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir));
+}

@@ -1,0 +1,138 @@
+// createApp(config): the Yoga instance with the schema, uploads, CSRF and CORS rules, error masking,
+// /media, /health and /ready, plus the recovery sweep. main.ts only listens.
+import { randomUUID } from 'node:crypto';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createFetch } from '@whatwg-node/fetch';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
+import type { Config } from './config.js';
+import { viewerFrom, type Context, type Services } from './context.js';
+import { createLogger } from './logger.js';
+import { createImagePreparer } from './media/prepare.js';
+import { serveMedia } from './media/serve.js';
+import { schema } from './schema/index.js';
+import { StudioError } from './studio/errors.js';
+import { createStudio } from './studio/pipeline.js';
+import type { Clock, Describer, Generator, Ledger, Logger } from './studio/ports.js';
+import { recoverOverdue } from './studio/recovery.js';
+
+export interface AppOverrides {
+  clock?: Clock;
+  log?: Logger;
+  ledger?: Ledger;
+  describer?: Describer;
+  generator?: Generator;
+}
+
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
+
+function extraRoutes(config: Config, services: () => Services): Plugin {
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname.startsWith('/media/')) {
+        const response = await serveMedia(mediaDir(config), url.pathname);
+        if (response) endResponse(response);
+      } else if (url.pathname === '/health') {
+        endResponse(Response.json({ status: 'ok' }));
+      } else if (url.pathname === '/ready') {
+        const ready = await services()
+          .ledger.balance('00000000-0000-4000-8000-000000000000')
+          .then(() => true, () => false);
+        endResponse(Response.json({ status: ready ? 'ready' : 'unavailable' }, { status: ready ? 200 : 503 }));
+      }
+    },
+  };
+}
+
+export async function createApp(config: Config, overrides: AppOverrides = {}) {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const ledger = overrides.ledger ?? (await openLedger(config));
+  await ledger.setSignupCoins(config.coins.signup);
+  const [describer, generator, authenticator] = await Promise.all([
+    overrides.describer ?? openDescriber(config),
+    overrides.generator ?? openGenerator(config, log),
+    openAuthenticator(config),
+  ]);
+
+  const studio = createStudio({
+    ledger,
+    describer,
+    generator,
+    preparer: createImagePreparer({ maxPixels: config.limits.maxPixels }),
+    clock,
+    ids: { uuid: randomUUID },
+    log,
+    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
+    deadlineMs: config.generationDeadlineMs,
+  });
+  const services: Services = { config, studio, ledger, authenticator };
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Etalase', defaultQuery: '{ me { id coinsBalance } styleCatalog { categories { value labelId } } }' },
+    renderGraphiQL,
+    cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: false } : { origin: '*', credentials: false },
+    fetchAPI: createFetch({
+      formDataLimits: {
+        fileSize: config.limits.maxFileBytes,
+        files: config.limits.maxFiles,
+        fieldSize: 1_000_000,
+        parts: config.limits.maxFiles + 10,
+      },
+    }),
+    context: async ({ request }) => ({ viewer: await viewerFrom(request, authenticator), services }),
+    maskedErrors: {
+      maskError: (error): Error => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof GraphQLError || (error instanceof GraphQLError && !original)) return error as GraphQLError;
+        // Expected failures on fields without a typed error union still say what was wrong.
+        if (original instanceof StudioError) {
+          return new GraphQLError(original.message, {
+            extensions: { code: 'BAD_USER_INPUT', ...('field' in original ? { field: original.field } : {}) },
+          });
+        }
+        const errorId = randomUUID();
+        log.error('unexpected error', { errorId, error: String(original), stack: (original as Error)?.stack });
+        return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
+      },
+    },
+    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, () => services)],
+    logging: {
+      debug: (...a) => log.debug(a.map(String).join(' ')),
+      info: (...a) => log.info(a.map(String).join(' ')),
+      warn: (...a) => log.warn(a.map(String).join(' ')),
+      error: (...a) => log.error(a.map(String).join(' ')),
+    },
+  });
+
+  const recover = () =>
+    recoverOverdue({ ledger, generator, clock, log, resumeTimeoutMs: Math.min(config.generationDeadlineMs, 60_000) });
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () => {
+    sweeping = sweeping.then(recover).catch((error) => log.error('recovery sweep failed', { error: String(error) }));
+    return sweeping;
+  };
+  const timer = config.recoveryIntervalMs > 0 ? setInterval(sweep, config.recoveryIntervalMs) : null;
+  timer?.unref();
+  void sweep();
+
+  return {
+    yoga,
+    services,
+    log,
+    /** runs one recovery sweep now (also runs at start and every RECOVERY_INTERVAL_MS) */
+    sweep,
+    async close() {
+      if (timer) clearInterval(timer);
+      await sweeping;
+      await ledger.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

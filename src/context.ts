@@ -1,0 +1,23 @@
+// Per-request context: who is asking (from the bearer token) and the services resolvers call.
+import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
+import type { Config } from './config.js';
+import type { Studio } from './studio/pipeline.js';
+import type { Ledger } from './studio/ports.js';
+
+export interface Services {
+  config: Config;
+  studio: Studio;
+  ledger: Ledger;
+  authenticator: Authenticator;
+}
+
+export interface Context {
+  viewer: Viewer | null;
+  services: Services;
+}
+
+export async function viewerFrom(request: Request, authenticator: Authenticator): Promise<Viewer | null> {
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match ? authenticator.verify(match[1]!) : null;
+}

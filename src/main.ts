@@ -1,0 +1,44 @@
+// Reads the config, builds the app, listens, and shuts down cleanly on SIGINT/SIGTERM.
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const app = await createApp(config);
+const server = createServer(app.yoga);
+server.requestTimeout = config.generationDeadlineMs + 30_000;
+server.listen(config.port, config.host, () => {
+  app.log.info('listening', {
+    graphql: `${config.publicUrl}/graphql`,
+    ledger: config.ledger.kind,
+    describer: config.describer.kind,
+    generator: config.generator.kind,
+    auth: config.auth.kind,
+  });
+  if (config.auth.kind === 'dev') {
+    process.stderr.write(`\nEtalase is up: ${config.publicUrl}/graphql\nGet a token: npm run -s dev-token -- --user alice\n\n`);
+  }
+});
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  app.log.info('shutting down', { signal });
+  server.close();
+  server.closeIdleConnections();
+  await app.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

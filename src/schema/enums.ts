@@ -1,0 +1,19 @@
+// Enums shared by several type files.
+import { builder } from './builder.js';
+
+export const ImageSlotEnum = builder.enumType('ImageSlot', {
+  values: ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'] as const,
+});
+
+export const GenerationModeEnum = builder.enumType('GenerationMode', {
+  values: {
+    TEXT_TO_IMAGE: { description: 'A text-to-image model works from the prompt composed from your photos and options.' },
+    REFERENCE: { description: 'An edit model sees your photos themselves: closer to the real product, costs more.' },
+  } as const,
+});
+
+export const GenerationStatusEnum = builder.enumType('GenerationStatus', {
+  values: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const,
+});
+
+export const ContentTypeEnum = builder.enumType('ContentType', { values: ['MODEL', 'PRODUCT_ONLY'] as const });

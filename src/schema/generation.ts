@@ -1,0 +1,123 @@
+// A generation (one paid batch), the generateImages mutation and the owner's look-up.
+import { z } from 'zod';
+import type { GenerateOutcome } from '../studio/pipeline.js';
+import { MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/pipeline.js';
+import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
+import { builder, type UploadedFile } from './builder.js';
+import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
+import { GENERATE_ERRORS } from './errors.js';
+import { StyleOptionsInput } from './style.js';
+import { requireViewer } from './viewer.js';
+
+const DescriptionRef = builder.objectRef<Description>('Description').implement({
+  description: 'What the vision model saw in one uploaded photo.',
+  fields: (t) => ({
+    slot: t.expose('slot', { type: ImageSlotEnum }),
+    text: t.exposeString('text'),
+  }),
+});
+
+const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
+  description: 'A 6-second image-to-video prompt. A: soft natural motion, stable camera. B: slow zoom on texture and branding.',
+  fields: (t) => ({
+    version: t.expose('version', { type: builder.enumType('VideoPromptVersion', { values: ['A', 'B'] as const }) }),
+    text: t.exposeString('text'),
+  }),
+});
+
+type Image = GenerationRecord['images'][number];
+const GeneratedImage = builder.objectRef<Image>('GeneratedImage').implement({
+  fields: (t) => ({
+    url: t.exposeString('url'),
+    width: t.exposeInt('width'),
+    height: t.exposeInt('height'),
+    contentType: t.exposeString('contentType'),
+    videoPrompts: t.field({ type: [VideoPromptRef], resolve: (i) => i.videoPrompts }),
+  }),
+});
+
+export const Generation = builder.objectRef<GenerationRecord>('Generation').implement({
+  description: 'One batch of campaign photos, paid for once.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.expose('status', { type: GenerationStatusEnum }),
+    mode: t.expose('mode', { type: GenerationModeEnum }),
+    count: t.exposeInt('count'),
+    cost: t.exposeInt('cost', { description: 'Coins charged (refunded if the generation failed)' }),
+    descriptions: t.field({ type: [DescriptionRef], resolve: (g) => g.descriptions }),
+    enhancedPrompt: t.exposeString('enhancedPrompt', { nullable: true }),
+    images: t.field({ type: [GeneratedImage], resolve: (g) => g.images }),
+    warnings: t.exposeStringList('warnings'),
+    error: t.exposeString('error', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
+  fields: (t) => ({
+    productImages: t.field({
+      type: ['Upload'],
+      description: `Up to ${MAX_PRODUCT_IMAGES} product photos (JPEG, PNG or WebP)`,
+      validate: z.array(z.any()).max(MAX_PRODUCT_IMAGES, `Upload at most ${MAX_PRODUCT_IMAGES} product photos.`),
+    }),
+    faceImage: t.field({ type: 'Upload', description: "The model's face, for MODEL content" }),
+    backgroundImage: t.field({ type: 'Upload', description: 'The environment to place the product in' }),
+    options: t.field({ type: StyleOptionsInput }),
+    prompt: t.string({ description: 'Extra direction in your own words', validate: z.string().max(PROMPT_LIMIT) }),
+    count: t.int({ defaultValue: 2, validate: z.number().int().min(1, 'count must be between 1 and 4.').max(MAX_COUNT, 'count must be between 1 and 4.') }),
+    mode: t.field({ type: GenerationModeEnum, defaultValue: 'TEXT_TO_IMAGE' }),
+    idempotencyKey: t.string({
+      description: 'Retrying with the same key returns the same generation and charges once',
+      validate: z.string().min(1).max(200),
+    }),
+  }),
+});
+
+const GenerateImagesSuccess = builder.objectRef<GenerateOutcome>('GenerateImagesSuccess').implement({
+  fields: (t) => ({
+    generation: t.field({ type: Generation, resolve: (o) => o.generation }),
+    remainingCoins: t.exposeInt('remainingCoins'),
+  }),
+});
+
+const bytesOf = async (file: UploadedFile): Promise<Uint8Array> => new Uint8Array(await file.arrayBuffer());
+const maybeBytesOf = async (file: UploadedFile | null | undefined) => (file ? bytesOf(file) : null);
+
+builder.mutationField('generateImages', (t) =>
+  t.field({
+    type: GenerateImagesSuccess,
+    description: 'Upload photos, pick a style, get a batch of campaign photos with video prompts. Costs coins (see quote).',
+    errors: { types: GENERATE_ERRORS, directResult: true, union: { name: 'GenerateImagesResult' } },
+    args: { input: t.arg({ type: GenerateImagesInput, required: true }) },
+    resolve: async (_, { input }, ctx) => {
+      const viewer = requireViewer(ctx);
+      return ctx.services.studio.generate({
+        userId: viewer.userId,
+        productImages: await Promise.all((input.productImages ?? []).map(bytesOf)),
+        faceImage: await maybeBytesOf(input.faceImage),
+        backgroundImage: await maybeBytesOf(input.backgroundImage),
+        options: input.options ?? null,
+        prompt: input.prompt ?? null,
+        count: input.count ?? 2,
+        mode: input.mode ?? 'TEXT_TO_IMAGE',
+        idempotencyKey: input.idempotencyKey ?? null,
+      });
+    },
+  }),
+);
+
+builder.queryField('generation', (t) =>
+  t.field({
+    type: Generation,
+    nullable: true,
+    description: "One of the caller's generations; null if it does not exist or belongs to someone else.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_, { id }, ctx) => {
+      const viewer = requireViewer(ctx);
+      if (!/^[0-9a-f-]{36}$/i.test(String(id))) return null;
+      const generation = await ctx.services.ledger.generation(String(id));
+      return generation?.userId === viewer.userId ? generation : null;
+    },
+  }),
+);

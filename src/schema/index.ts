@@ -1,0 +1,10 @@
+// The schema: each type file registers itself on the builder.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import './errors.js';
+import './viewer.js';
+import './style.js';
+import './generation.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

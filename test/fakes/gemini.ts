@@ -1,0 +1,183 @@
+// A wire-level fake of the Gemini API (generateContent only) for the real @google/genai SDK to talk
+// to: point the SDK at `url` with httpOptions.baseUrl. Faults and latency are scripted per test.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type GeminiFault =
+  /** 429 RESOURCE_EXHAUSTED with a Retry-After header (seconds, or an HTTP date string) and RetryInfo */
+  | { kind: '429'; retryAfter?: number | string }
+  | { kind: '500' }
+  /** accept the request and never answer until close() */
+  | { kind: 'hang' }
+  /** 200 with a body that is not JSON */
+  | { kind: 'malformed' }
+  /** 200 with no candidates, as when a prompt is blocked */
+  | { kind: 'empty' };
+
+export interface GeminiScript {
+  /** delay before every answer (faults included), ms */
+  latencyMs?: number;
+  /** appended to the queue; each fault is used by exactly one request, in order */
+  faults?: Array<GeminiFault | GeminiFault['kind']>;
+  /** replaces the default reply text */
+  reply?: (request: GeminiRequest) => string;
+}
+
+export interface GeminiRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  /** parsed JSON body, null when it was not JSON */
+  body: any;
+  /** Date.now() when the request arrived */
+  at: number;
+  /** the fault this request received, if any */
+  fault?: GeminiFault['kind'];
+}
+
+export interface GeminiFake {
+  url: string;
+  requests: GeminiRequest[];
+  /** most requests in flight at once since start or reset() */
+  readonly maxInFlight: number;
+  readonly inFlight: number;
+  script(script: GeminiScript): void;
+  /** forget requests, faults, latency and the in-flight maximum */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface GeminiFakeOptions {
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+}
+
+/** The default caption: deterministic and derived from what was sent, so tests can check the wiring. */
+export function defaultGeminiReply(request: GeminiRequest): string {
+  const parts: any[] = request.body?.contents?.flatMap((c: any) => c?.parts ?? []) ?? [];
+  const image = parts.find((p) => p?.inlineData)?.inlineData;
+  const text = parts.map((p) => p?.text ?? '').join(' ').toLowerCase();
+  const slot = ['product', 'face', 'background'].filter((w) => text.includes(w)).join('/') || 'image';
+  const bytes = image?.data ? Buffer.from(image.data, 'base64').length : 0;
+  return `A ${slot} photo (${image?.mimeType ?? 'no image'}, ${bytes} bytes). The subject is centred on a plain surface.`;
+}
+
+const normalise = (fault: GeminiFault | GeminiFault['kind']): GeminiFault => (typeof fault === 'string' ? { kind: fault } : fault);
+
+export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<GeminiFake> {
+  const requests: GeminiRequest[] = [];
+  let faults: GeminiFault[] = [];
+  let latencyMs = options.latencyMs ?? 0;
+  let reply = defaultGeminiReply;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const hanging = new Set<http.ServerResponse>();
+
+  const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+  const googleError = (code: number, status: string, message: string, details?: unknown[]) => ({
+    error: { code, message, status, ...(details ? { details } : {}) },
+  });
+
+  const server = http.createServer(async (req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: any = null;
+    try {
+      body = raw ? JSON.parse(raw) : null;
+    } catch {
+      body = null;
+    }
+    const path = req.url ?? '/';
+    const record: GeminiRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, at: Date.now() };
+    requests.push(record);
+
+    if (req.method !== 'POST' || !path.split('?')[0]!.endsWith(':generateContent')) {
+      return send(res, 404, googleError(404, 'NOT_FOUND', `fake Gemini does not serve ${req.method} ${path}`));
+    }
+    if (!req.headers['x-goog-api-key']) {
+      return send(res, 403, googleError(403, 'PERMISSION_DENIED', 'Method doesn\'t allow unregistered callers.'));
+    }
+
+    const fault = faults.shift();
+    record.fault = fault?.kind;
+    if (fault?.kind === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    if (res.destroyed) return;
+
+    switch (fault?.kind) {
+      case '429': {
+        const after = fault.retryAfter ?? 1;
+        const seconds = typeof after === 'number' ? after : Math.max(0, Math.ceil((Date.parse(after) - Date.now()) / 1000));
+        return send(
+          res,
+          429,
+          googleError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [
+            { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
+          ]),
+          { 'retry-after': String(after) },
+        );
+      }
+      case '500':
+        return send(res, 500, googleError(500, 'INTERNAL', 'An internal error has occurred.'));
+      case 'malformed':
+        return send(res, 200, '{"candidates":[{"content":{"parts":[{"text":"trunc');
+      case 'empty':
+        return send(res, 200, { promptFeedback: { blockReason: 'OTHER' }, usageMetadata: { promptTokenCount: 270, totalTokenCount: 270 } });
+    }
+    const text = reply(record);
+    const model = /models\/([^/:]+):/.exec(path)?.[1] ?? 'unknown';
+    send(res, 200, {
+      candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 320, candidatesTokenCount: Math.ceil(text.length / 4), totalTokenCount: 320 + Math.ceil(text.length / 4) },
+      modelVersion: model,
+      responseId: `fake-${requests.length}`,
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    script(script) {
+      if (script.latencyMs !== undefined) latencyMs = script.latencyMs;
+      if (script.faults) faults.push(...script.faults.map(normalise));
+      if (script.reply) reply = script.reply;
+    },
+    reset() {
+      requests.length = 0;
+      faults = [];
+      latencyMs = options.latencyMs ?? 0;
+      reply = defaultGeminiReply;
+      maxInFlight = inFlight;
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
