@@ -28,19 +28,21 @@ export interface AppOverrides {
 
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
+// Liveness is Yoga's own /health (200, empty body); readiness also asks the database.
+const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
+  new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
 function extraRoutes(config: Config, services: () => Services): Plugin {
   return {
-    async onRequest({ url, endResponse }) {
+    async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname.startsWith('/media/')) {
         const response = await serveMedia(mediaDir(config), url.pathname);
         if (response) endResponse(response);
-      } else if (url.pathname === '/health') {
-        endResponse(Response.json({ status: 'ok' }));
       } else if (url.pathname === '/ready') {
         const ready = await services()
           .ledger.balance('00000000-0000-4000-8000-000000000000')
           .then(() => true, () => false);
-        endResponse(Response.json({ status: ready ? 'ready' : 'unavailable' }, { status: ready ? 200 : 503 }));
+        endResponse(json(fetchAPI, { status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503));
       }
     },
   };

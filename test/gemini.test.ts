@@ -110,6 +110,18 @@ describe('Gemini describer on the wire', () => {
     expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(1000);
   });
 
+  it('reads Retry-After as an HTTP date too', async () => {
+    fake.script({ faults: [{ kind: '429', retryAfter: new Date(Date.now() + 30_000).toUTCString() }] });
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const text = await createGeminiDescriber(config({ budgetMs: 60_000 }), { sleep }).describe(product, never());
+
+    expect(text).toContain('product');
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(28_000);
+    expect(waits[0]).toBeLessThanOrEqual(30_000);
+  });
+
   it('retries two 500s and succeeds on the third request', async () => {
     fake.script({ faults: ['500', '500'] });
     const text = await createGeminiDescriber(config(), fast).describe(product, never());

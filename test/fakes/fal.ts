@@ -58,12 +58,8 @@ export interface FalJob {
   result?: unknown;
 }
 
-export interface FalUpload {
-  fileName: string;
-  contentType: string;
-  fileUrl: string;
-  bytes?: Buffer;
-}
+/** a storage upload: initiated with a name and type, `bytes` once the PUT arrived */
+export type FalUpload = { fileName: string; contentType: string; fileUrl: string; bytes?: Buffer };
 
 export interface FalFake {
   url: string;
@@ -71,25 +67,17 @@ export interface FalFake {
   jobs: FalJob[];
   uploads: FalUpload[];
   script(script: FalScript): void;
+  /** forget requests, jobs, uploads, faults and settings (served files stay) */
   reset(): void;
   close(): Promise<void>;
 }
 
-export interface FalFakeOptions {
-  port?: number;
-  host?: string;
-  /** when set, every authenticated endpoint demands `Authorization: Key <key>` */
-  key?: string;
-  latencyMs?: number;
-}
+/** `key`: when set, every authenticated endpoint demands `Authorization: Key <key>` */
+export type FalFakeOptions = { port?: number; host?: string; key?: string; latencyMs?: number };
 
 const NAMED_SIZES: Record<string, [number, number]> = {
-  square_hd: [1024, 1024],
-  square: [512, 512],
-  portrait_4_3: [768, 1024],
-  portrait_16_9: [576, 1024],
-  landscape_4_3: [1024, 768],
-  landscape_16_9: [1024, 576],
+  square_hd: [1024, 1024], square: [512, 512], portrait_4_3: [768, 1024],
+  portrait_16_9: [576, 1024], landscape_4_3: [1024, 768], landscape_16_9: [1024, 576],
 };
 const PALETTE = ['#c8553d', '#588b8b', '#ffd5c2', '#2d3047', '#f28f3b', '#93b7be'];
 const NAMESPACES = ['workflows', 'comfy'];
@@ -203,7 +191,12 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     const position = job.queuePositions.length ? job.queuePositions.shift()! : null;
     if (position !== null) return { status: 'IN_QUEUE', queue_position: position, ...links(job) };
     if (!done(job)) return { status: 'IN_PROGRESS', logs: null, ...links(job) };
-    const error = job.cancelled ? { error: 'Request was cancelled', error_type: 'client_cancelled' } : job.failure ? { error: job.failure.error ?? 'Request failed', error_type: job.failure.errorType ?? 'runner_server_error' } : {};
+    // Newer fal queues name a failure in the status already; the result call carries the HTTP error.
+    const error = job.cancelled
+      ? { error: 'Request was cancelled', error_type: 'client_cancelled' }
+      : job.failure
+        ? { error: job.failure.error ?? 'Request failed', error_type: job.failure.errorType ?? 'runner_server_error' }
+        : {};
     return { status: 'COMPLETED', logs: null, metrics: { inference_time: job.latencyMs / 1000 }, ...error, ...links(job) };
   }
 

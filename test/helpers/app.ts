@@ -39,7 +39,7 @@ export function multipartBody(query: string, variables: Record<string, unknown>,
   const form = new FormData();
   form.append('operations', JSON.stringify({ query, variables }));
   form.append('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [`variables.${f.path}`]]))));
-  files.forEach((f, i) => form.append(String(i), new Blob([f.bytes], { type: f.type ?? 'image/jpeg' }), f.name ?? `photo-${i}.jpg`));
+  files.forEach((f, i) => form.append(String(i), new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type ?? 'image/jpeg' }), f.name ?? `photo-${i}.jpg`));
   return form;
 }
 

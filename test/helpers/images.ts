@@ -27,22 +27,24 @@ function hexToRgb(color: string): { r: number; g: number; b: number } {
   return { r: parseInt(m[1]!, 16), g: parseInt(m[2]!, 16), b: parseInt(m[3]!, 16) };
 }
 
-const bytes = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+// A copy with its own ArrayBuffer: usable as a BlobPart / fetch body, unlike a pooled Buffer view.
+type Bytes = Uint8Array<ArrayBuffer>;
+const bytes = (buffer: Buffer): Bytes => new Uint8Array(buffer);
 
-export async function jpeg(options: SolidOptions = {}): Promise<Uint8Array> {
+export async function jpeg(options: SolidOptions = {}): Promise<Bytes> {
   return bytes(await solid(options).jpeg({ quality: 90 }).toBuffer());
 }
 
-export async function png(options: SolidOptions = {}): Promise<Uint8Array> {
+export async function png(options: SolidOptions = {}): Promise<Bytes> {
   return bytes(await solid(options).png().toBuffer());
 }
 
-export async function webp(options: SolidOptions = {}): Promise<Uint8Array> {
+export async function webp(options: SolidOptions = {}): Promise<Bytes> {
   return bytes(await solid(options).webp({ quality: 90 }).toBuffer());
 }
 
 /** Left half one colour, right half another: lets a test see which way an image was rotated. */
-export async function twoTone(width: number, height: number, left: string, right: string): Promise<Uint8Array> {
+export async function twoTone(width: number, height: number, left: string, right: string): Promise<Bytes> {
   const half = await solid({ width: Math.ceil(width / 2), height, color: right }).png().toBuffer();
   return bytes(
     await solid({ width, height, color: left })
@@ -53,7 +55,7 @@ export async function twoTone(width: number, height: number, left: string, right
 }
 
 /** A 600×400 (stored) JPEG that a camera held sideways would write: EXIF Orientation plus GPS. */
-export async function jpegWithExifOrientation(orientation = 6, size = { width: 600, height: 400 }): Promise<Uint8Array> {
+export async function jpegWithExifOrientation(orientation = 6, size = { width: 600, height: 400 }): Promise<Bytes> {
   return bytes(
     await solid({ ...size, color: '#884422' })
       .jpeg()
@@ -67,19 +69,19 @@ export async function jpegWithExifOrientation(orientation = 6, size = { width: 6
   );
 }
 
-export async function gif(): Promise<Uint8Array> {
+export async function gif(): Promise<Bytes> {
   return bytes(await solid({ width: 120, height: 120, color: '#ff8800' }).gif().toBuffer());
 }
 
-export async function tiff(): Promise<Uint8Array> {
+export async function tiff(): Promise<Bytes> {
   return bytes(await solid({ width: 120, height: 120, color: '#008800' }).tiff().toBuffer());
 }
 
-export async function avif(): Promise<Uint8Array> {
+export async function avif(): Promise<Bytes> {
   return bytes(await solid({ width: 120, height: 120, color: '#008888' }).avif().toBuffer());
 }
 
-export function svg(): Uint8Array {
+export function svg(): Bytes {
   return new TextEncoder().encode(
     '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">' +
       '<rect width="200" height="200" fill="red"/></svg>',
@@ -88,7 +90,7 @@ export function svg(): Uint8Array {
 
 /** The head of an iPhone HEIC file (ftyp box, heic brand): sharp cannot encode HEVC here, and the
  *  sniffing only needs the header. */
-export function heic(): Uint8Array {
+export function heic(): Bytes {
   const ftyp = Buffer.alloc(24);
   ftyp.writeUInt32BE(24, 0);
   ftyp.write('ftypheic', 4, 'latin1');
@@ -97,17 +99,17 @@ export function heic(): Uint8Array {
   return bytes(Buffer.concat([ftyp, Buffer.alloc(200)]));
 }
 
-export function pdf(): Uint8Array {
+export function pdf(): Bytes {
   return new TextEncoder().encode(
     '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
   );
 }
 
-export function html(): Uint8Array {
+export function html(): Bytes {
   return new TextEncoder().encode('<!DOCTYPE html>\n<html><head><title>photo.jpg</title></head><body>not a photo</body></html>');
 }
 
-export function randomBytes(length = 4096, seed = 1): Uint8Array {
+export function randomBytes(length = 4096, seed = 1): Bytes {
   const out = new Uint8Array(length);
   let x = seed;
   for (let i = 0; i < length; i++) {
@@ -118,14 +120,14 @@ export function randomBytes(length = 4096, seed = 1): Uint8Array {
 }
 
 /** The first `fraction` of a file, as an interrupted upload would leave it. */
-export function truncated(image: Uint8Array, fraction = 0.5): Uint8Array {
-  return image.slice(0, Math.floor(image.byteLength * fraction));
+export function truncated(image: Uint8Array, fraction = 0.5): Bytes {
+  return new Uint8Array(image.subarray(0, Math.floor(image.byteLength * fraction)));
 }
 
-const hugeCache = new Map<string, Promise<Uint8Array>>();
+const hugeCache = new Map<string, Promise<Bytes>>();
 
 /** 8000×6000 = 48 MP, over a 40 MP limit, yet a solid PNG of it is ~150 KB (made once: ~0.6 s). */
-export function huge(width = 8000, height = 6000): Promise<Uint8Array> {
+export function huge(width = 8000, height = 6000): Promise<Bytes> {
   const key = `${width}x${height}`;
   let made = hugeCache.get(key);
   if (!made) {
@@ -153,10 +155,10 @@ export async function noisy(width: number, height: number, seed = 7): Promise<Bu
 
 const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v | 0);
 
-let twelve: Promise<Uint8Array> | undefined;
+let twelve: Promise<Bytes> | undefined;
 
 /** 4000×3000 photo-like JPEG (a few MB), built once per test file. */
-export function twelveMegapixelJpeg(): Promise<Uint8Array> {
+export function twelveMegapixelJpeg(): Promise<Bytes> {
   twelve ??= noisy(4000, 3000).then(bytes);
   return twelve;
 }
