@@ -6,6 +6,9 @@ import type { Description, Describer, DescriptionCache, Logger, PreparedImage } 
 export interface DescribeOutcome {
   descriptions: Description[];
   warnings: string[];
+  /** bytes of the uploads described vs bytes sent to the vision model (cache hits send nothing) */
+  bytesUploaded: number;
+  bytesSent: number;
 }
 
 export const cacheKey = (image: PreparedImage, model: string) => `${image.vision.sha256}:${image.kind}:${model}`;
@@ -17,6 +20,7 @@ export async function describeAll(
   onDone: (done: number) => void,
 ): Promise<DescribeOutcome> {
   let done = 0;
+  let bytesSent = 0;
   const settled = await Promise.allSettled(
     images.map(async (image) => {
       const key = cacheKey(image, deps.describer.model);
@@ -24,6 +28,7 @@ export async function describeAll(
         deps.log.warn('description cache read failed', { error: String(error) });
         return null;
       });
+      if (cached === null) bytesSent += image.vision.bytes.byteLength;
       const text = cached ?? (await deps.describer.describe(image, signal)).trim();
       if (!text) throw new Error('empty description');
       if (cached === null) {
@@ -45,5 +50,6 @@ export async function describeAll(
       warnings.push(`Could not describe ${slot}: the photo was not analysed, so the images follow your options and text for it.`);
     }
   });
-  return { descriptions, warnings };
+  const bytesUploaded = images.reduce((sum, image) => sum + image.sourceBytes, 0);
+  return { descriptions, warnings, bytesUploaded, bytesSent };
 }

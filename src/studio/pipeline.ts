@@ -165,6 +165,13 @@ export function createStudio(deps: StudioDeps) {
       const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log }, abort, (done) =>
         progress(generationId, { stage: 'DESCRIBING', done, total: images.length }),
       );
+      deps.log.info('described', {
+        generationId,
+        images: images.length,
+        described: described.descriptions.length,
+        bytesUploaded: described.bytesUploaded,
+        bytesSent: described.bytesSent,
+      });
       const prompt = composePrompt({
         options: req.options,
         descriptions: described.descriptions,

@@ -88,6 +88,13 @@ export async function freshDatabase(prefix: string): Promise<TestDatabase> {
     name,
     drop: () =>
       withAdmin(async (client) => {
+        // pool.end() resolves before its backends have gone: killing one mid-goodbye surfaces as an
+        // unhandled 57P01 in the test process. Give them a moment, then force whatever is left.
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`drop database if exists "${name}" with (force)`);
       }),
   };

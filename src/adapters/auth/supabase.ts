@@ -38,8 +38,7 @@ export function createSupabaseAuthenticator(config: SupabaseAuthConfig, deps: Su
   const rejected = new Set(config.rejectKeys);
   const options = { issuer: config.issuer, audience: AUDIENCE, requiredClaims: ['exp', 'sub'], clockTolerance: CLOCK_TOLERANCE_S };
 
-  async function verifySignature(token: string): Promise<JWTPayload | null> {
-    const { alg } = decodeProtectedHeader(token);
+  async function verifySignature(token: string, alg: string | undefined): Promise<JWTPayload | null> {
     if (alg === 'HS256') {
       // Without the legacy secret there is nothing to check an HS256 token against: refuse it.
       if (!secret) return null;
@@ -52,8 +51,14 @@ export function createSupabaseAuthenticator(config: SupabaseAuthConfig, deps: Su
   return {
     async verify(token) {
       if (!token || rejected.has(token)) return null;
+      let alg: string | undefined;
       try {
-        const payload = await verifySignature(token);
+        alg = decodeProtectedHeader(token).alg;
+      } catch {
+        return null; // not a JWT at all
+      }
+      try {
+        const payload = await verifySignature(token, alg);
         if (!payload || payload.role !== 'authenticated' || !UUID.test(payload.sub ?? '')) return null;
         return { userId: payload.sub!.toLowerCase() };
       } catch (error) {
@@ -66,6 +71,8 @@ export function createSupabaseAuthenticator(config: SupabaseAuthConfig, deps: Su
 
 function isKeyServerError(error: unknown): boolean {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
-  // fetch failures (connection refused or reset) and non-JSON bodies surface as plain errors
-  return !(error instanceof errors.JOSEError);
+  // jose throws its generic JOSEError only for a non-200 or non-JSON key set response; token
+  // problems have their own subclasses. Anything not from jose is the fetch failing (refused, reset).
+  if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
+  return true;
 }

@@ -56,7 +56,7 @@ export async function openPostgresLedger(
   };
 
   try {
-    if (options.migrate ?? true) await migrate(pool, options.authStandIn);
+    if (options.migrate ?? true) await migrate(pool, options.authStandIn, onError);
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;
@@ -65,8 +65,11 @@ export async function openPostgresLedger(
 }
 
 /** Applies the migrations on one connection: the advisory lock and each file's transaction live on it. */
-async function migrate(pool: pg.Pool, authStandIn: boolean | undefined): Promise<string[]> {
+async function migrate(pool: pg.Pool, authStandIn: boolean | undefined, onError: (e: Error) => void): Promise<string[]> {
   const client = await pool.connect();
+  // The pool listens for errors only on idle clients; a checked-out one losing its server between
+  // two statements would otherwise emit an unhandled 'error' (the next query still rejects).
+  client.on('error', onError);
   try {
     // Waiting for another instance's migration lock must not count against the request timeout.
     await client.query('set statement_timeout = 0');
