@@ -5,17 +5,20 @@ import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations } from './migrate.js';
 import { SqlLedger, type SqlRunner } from './sql-ledger.js';
 
-/** `dir` undefined → in memory (tests). */
-export async function openPgliteLedger(dir?: string): Promise<SqlLedger> {
-  if (dir) await mkdir(dir, { recursive: true });
-  const pg = await PGlite.create(dir ? { dataDir: dir } : {});
-  const runner: SqlRunner = {
+export function pgliteRunner(pg: PGlite): SqlRunner {
+  return {
     exec: async (sql) => {
       await pg.exec(sql);
     },
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await pg.query<T>(sql, params)).rows }),
     close: () => pg.close(),
   };
+}
+
+/** `dir` undefined → in memory (tests). */
+export async function openPgliteLedger(dir?: string): Promise<SqlLedger> {
+  if (dir) await mkdir(dir, { recursive: true });
+  const runner = pgliteRunner(await PGlite.create(dir ? { dataDir: dir } : {}));
   await applyMigrations(runner, { authStandIn: true });
   return new SqlLedger(runner);
 }
