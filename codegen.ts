@@ -16,7 +16,7 @@ const config: CodegenConfig = {
       },
     },
   },
-  hooks: {},
+  emitLegacyCommonJSImports: false,
 };
 
 export default config;

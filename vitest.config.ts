@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // One PostgreSQL for the run: the local server, or a throwaway cluster from the local binaries.
+    globalSetup: ['./test/setup/postgres.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // PGlite instances and child servers are heavy: a few files at a time on a 2-core machine.

@@ -51,12 +51,12 @@ function extraRoutes(config: Config, services: () => Services): Plugin {
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? { now: () => new Date() };
-  const ledger = overrides.ledger ?? (await openLedger(config));
+  const ledger = overrides.ledger ?? (await openLedger(config, log));
   await ledger.setSignupCoins(config.coins.signup);
   const [describer, generator, authenticator] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
-    openAuthenticator(config),
+    openAuthenticator(config, log),
   ]);
 
   const studio = createStudio({

@@ -5,9 +5,13 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
 import type { Describer, Generator, Ledger, Logger } from '../studio/ports.js';
 
-export async function openLedger(config: Config): Promise<Ledger> {
+export async function openLedger(config: Config, log?: Logger): Promise<Ledger> {
   const c = config.ledger;
-  if (c.kind === 'postgres') return (await import('./ledger/postgres.js')).openPostgresLedger(c);
+  if (c.kind === 'postgres') {
+    return (await import('./ledger/postgres.js')).openPostgresLedger(c, {
+      onError: (error) => log?.error('postgres connection error', { error: error.message }),
+    });
+  }
   if (c.kind === 'supabase') return (await import('./ledger/supabase.js')).openSupabaseLedger(c);
   return (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
 }
@@ -26,9 +30,13 @@ export async function openGenerator(config: Config, log: Logger): Promise<Genera
   return (await import('./generate/local.js')).createLocalGenerator({ mediaDir: mediaDir(config), publicUrl: config.publicUrl });
 }
 
-export async function openAuthenticator(config: Config): Promise<Authenticator> {
+export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {
   const c = config.auth;
-  if (c.kind === 'supabase') return (await import('./auth/supabase.js')).createSupabaseAuthenticator(c);
+  if (c.kind === 'supabase') {
+    return (await import('./auth/supabase.js')).createSupabaseAuthenticator(c, {
+      onKeyServerError: (error) => log.warn('Supabase key server unreachable; tokens refused until it answers', { error: String(error) }),
+    });
+  }
   const dev = await import('./auth/dev.js');
   return dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir));
 }

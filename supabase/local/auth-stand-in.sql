@@ -12,8 +12,10 @@ create table if not exists auth.users (
   created_at timestamptz not null default now()
 );
 
+-- Roles belong to the whole server: two databases migrating at once must not collide creating them.
 do $$
 begin
+  perform pg_advisory_xact_lock(727002);
   if not exists (select 1 from pg_roles where rolname = 'anon') then
     create role anon nologin noinherit;
   end if;

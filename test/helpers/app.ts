@@ -1,6 +1,8 @@
 // A real app in-process on a temporary DATA_DIR, with helpers to send GraphQL requests through
 // yoga.fetch, including multipart uploads built exactly as apollo-upload-client builds them.
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevToken, loadDevSecret } from '../../src/adapters/auth/dev.js';
@@ -14,6 +16,8 @@ export interface TestApp {
   token(user: string): Promise<string>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, opts?: RequestOpts): Promise<GqlResult<T>>;
   upload<T = any>(query: string, variables: Record<string, unknown>, files: UploadFile[], opts?: RequestOpts): Promise<GqlResult<T>>;
+  /** a typed document from test/generated (npm run codegen), with or without files */
+  op<T, V extends Record<string, unknown>>(doc: TypedDocumentNode<T, V>, variables: V, opts?: RequestOpts & { files?: UploadFile[] }): Promise<GqlResult<T>>;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,10 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     token: (user) => signDevToken(secret, user),
     gql: (query, variables = {}, opts = {}) => send(JSON.stringify({ query, variables }), opts, true),
     upload: (query, variables, files, opts = {}) => send(multipartBody(query, variables, files), opts, false),
+    op: (doc, variables, opts = {}) =>
+      opts.files?.length
+        ? send(multipartBody(print(doc), variables, opts.files), opts, false)
+        : send(JSON.stringify({ query: print(doc), variables }), opts, true),
     async close() {
       await app.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -60,6 +60,8 @@ export function createSupabaseAuthenticator(config: SupabaseAuthConfig, deps: Su
       try {
         const payload = await verifySignature(token, alg);
         if (!payload || payload.role !== 'authenticated' || !UUID.test(payload.sub ?? '')) return null;
+        // Anonymous sign-ins would each collect the signup coins: a free-coin farm. Sellers sign in.
+        if (payload.is_anonymous === true) return null;
         return { userId: payload.sub!.toLowerCase() };
       } catch (error) {
         if (isKeyServerError(error)) deps.onKeyServerError?.(error);

@@ -1,0 +1,68 @@
+// Development tokens: HS256 with a secret made once in DATA_DIR, carrying Supabase's claims.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UUID } from '../src/adapters/auth/authenticator.js';
+import { createDevAuthenticator, loadDevSecret, signDevToken, userIdFor } from '../src/adapters/auth/dev.js';
+
+describe('dev authenticator', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'etalase-dev-auth-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('makes the secret once in DATA_DIR (0600) and reads the same one afterwards', async () => {
+    const dir = path.join(root, 'once', 'nested');
+    const first = await loadDevSecret(dir);
+    expect(first.length).toBe(32);
+    const file = path.join(dir, 'dev-jwt-secret');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const onDisk = await readFile(file, 'utf8');
+    expect(Buffer.from(await loadDevSecret(dir))).toEqual(Buffer.from(first));
+    expect(await readFile(file, 'utf8')).toBe(onDisk);
+  });
+
+  it('processes starting together agree on one secret', async () => {
+    const dir = path.join(root, 'race');
+    const secrets = await Promise.all(Array.from({ length: 8 }, () => loadDevSecret(dir)));
+    expect(new Set(secrets.map((s) => Buffer.from(s).toString('hex'))).size).toBe(1);
+  });
+
+  it('a token round-trips to the same user; a name always maps to the same UUID', async () => {
+    const secret = await loadDevSecret(path.join(root, 'roundtrip'));
+    const auth = createDevAuthenticator(secret);
+    const alice = userIdFor('alice');
+    expect(alice).toMatch(UUID);
+    expect(userIdFor('alice')).toBe(alice);
+    expect(userIdFor('bob')).not.toBe(alice);
+    expect(await auth.verify(await signDevToken(secret, 'alice'))).toEqual({ userId: alice });
+    expect(await auth.verify(await signDevToken(secret, 'alice'))).toEqual({ userId: alice });
+    const uuid = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11';
+    expect(await auth.verify(await signDevToken(secret, uuid))).toEqual({ userId: uuid.toLowerCase() });
+  });
+
+  it('refuses a token signed with another secret, an expired one, a wrong role and garbage', async () => {
+    const secret = await loadDevSecret(path.join(root, 'refuse'));
+    const auth = createDevAuthenticator(secret);
+    expect(await auth.verify(await signDevToken(randomBytes(32), 'alice'))).toBeNull();
+    const claims = (over: Record<string, unknown>, exp: number) =>
+      new SignJWT({ role: 'authenticated', ...over })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userIdFor('alice'))
+        .setIssuer('etalase-dev')
+        .setAudience('authenticated')
+        .setExpirationTime(exp)
+        .sign(secret);
+    const now = Math.floor(Date.now() / 1000);
+    expect(await auth.verify(await claims({}, now + 60))).toEqual({ userId: userIdFor('alice') });
+    expect(await auth.verify(await claims({}, now - 60))).toBeNull();
+    expect(await auth.verify(await claims({ role: 'service_role' }, now + 60))).toBeNull();
+    for (const junk of ['', 'x', 'a.b.c']) expect(await auth.verify(junk)).toBeNull();
+  });
+});
