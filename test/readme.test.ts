@@ -1,0 +1,50 @@
+// The README's curl example, run as written against the real server: the first thing a newcomer does.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+const root = new URL('..', import.meta.url).pathname;
+let server: RunningServer;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-readme-'));
+  server = await startServer({ DATA_DIR: dataDir });
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function example(name: string): Promise<string> {
+  const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+  const block = readme.split('```bash').find((b) => b.trimStart().startsWith(`# example: ${name}`));
+  if (!block) throw new Error(`README has no "# example: ${name}" block`);
+  return block.slice(0, block.indexOf('```')).replaceAll('http://localhost:4000', server.url);
+}
+
+test('the curl example returns a SUCCEEDED generation with two JPEGs and lowers the balance', async () => {
+  const script = await example('generate');
+  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
+  });
+  const result = JSON.parse(stdout).data.generateImages;
+  expect(result.__typename).toBe('GenerateImagesSuccess');
+  expect(result.generation.status).toBe('SUCCEEDED');
+  expect(result.generation.images).toHaveLength(2);
+  for (const image of result.generation.images) {
+    const response = await fetch(image.url);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+  }
+  const quote = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ quote { coins } }' }),
+  });
+  expect(result.remainingCoins).toBe(10 - (await quote.json()).data.quote.coins);
+});
