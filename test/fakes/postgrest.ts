@@ -45,7 +45,7 @@ export async function startPostgrestFake(options: { databaseUrl: string; jwtSecr
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
   const key = new TextEncoder().encode(jwtSecret);
   const sign = (claims: JWTPayload) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setIssuer('supabase').sign(key);
+    new SignJWT({ iss: 'supabase', ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().sign(key);
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolMax ?? 10, application_name: 'postgrest-fake' });
   pool.on('error', () => {});
   const requests: RecordedRequest[] = [];
