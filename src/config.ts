@@ -66,19 +66,22 @@ export const envSchema = z
     REDIS_URL: optionalUrl,
 
     DEV_AUTH_ALLOW_IN_PRODUCTION: flag,
-  })
-  .superRefine((env, ctx) => {
-    const need = (when: boolean, variable: keyof typeof env, why: string) => {
-      if (when && !env[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `required ${why}` });
-    };
-    need(env.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'when DESCRIBER=gemini');
-    need(env.GENERATOR === 'fal', 'FAL_KEY', 'when GENERATOR=fal');
-    need(env.LEDGER === 'postgres', 'DATABASE_URL', 'when LEDGER=postgres');
-    need(env.LEDGER === 'supabase', 'SUPABASE_URL', 'when LEDGER=supabase');
-    need(env.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'when LEDGER=supabase');
-    need(env.AUTH === 'supabase', 'SUPABASE_URL', 'when AUTH=supabase');
-    need(env.EVENTS === 'redis', 'REDIS_URL', 'when EVENTS=redis');
   });
+
+// Checked on the raw environment so they are reported together with type errors, not after them.
+function missingRequirements(raw: Record<string, string | undefined>): string[] {
+  const set = (name: string) => Boolean(raw[name]?.trim());
+  const rules: Array<[boolean, string, string]> = [
+    [raw.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'DESCRIBER=gemini'],
+    [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
+    [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
+    [raw.LEDGER === 'supabase', 'SUPABASE_URL', 'LEDGER=supabase'],
+    [raw.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'LEDGER=supabase'],
+    [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
+    [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
+  ];
+  return rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -119,9 +122,11 @@ export class ConfigError extends Error {
 /** Builds the Config from an environment; throws ConfigError listing every problem. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...missingRequirements(source),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
   const authKind = env.AUTH ?? (env.SUPABASE_URL ? 'supabase' : 'dev');

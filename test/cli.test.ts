@@ -1,0 +1,41 @@
+// The command-line tools a developer uses: dev tokens and coin top-ups.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { userIdFor } from '../src/adapters/auth/dev.js';
+import { startTestApp } from './helpers/app.js';
+
+const root = new URL('..', import.meta.url).pathname;
+let dataDir: string;
+const cli = (script: string, args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-cli-'));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+test('dev-token, coins grant and check work on the same DATA_DIR as the server', async () => {
+  const token = (await cli('dev-token', ['--user', 'budi'])).stdout.trim();
+  expect(token.split('.')).toHaveLength(3);
+  const granted = await cli('coins', ['grant', 'budi', '25']);
+  expect(granted.stdout).toContain(`budi (${userIdFor('budi')}): balance 35`);
+  expect((await cli('coins', ['check'])).stdout).toContain('books are right');
+
+  const t = await startTestApp({ DATA_DIR: dataDir });
+  try {
+    expect((await t.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me).toEqual({ id: userIdFor('budi'), coinsBalance: 35 });
+  } finally {
+    await t.app.close();
+  }
+});
+
+test('coins refuses a bad amount', async () => {
+  await expect(cli('coins', ['grant', 'budi', '-5'])).rejects.toMatchObject({ code: 2 });
+});
