@@ -260,15 +260,31 @@ describe('a generator failure is refunded', () => {
       const result = body.data.generateImages;
       expect(result).toMatchObject({ __typename: 'GenerationFailedError', refunded: true });
       expect((await broken.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me.coinsBalance).toBe(10);
-      const ledger = broken.app.services.ledger;
-      const me = (await broken.gql('{ me { id } }', {}, { token })).body.data.me.id;
-      expect(await ledger.ledgerSum(me)).toBe(10);
-      const generation = await ledger.generation(result.generationId);
-      expect(generation).toMatchObject({ status: 'FAILED', cost: 1 });
-      expect(await ledger.problems()).toEqual([]);
+      const history = await broken.gql('{ me { coinHistory { kind delta balanceAfter generationId } generations { id status error } } }', {}, { token });
+      expect(history.body.data.me.coinHistory).toEqual([
+        { kind: 'refund', delta: 1, balanceAfter: 10, generationId: result.generationId },
+        { kind: 'debit', delta: -1, balanceAfter: 9, generationId: result.generationId },
+        { kind: 'signup', delta: 10, balanceAfter: 10, generationId: null },
+      ]);
+      expect(history.body.data.me.generations).toEqual([{ id: result.generationId, status: 'FAILED', error: expect.any(String) }]);
+      expect(await broken.app.services.ledger.problems()).toEqual([]);
     } finally {
       await broken.close();
     }
+  });
+});
+
+describe('history', () => {
+  test('generations newest first, paged with before; coin history', async () => {
+    const token = await t.token('historian');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages.generation.id);
+    const query = 'query($before: DateTime) { me { generations(first: 2, before: $before) { id createdAt } coinHistory(first: 3) { kind delta } } }';
+    const first = (await t.gql(query, {}, { token })).body.data.me;
+    expect(first.generations.map((g: any) => g.id)).toEqual([ids[2], ids[1]]);
+    expect(first.coinHistory).toEqual([{ kind: 'debit', delta: -1 }, { kind: 'debit', delta: -1 }, { kind: 'debit', delta: -1 }]);
+    const older = (await t.gql(query, { before: first.generations[1].createdAt }, { token })).body.data.me;
+    expect(older.generations.map((g: any) => g.id)).toEqual([ids[0]]);
   });
 });
 

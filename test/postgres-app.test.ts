@@ -103,6 +103,9 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     const result = (await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages;
     expect(result).toMatchObject({ __typename: 'GenerateImagesSuccess', remainingCoins: 9 });
     expect(rest.requests.some((r) => r.fn === 'reserve_generation' && r.role === 'service_role')).toBe(true);
+    const history = (await t.gql('{ me { generations { id status } coinHistory { kind delta } } }', {}, { token })).body.data.me;
+    expect(history.generations).toEqual([{ id: result.generation.id, status: 'SUCCEEDED' }]);
+    expect(history.coinHistory).toEqual([{ kind: 'debit', delta: -1 }, { kind: 'signup', delta: 10 }]);
     expect(await t.app.services.ledger.problems()).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
 import { GENERATE_ERRORS } from './errors.js';
 import { StyleOptionsInput } from './style.js';
-import { requireViewer } from './viewer.js';
+import { requireViewer } from './auth.js';
 
 const DescriptionRef = builder.objectRef<Description>('Description').implement({
   description: 'What the vision model saw in one uploaded photo.',

@@ -1,22 +1,45 @@
 // The signed-in seller and their coins.
-import { GraphQLError } from 'graphql';
+import { z } from 'zod';
 import type { Viewer } from '../adapters/auth/authenticator.js';
-import type { Context } from '../context.js';
+import type { CoinEntry } from '../studio/ports.js';
+import { requireViewer } from './auth.js';
 import { builder } from './builder.js';
+import { Generation } from './generation.js';
 
-export function requireViewer(ctx: Context): Viewer {
-  if (!ctx.viewer) {
-    throw new GraphQLError('Sign in: send a valid access token as "Authorization: Bearer <token>".', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
-  }
-  return ctx.viewer;
-}
+const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
+  description: 'One movement of coins: the signup credit, a top-up, a generation paid, or its refund.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    delta: t.exposeInt('delta', { description: 'Coins added (positive) or taken (negative)' }),
+    kind: t.expose('kind', { type: builder.enumType('CoinEntryKind', { values: ['signup', 'grant', 'debit', 'refund'] as const }) }),
+    generationId: t.exposeID('generationId', { nullable: true }),
+    reason: t.exposeString('reason', { nullable: true }),
+    balanceAfter: t.exposeInt('balanceAfter'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const page = z.number().int().min(1).max(100);
 
 const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   fields: (t) => ({
     id: t.exposeID('userId'),
     coinsBalance: t.int({ resolve: (v, _, ctx) => ctx.services.ledger.ensureProfile(v.userId) }),
+    generations: t.field({
+      type: [Generation],
+      description: 'Your generations, newest first. Page back with `before` = the last one\'s createdAt.',
+      args: {
+        first: t.arg.int({ defaultValue: 20, validate: page }),
+        before: t.arg({ type: 'DateTime' }),
+      },
+      resolve: (v, { first, before }, ctx) => ctx.services.ledger.generations(v.userId, first ?? 20, before ?? undefined),
+    }),
+    coinHistory: t.field({
+      type: [CoinEntryRef],
+      description: 'Your coin movements, newest first.',
+      args: { first: t.arg.int({ defaultValue: 20, validate: page }) },
+      resolve: (v, { first }, ctx) => ctx.services.ledger.coinHistory(v.userId, first ?? 20),
+    }),
   }),
 });
 

@@ -147,6 +147,16 @@ export type ReserveOutcome =
   | { kind: 'insufficient'; required: number; balance: number }
   | { kind: 'idempotency-conflict'; generationId: string };
 
+export interface CoinEntry {
+  id: string;
+  delta: number;
+  kind: 'signup' | 'grant' | 'debit' | 'refund';
+  generationId: string | null;
+  reason: string | null;
+  balanceAfter: number;
+  createdAt: Date;
+}
+
 export interface Settlement {
   images: GenerationRecord['images'];
   warnings: string[];
@@ -166,6 +176,10 @@ export interface Ledger extends DescriptionCache {
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
   generation(id: string): Promise<GenerationRecord | null>;
+  /** the user's generations, newest first, created before `before` when given */
+  generations(userId: string, limit: number, before?: Date): Promise<GenerationRecord[]>;
+  /** the user's coin movements, newest first */
+  coinHistory(userId: string, limit: number): Promise<CoinEntry[]>;
   /** RUNNING generations whose deadline has passed */
   overdue(now: Date): Promise<GenerationRecord[]>;
   grant(userId: string, amount: number, reason: string): Promise<number>;

@@ -333,8 +333,29 @@ as $$
     limit 100
 $$;
 
+-- A seller's history, newest first; `p_before` pages back through older generations.
+create function public.list_generations(p_user uuid, p_limit integer, p_before timestamptz default null)
+returns setof public.generations
+language sql stable
+security definer
+set search_path = ''
+as $$
+  select * from public.generations g
+    where g.user_id = p_user and (p_before is null or g.created_at < p_before)
+    order by g.created_at desc
+    limit least(greatest(p_limit, 1), 100)
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Books
+
+create function public.list_coin_ledger(p_user uuid, p_limit integer) returns setof public.coin_ledger
+language sql stable
+security definer
+set search_path = ''
+as $$
+  select * from public.coin_ledger l where l.user_id = p_user order by l.id desc limit least(greatest(p_limit, 1), 100)
+$$;
 
 create function public.ledger_sum(p_user uuid) returns integer
 language sql stable
@@ -392,6 +413,7 @@ revoke execute on function
   public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb),
   public.record_prompt(uuid, jsonb, text, jsonb), public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
+  public.list_generations(uuid, integer, timestamptz), public.list_coin_ledger(uuid, integer),
   public.ledger_sum(uuid), public.ledger_problems()
   from public, anon, authenticated;
 grant execute on function
@@ -399,5 +421,6 @@ grant execute on function
   public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb),
   public.record_prompt(uuid, jsonb, text, jsonb), public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
+  public.list_generations(uuid, integer, timestamptz), public.list_coin_ledger(uuid, integer),
   public.ledger_sum(uuid), public.ledger_problems()
   to service_role;

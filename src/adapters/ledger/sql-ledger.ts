@@ -1,6 +1,7 @@
 // The Ledger over any SQL connection that runs the functions in supabase/migrations. PGlite and
 // node-postgres both hand it a `query`; the rules themselves live in SQL, this file only maps rows.
 import type {
+  CoinEntry,
   Description,
   GenerationRecord,
   Ledger,
@@ -40,6 +41,18 @@ export function mapGeneration(row: GenerationRow): GenerationRecord {
     createdAt: toDate(row.created_at),
     finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
     deadlineAt: toDate(row.deadline_at),
+  };
+}
+
+export function mapCoinEntry(row: Record<string, unknown>): CoinEntry {
+  return {
+    id: String(row.id),
+    delta: Number(row.delta),
+    kind: row.kind as CoinEntry['kind'],
+    generationId: (row.generation_id as string | null) ?? null,
+    reason: (row.reason as string | null) ?? null,
+    balanceAfter: Number(row.balance_after),
+    createdAt: toDate(row.created_at),
   };
 }
 
@@ -139,6 +152,20 @@ export class SqlLedger implements Ledger {
   async generation(id: string) {
     const { rows } = await this.db.query<GenerationRow>('select * from public.get_generation($1)', [id]);
     return rows[0] ? mapGeneration(rows[0]) : null;
+  }
+
+  async generations(userId: string, limit: number, before?: Date) {
+    const { rows } = await this.db.query<GenerationRow>('select * from public.list_generations($1, $2, $3)', [
+      userId,
+      limit,
+      before?.toISOString() ?? null,
+    ]);
+    return rows.map(mapGeneration);
+  }
+
+  async coinHistory(userId: string, limit: number) {
+    const { rows } = await this.db.query('select * from public.list_coin_ledger($1, $2)', [userId, limit]);
+    return rows.map(mapCoinEntry);
   }
 
   async overdue(now: Date) {

@@ -5,7 +5,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { Description, Ledger, ReserveRequest, Settlement } from '../../studio/ports.js';
-import { mapGeneration, mapReserve, reserveArgs, type GenerationRow } from './sql-ledger.js';
+import { mapCoinEntry, mapGeneration, mapReserve, reserveArgs, type GenerationRow } from './sql-ledger.js';
 
 export interface SupabaseLedgerConfig {
   url: string;
@@ -112,6 +112,20 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
     async generation(id: string) {
       const rows = await call<GenerationRow[] | null>('get_generation', { p_generation: id });
       return rows?.[0] ? mapGeneration(rows[0]) : null;
+    },
+
+    async generations(userId: string, limit: number, before?: Date) {
+      const rows = await call<GenerationRow[] | null>('list_generations', {
+        p_user: userId,
+        p_limit: limit,
+        p_before: before?.toISOString() ?? null,
+      });
+      return (rows ?? []).map(mapGeneration);
+    },
+
+    async coinHistory(userId: string, limit: number) {
+      const rows = await call<Array<Record<string, unknown>> | null>('list_coin_ledger', { p_user: userId, p_limit: limit });
+      return (rows ?? []).map(mapCoinEntry);
     },
 
     async overdue(now: Date) {
