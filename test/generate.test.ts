@@ -2,31 +2,14 @@
 // PGlite running the Supabase migrations, the local describer and the local generator.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { print } from 'graphql';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { GenerateImagesDocument } from './generated/graphql.js';
 import { startTestApp, type TestApp, type UploadFile } from './helpers/app.js';
 import { jpeg, png, svg, truncated, webp } from './helpers/images.js';
 
-const GENERATE = /* GraphQL */ `
-  mutation Generate($input: GenerateImagesInput!) {
-    generateImages(input: $input) {
-      __typename
-      ... on Error { message }
-      ... on InsufficientCoinsError { required balance }
-      ... on InvalidImageError { slot reason }
-      ... on InvalidInputError { field }
-      ... on GenerationFailedError { refunded generationId }
-      ... on GenerateImagesSuccess {
-        remainingCoins
-        generation {
-          id status mode count cost enhancedPrompt warnings createdAt finishedAt
-          descriptions { slot text }
-          images { url width height contentType videoPrompts { version text } }
-        }
-      }
-    }
-  }
-`;
+const GENERATE = print(GenerateImagesDocument);
 
 const products = (files: Uint8Array[]): UploadFile[] => files.map((bytes, i) => ({ path: `input.productImages.${i}`, bytes }));
 const slots = (n: number) => Array.from({ length: n }, () => null);

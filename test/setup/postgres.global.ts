@@ -4,12 +4,12 @@
 // setup is not configured. No vitest runtime import here: this module also loads in the main process.
 import { execFile } from 'node:child_process';
 import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 export const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -58,16 +58,6 @@ async function findInitdb(): Promise<string | null> {
   return null;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A cluster in a temp dir, as the postgres user (initdb refuses root), fsync off: ~2 s to start. */
 export async function startThrowawayCluster(): Promise<{ url: string; stop(): Promise<void> } | null> {
