@@ -6,6 +6,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import { openEvents } from './adapters/events/pubsub.js';
 import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
@@ -53,10 +54,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const clock = overrides.clock ?? { now: () => new Date() };
   const ledger = overrides.ledger ?? (await openLedger(config, log));
   await ledger.setSignupCoins(config.coins.signup);
-  const [describer, generator, authenticator] = await Promise.all([
+  const [describer, generator, authenticator, events] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
     openAuthenticator(config, log),
+    openEvents(config),
   ]);
 
   const studio = createStudio({
@@ -69,8 +71,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     log,
     pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
     deadlineMs: config.generationDeadlineMs,
+    onProgress: (ref, progress) => events.publish(ref, progress),
   });
-  const services: Services = { config, studio, ledger, authenticator };
+  const services: Services = { config, studio, ledger, authenticator, events };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -132,7 +135,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     async close() {
       if (timer) clearInterval(timer);
       await sweeping;
-      await ledger.close();
+      await Promise.all([ledger.close(), events.close()]);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Per-request context: who is asking (from the bearer token) and the services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
+import type { Events } from './adapters/events/pubsub.js';
 import type { Config } from './config.js';
 import type { Studio } from './studio/pipeline.js';
 import type { Ledger } from './studio/ports.js';
@@ -9,6 +10,7 @@ export interface Services {
   studio: Studio;
   ledger: Ledger;
   authenticator: Authenticator;
+  events: Events;
 }
 
 export interface Context {

@@ -6,5 +6,6 @@ import './errors.js';
 import './viewer.js';
 import './style.js';
 import './generation.js';
+import './events.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

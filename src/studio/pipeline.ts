@@ -18,6 +18,7 @@ import type {
   Ledger,
   Logger,
   PreparedImage,
+  ProgressRef,
   Slot,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
@@ -39,7 +40,7 @@ export interface StudioDeps {
   log: Logger;
   pricing: Pricing;
   deadlineMs: number;
-  onProgress?: (generationId: string, progress: GenerationProgress) => void;
+  onProgress?: (ref: ProgressRef, progress: GenerationProgress) => void;
 }
 
 export interface GenerateCommand {
@@ -110,7 +111,6 @@ function requestHash(cmd: GenerateCommand, req: ValidRequest): string {
 }
 
 export function createStudio(deps: StudioDeps) {
-  const progress = (id: string, p: GenerationProgress) => deps.onProgress?.(id, p);
 
   async function waitForSettled(id: string, until: Date): Promise<GenerationRecord> {
     for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
@@ -159,6 +159,8 @@ export function createStudio(deps: StudioDeps) {
         return outcomeOf(await waitForSettled(reserved.generationId, deadlineAt));
     }
 
+    const ref: ProgressRef = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
+    const progress = (_: string, p: GenerationProgress) => deps.onProgress?.(ref, p);
     const abort = AbortSignal.timeout(deps.deadlineMs);
     try {
       progress(generationId, { stage: 'DESCRIBING', done: 0, total: images.length });
@@ -202,10 +204,12 @@ export function createStudio(deps: StudioDeps) {
         deps.log.error('refund failed; left to recovery', { generationId, error: String(refundError) });
         return { refunded: false };
       });
+      progress(generationId, { stage: 'FINISHED', status: 'FAILED' });
       throw new GenerationFailedError(reason, refund.refunded, generationId);
     }
-    const generation = await deps.ledger.generation(generationId);
-    return outcomeOf(generation!);
+    const generation = (await deps.ledger.generation(generationId))!;
+    progress(generationId, { stage: 'FINISHED', status: generation.status });
+    return outcomeOf(generation);
   }
 
   return { generate, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };

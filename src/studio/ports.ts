@@ -51,7 +51,15 @@ export type GenerationProgress =
   | { stage: 'DESCRIBING'; done: number; total: number }
   | { stage: 'QUEUED'; position: number | null }
   | { stage: 'GENERATING' }
-  | { stage: 'SETTLING' };
+  | { stage: 'SETTLING' }
+  | { stage: 'FINISHED'; status: GenerationStatus };
+
+/** Who a progress event belongs to: subscribers find it by generation id or by the client's key. */
+export interface ProgressRef {
+  generationId: string;
+  userId: string;
+  idempotencyKey: string | null;
+}
 
 export interface GenerateRequest {
   generationId: string;
