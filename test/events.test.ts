@@ -12,7 +12,7 @@ const EVENTS = `subscription($id: ID, $key: String) {
 const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input: $input) {
   __typename ... on GenerateImagesSuccess { generation { id } } } }`;
 
-const fetchVia = (t: TestApp) => (url: string, init: RequestInit) => t.app.yoga.fetch(url, init);
+const fetchVia = (t: TestApp) => async (url: string, init: RequestInit) => t.app.yoga.fetch(url, init);
 
 describe('one instance, in memory', () => {
   let t: TestApp;
