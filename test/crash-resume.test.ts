@@ -1,0 +1,222 @@
+// A server killed mid-generation (SIGKILL: no shutdown hook runs) and started again on the same
+// PostgreSQL: the recovery sweep finishes a job fal was already paid for, by its stored request id, or
+// fails and refunds one that never reached fal. The servers are the real `npm start` entry as child
+// processes; fal (and Gemini) are the wire-level fakes in this process.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { loadDevSecret, signDevToken, userIdFor } from '../src/adapters/auth/dev.js';
+import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
+import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
+import type { GenerationRecord } from '../src/studio/ports.js';
+import { startFalFake, type FalFake } from './fakes/fal.js';
+import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
+import { multipartBody } from './helpers/app.js';
+import { jpeg } from './helpers/images.js';
+import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+const FAL_KEY = 'test-fal-key:secret';
+const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input: $input) { __typename } }`;
+const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
+
+describeWithPostgres('crash and resume on PostgreSQL', () => {
+  let db: TestDatabase;
+  let ledger: SqlLedger;
+  let admin: pg.Pool;
+  let fal: FalFake;
+  let gemini: GeminiFake;
+  let dataDir: string;
+  let secret: Uint8Array;
+  const servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    db = await freshDatabase('crash_resume');
+    // Migrates the database before any server starts; the servers find it migrated.
+    ledger = await openPostgresLedger({ url: db.url, poolMax: 2, statementTimeoutMs: 10_000 });
+    admin = new pg.Pool({ connectionString: db.url, max: 1 });
+    [fal, gemini] = await Promise.all([startFalFake({ key: FAL_KEY }), startGeminiFake()]);
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-crash-'));
+    secret = await loadDevSecret(dataDir);
+  });
+  afterAll(async () => {
+    // Whatever happened above: no child outlives the file, then the database goes.
+    await Promise.all(servers.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? s.stop('SIGKILL') : null)));
+    await ledger?.close();
+    await admin?.end();
+    await Promise.all([fal?.close(), gemini?.close()]);
+    await db?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(({ onTestFailed }) => {
+    fal.reset();
+    gemini.reset();
+    // The servers' logs (JSON lines) say what recovery did: show them when a case fails.
+    const from = servers.length;
+    onTestFailed(() => {
+      for (const s of servers.slice(from)) console.error(`--- server ${s.url} ---\n${s.output()}`);
+    });
+  });
+
+  async function start(env: Record<string, string>): Promise<RunningServer> {
+    const server = await startServer({
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      GENERATOR: 'fal',
+      FAL_KEY,
+      FAL_BASE_URL: fal.url,
+      DESCRIBER: 'local',
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    servers.push(server);
+    return server;
+  }
+
+  async function kill(server: RunningServer) {
+    server.child.kill('SIGKILL');
+    await server.stop();
+    expect(server.child.signalCode).toBe('SIGKILL');
+  }
+
+  /** Sends a REFERENCE generation with one photo and does not wait for it: the server dies under it. */
+  async function fireGeneration(server: RunningServer, user: string) {
+    const body = multipartBody(GENERATE, { input: { productImages: [null], mode: 'REFERENCE', count: 2 } }, [
+      { path: 'input.productImages.0', bytes: await jpeg({ color: '#884422', width: 800, height: 600 }) },
+    ]);
+    const token = await signDevToken(secret, user);
+    const request = fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' },
+    });
+    // The connection dies with the server: that rejection is expected.
+    request.catch(() => {});
+  }
+
+  async function runningGenerationOf(userId: string): Promise<GenerationRecord> {
+    const mine = (await ledger.overdue(FAR_FUTURE())).filter((g) => g.userId === userId);
+    expect(mine).toHaveLength(1);
+    return mine[0]!;
+  }
+
+  async function settled(id: string, timeoutMs = 30_000): Promise<GenerationRecord> {
+    let g: GenerationRecord | null = null;
+    await until(async () => {
+      g = await ledger.generation(id);
+      return g?.finishedAt != null;
+    }, `generation ${id} to settle`, timeoutMs);
+    return g!;
+  }
+
+  const ledgerKinds = async (userId: string) => {
+    const { rows } = await admin.query<{ kind: string; n: number }>(
+      'select kind, count(*)::int as n from public.coin_ledger where user_id = $1 group by kind order by kind',
+      [userId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+  };
+
+  const falStage = (name: string) => fal.requests.filter((r) => r.stage === name);
+
+  test('killed after the fal submit: the restarted server resumes the job by request id, charged once', async () => {
+    const user = 'crash-after-submit';
+    const userId = userIdFor(user);
+    fal.script({ latencyMs: 4000 });
+    // The deadline stored on the generation is this first server's: due 5 s after the reserve.
+    const first = await start({ GENERATION_DEADLINE_MS: '5000', RECOVERY_INTERVAL_MS: '0' });
+    await fireGeneration(first, user);
+
+    // The adapter polls only after the request id was stored (onSubmitted resolved): kill right then.
+    await until(() => falStage('status').length > 0, 'the first status poll after the fal submit');
+    await kill(first);
+
+    const issued = fal.jobs[0]!.id;
+    expect(fal.jobs).toHaveLength(1);
+    expect(falStage('result')).toHaveLength(0);
+    expect(await ledger.balance(userId)).toBe(8);
+    expect(await ledgerKinds(userId)).toEqual({ debit: 1, signup: 1 });
+    const orphan = await runningGenerationOf(userId);
+    expect(orphan).toMatchObject({ status: 'RUNNING', mode: 'REFERENCE', cost: 2, providerRequestId: issued, finishedAt: null });
+
+    const second = await start({ GENERATION_DEADLINE_MS: '10000', RECOVERY_INTERVAL_MS: '500' });
+    const done = await settled(orphan.id);
+
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.images).toHaveLength(2);
+    for (const image of done.images) {
+      expect(image.url.startsWith(`${fal.url}/files/${issued}/`)).toBe(true);
+      expect(image.videoPrompts.map((v) => v.version)).toEqual(['A', 'B']);
+    }
+    // recovery only ran once the deadline had passed, and collected the job instead of paying again
+    expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(orphan.deadlineAt.getTime());
+    expect(falStage('submit')).toHaveLength(1);
+    expect(fal.jobs).toHaveLength(1);
+    expect(falStage('result').every((r) => r.path === `/fal-ai/bytedance/requests/${issued}`)).toBe(true);
+    // logged just after the row was committed, so it may reach the pipe a moment after we saw the row
+    await until(() => /recovered a generation from its provider job/.test(second.output()), 'the recovery log line');
+
+    // the owner sees it through the API of the new process
+    const token = await signDevToken(secret, user);
+    const response = await fetch(`${second.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query($id: ID!) { me { coinsBalance } generation(id: $id) { status images { url } } }',
+        variables: { id: orphan.id },
+      }),
+    });
+    const { data } = await response.json();
+    expect(data.me.coinsBalance).toBe(8);
+    expect(data.generation).toEqual({ status: 'SUCCEEDED', images: done.images.map((i) => ({ url: i.url })) });
+
+    expect(await ledger.balance(userId)).toBe(8);
+    expect(await ledger.ledgerSum(userId)).toBe(8);
+    expect(await ledgerKinds(userId)).toEqual({ debit: 1, signup: 1 });
+    expect(await ledger.problems()).toEqual([]);
+    expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  test('killed while describing (before any fal submit): failed and refunded exactly once after the deadline', async () => {
+    const user = 'crash-before-submit';
+    const userId = userIdFor(user);
+    gemini.script({ latencyMs: 5000 });
+    const geminiEnv = { DESCRIBER: 'gemini', GEMINI_API_KEY: 'test-gemini-key', GEMINI_BASE_URL: gemini.url };
+    const first = await start({ ...geminiEnv, GENERATION_DEADLINE_MS: '3000', RECOVERY_INTERVAL_MS: '0' });
+    await fireGeneration(first, user);
+
+    await until(() => gemini.inFlight > 0, 'the describe request at Gemini');
+    await kill(first);
+
+    expect(falStage('submit')).toHaveLength(0);
+    expect(await ledger.balance(userId)).toBe(8);
+    expect(await ledgerKinds(userId)).toEqual({ debit: 1, signup: 1 });
+    const orphan = await runningGenerationOf(userId);
+    expect(orphan).toMatchObject({ status: 'RUNNING', cost: 2, providerRequestId: null });
+
+    const second = await start({ ...geminiEnv, GENERATION_DEADLINE_MS: '3000', RECOVERY_INTERVAL_MS: '500' });
+    const done = await settled(orphan.id);
+    expect(done).toMatchObject({ status: 'FAILED', images: [], error: expect.stringMatching(/interrupted/) });
+    expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(orphan.deadlineAt.getTime());
+
+    // a few more sweeps change nothing: one refund, however often recovery runs
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await ledger.balance(userId)).toBe(10);
+    expect(await ledger.ledgerSum(userId)).toBe(10);
+    expect(await ledgerKinds(userId)).toEqual({ debit: 1, refund: 1, signup: 1 });
+    expect(falStage('submit')).toHaveLength(0);
+    expect(fal.uploads).toHaveLength(0);
+    expect(await ledger.problems()).toEqual([]);
+    expect(await second.stop('SIGTERM')).toBe(0);
+  });
+});
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
