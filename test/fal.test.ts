@@ -172,7 +172,7 @@ describe('fal generator, REFERENCE', () => {
     expect(submit.body).toMatchObject({
       prompt: req.prompt,
       num_images: 2,
-      image_size: pixelSize('RATIO_4_3'),
+      image_size: pixelSize('RATIO_4_3', 2048),
       enable_safety_checker: true,
     });
     const expectedUrls = references.map((ref) => fake.uploads.find((u) => u.fileName === `${ref.slot.toLowerCase()}.jpg`)!.fileUrl);

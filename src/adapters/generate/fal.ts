@@ -38,6 +38,7 @@ const IMAGE_SIZE: Record<string, string> = {
 };
 const FAL_HOST = /(^|\.)fal\.(ai|run|media)$/;
 const CANCEL_TIMEOUT_MS = 5_000;
+const REFERENCE_LONG_EDGE = 2048;
 
 const MESSAGES = {
   rejected: 'The image service could not accept this request. Please try different photos or options.',
@@ -169,7 +170,9 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       prompt: request.prompt,
       image_urls: imageUrls,
       num_images: request.count,
-      image_size: pixelSize(request.options.aspectRatio),
+      // Seedream's smallest output is ~0.92 MP and it reads references at high resolution: ask for
+      // a 2048 px long edge so every aspect ratio is above that floor instead of silently upscaled.
+      image_size: pixelSize(request.options.aspectRatio, REFERENCE_LONG_EDGE),
       enable_safety_checker: true,
     };
   }
@@ -208,7 +211,8 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
         await cancel(app, requestId);
         throw error;
       }
-      const result = await waitForResult(app, requestId, request.signal, request.onProgress, pixelSize(request.options.aspectRatio));
+      const size = pixelSize(request.options.aspectRatio, request.mode === 'REFERENCE' ? REFERENCE_LONG_EDGE : 1024);
+      const result = await waitForResult(app, requestId, request.signal, request.onProgress, size);
       return { images: result.images, warnings: [...warnings, ...result.warnings] };
     },
 
