@@ -8,6 +8,7 @@ import { GenerationError, type GenerateRequest, type GenerationProgress, type Pr
 import { pixelSize, type StyleOptions } from '../src/studio/style-catalog.js';
 import { startFalFake, type FalFake } from './fakes/fal.js';
 import { jpeg } from './helpers/images.js';
+import { parseStyleOptions } from '../src/studio/options.js';
 
 let fake: FalFake;
 let references: PreparedImage[];
@@ -26,21 +27,8 @@ const config = (overrides: Partial<FalGeneratorConfig> = {}): FalGeneratorConfig
 const generator = (overrides: Partial<FalGeneratorConfig> = {}) =>
   createFalGenerator(config(overrides), { pollIntervalMs: 20, log: (message, detail) => logs.push({ message, detail }) });
 
-const options = (aspectRatio = 'RATIO_1_1'): StyleOptions => ({
-  contentType: 'PRODUCT_ONLY',
-  category: null,
-  modelType: null,
-  interaction: null,
-  pose: null,
-  customPose: null,
-  background: null,
-  backgroundColor: null,
-  customBackground: null,
-  style: null,
-  lighting: null,
-  cameraAngle: null,
-  aspectRatio,
-});
+const options = (aspectRatio = 'RATIO_1_1'): StyleOptions =>
+  parseStyleOptions({ contentType: 'PRODUCT_ONLY', aspectRatio }, false);
 
 /** A request plus the ordered log of what the generator told the pipeline. */
 function request(overrides: Partial<GenerateRequest> & { aspectRatio?: string } = {}) {

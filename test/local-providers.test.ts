@@ -11,6 +11,7 @@ import { serveMedia } from '../src/media/serve.js';
 import { GenerationError, type GenerateRequest, type PreparedImage } from '../src/studio/ports.js';
 import { pixelSize, type StyleOptions } from '../src/studio/style-catalog.js';
 import * as img from './helpers/images.js';
+import { parseStyleOptions } from '../src/studio/options.js';
 
 const preparer = createImagePreparer({ maxPixels: 40_000_000 });
 const live = () => new AbortController().signal;
@@ -31,19 +32,7 @@ afterAll(async () => {
 });
 
 const options = (over: Partial<StyleOptions> = {}): StyleOptions => ({
-  contentType: 'PRODUCT_ONLY',
-  category: null,
-  modelType: null,
-  interaction: null,
-  pose: null,
-  customPose: null,
-  background: 'STUDIO',
-  backgroundColor: null,
-  customBackground: null,
-  style: null,
-  lighting: null,
-  cameraAngle: null,
-  aspectRatio: 'RATIO_1_1',
+  ...parseStyleOptions({ contentType: 'PRODUCT_ONLY', background: 'STUDIO' }, false),
   ...over,
 });
 
