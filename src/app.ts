@@ -82,6 +82,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     graphiql: { title: 'Etalase', defaultQuery: '{ me { id coinsBalance } styleCatalog { categories { value labelId } } }' },
     renderGraphiQL,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: false } : { origin: '*', credentials: false },
+    // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
+    maxRequestBodySize: config.limits.maxFiles * config.limits.maxFileBytes + 1_000_000,
     fetchAPI: createFetch({
       formDataLimits: {
         fileSize: config.limits.maxFileBytes,

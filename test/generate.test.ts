@@ -205,6 +205,19 @@ describe('typed errors cost nothing', () => {
     expect(await balanceOf(token)).toBe(10);
   });
 
+  test('six files near the size limit pass the transport (over Yoga\'s 25 MB default body cap)', async () => {
+    const token = await t.token('big-request');
+    const big = new Uint8Array(4_600_000).fill(0x41); // 6 × 4.6 MB = 27.6 MB, each under MAX_FILE_BYTES
+    const files = [
+      ...products([big, big, big, big]),
+      { path: 'input.faceImage', bytes: big },
+      { path: 'input.backgroundImage', bytes: big },
+    ];
+    const { status, body } = await t.upload(GENERATE, { input: { productImages: slots(4), faceImage: null, backgroundImage: null } }, files, { token });
+    expect(status).toBe(200);
+    expect(body.data.generateImages).toMatchObject({ __typename: 'InvalidImageError', reason: expect.stringMatching(/not an image/) });
+  });
+
   test('a face photo with product-only content is rejected', async () => {
     const token = await t.token('face-product-only');
     const { body } = await t.upload(GENERATE, { input: { faceImage: null, options: { contentType: 'PRODUCT_ONLY' } } }, [{ path: 'input.faceImage', bytes: await jpeg() }], { token });

@@ -1,7 +1,7 @@
 // The describe stage: every photo at once, each answered from the shared cache when seen before.
 // A photo that cannot be described is not dropped silently: the generation goes on from options and
 // free text, and the result carries a warning naming the slot.
-import type { Description, Describer, DescriptionCache, Logger, PreparedImage } from './ports.js';
+import type { Description, Describer, DescriptionCache, Logger, VisionImage } from './ports.js';
 
 export interface DescribeOutcome {
   descriptions: Description[];
@@ -11,10 +11,10 @@ export interface DescribeOutcome {
   bytesSent: number;
 }
 
-export const cacheKey = (image: PreparedImage, model: string) => `${image.vision.sha256}:${image.kind}:${model}`;
+export const cacheKey = (image: VisionImage, model: string) => `${image.vision.sha256}:${image.kind}:${model}`;
 
 export async function describeAll(
-  images: PreparedImage[],
+  images: VisionImage[],
   deps: { describer: Describer; cache: DescriptionCache; log: Logger },
   signal: AbortSignal,
   onDone: (done: number) => void,

@@ -17,7 +17,6 @@ import type {
   ImagePreparer,
   Ledger,
   Logger,
-  PreparedImage,
   ProgressRef,
   Slot,
 } from './ports.js';
@@ -131,8 +130,9 @@ export function createStudio(deps: StudioDeps) {
 
   async function generate(cmd: GenerateCommand): Promise<GenerateOutcome> {
     const req = validate(cmd);
-    // Prepared before the reserve: a bad file is rejected before any coin moves.
-    const images: PreparedImage[] = await Promise.all(req.uploads.map((u) => deps.preparer.prepare(u.slot, u.bytes)));
+    // Inspected before the reserve: a bad file is rejected before any coin moves.
+    const inspected = await Promise.all(req.uploads.map((u) => deps.preparer.inspect(u.slot, u.bytes)));
+    const images = inspected.map((i) => i.image);
     const cost = priceOf(deps.pricing, cmd.mode);
     const generationId = deps.ids.uuid();
     const deadlineAt = new Date(deps.clock.now().getTime() + deps.deadlineMs);
@@ -162,6 +162,9 @@ export function createStudio(deps: StudioDeps) {
     const ref: ProgressRef = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
     const progress = (_: string, p: GenerationProgress) => deps.onProgress?.(ref, p);
     const abort = AbortSignal.timeout(deps.deadlineMs);
+    // The generator's larger copies are encoded while the vision model reads the small ones.
+    const references = Promise.all(inspected.map((i) => i.complete()));
+    references.catch(() => {}); // awaited below; a failure is handled there
     try {
       progress(generationId, { stage: 'DESCRIBING', done: 0, total: images.length });
       const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log }, abort, (done) =>
@@ -189,7 +192,7 @@ export function createStudio(deps: StudioDeps) {
         count: cmd.count,
         mode: cmd.mode,
         options: req.options,
-        references: images,
+        references: await references,
         signal: abort,
         onProgress: (p) => progress(generationId, p),
         onSubmitted: (providerRequestId) => deps.ledger.setProviderRequest(generationId, providerRequestId),

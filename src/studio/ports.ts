@@ -20,8 +20,8 @@ export interface EncodedImage {
   sha256: string;
 }
 
-/** An upload that passed validation, ready for providers. Providers never see the raw upload. */
-export interface PreparedImage {
+/** An upload that passed validation, as the vision model reads it. Providers never see the raw upload. */
+export interface VisionImage {
   slot: Slot;
   kind: SlotKind;
   /** format detected from the bytes of the upload */
@@ -31,14 +31,18 @@ export interface PreparedImage {
   sourceHeight: number;
   /** long edge ≤ 1024 px: what a vision model reads */
   vision: EncodedImage;
-  /** long edge ≤ 2048 px: what a generator composes or edits from */
+}
+
+/** A VisionImage plus the larger copy a generator composes or edits from. */
+export interface PreparedImage extends VisionImage {
+  /** long edge ≤ 2048 px */
   reference: EncodedImage;
 }
 
 export interface Describer {
   /** model id, part of the description cache key */
   readonly model: string;
-  describe(image: PreparedImage, signal: AbortSignal): Promise<string>;
+  describe(image: VisionImage, signal: AbortSignal): Promise<string>;
 }
 
 /** Shared store of descriptions so a repeated photo costs no vision call. */
@@ -208,10 +212,19 @@ export interface Ids {
   uuid(): string;
 }
 
-/** Turns an upload into a PreparedImage: type from the bytes, pixel limit, auto-rotate, re-encode.
+/** Turns an upload into provider-ready copies: type from the bytes, pixel limit, auto-rotate, re-encode.
  *  Rejects with InvalidImageError (studio/errors.ts) naming the slot. */
 export interface ImagePreparer {
+  /** everything a bad file is refused for (it is decoded in full), plus the small vision copy */
+  inspect(slot: Slot, bytes: Uint8Array): Promise<InspectedImage>;
+  /** inspect and complete in one step */
   prepare(slot: Slot, bytes: Uint8Array): Promise<PreparedImage>;
+}
+
+export interface InspectedImage {
+  image: VisionImage;
+  /** makes the reference copy; the pipeline runs it while the vision model reads the small one */
+  complete(): Promise<PreparedImage>;
 }
 
 export interface Logger {

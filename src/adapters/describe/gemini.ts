@@ -2,7 +2,7 @@
 // folds into the generation prompt. Retries are ours, not the SDK's, so the time budget holds.
 import { ApiError, GoogleGenAI } from '@google/genai';
 import type { Config } from '../../config.js';
-import type { Describer, PreparedImage, SlotKind } from '../../studio/ports.js';
+import type { Describer, VisionImage, SlotKind } from '../../studio/ports.js';
 import { RetryError, retry, type RetryOptions } from '../retry.js';
 
 export type GeminiDescriberConfig = Extract<Config['describer'], { kind: 'gemini' }>;
@@ -61,7 +61,7 @@ function reason(error: unknown): string {
 export function createGeminiDescriber(config: GeminiDescriberConfig, deps: GeminiDescriberDeps = {}): Describer {
   const ai = new GoogleGenAI({ apiKey: config.apiKey, ...(config.baseUrl ? { httpOptions: { baseUrl: config.baseUrl } } : {}) });
 
-  async function once(image: PreparedImage, signal: AbortSignal, timeoutMs: number): Promise<string> {
+  async function once(image: VisionImage, signal: AbortSignal, timeoutMs: number): Promise<string> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     let retryAfterHeader: string | null = null;

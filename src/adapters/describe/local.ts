@@ -2,7 +2,7 @@
 // named colours, brightness) and phrases that per slot. Good enough for development, tests and
 // offline demos, and deterministic, so its output is a stable cache and snapshot key.
 import sharp from 'sharp';
-import type { Describer, PreparedImage } from '../../studio/ports.js';
+import type { Describer, VisionImage } from '../../studio/ports.js';
 
 // Coarse, everyday names: a prompt reads "navy and beige", not "#1f2a44".
 const NAMED_COLOURS: ReadonlyArray<readonly [string, number, number, number]> = [
@@ -35,7 +35,7 @@ const SAMPLE = 64; // the image is measured on a 64×64 thumbnail: 4096 pixels i
 export function createLocalDescriber(): Describer {
   return {
     model: 'local-v1',
-    async describe(image: PreparedImage, signal: AbortSignal): Promise<string> {
+    async describe(image: VisionImage, signal: AbortSignal): Promise<string> {
       throwIfAborted(signal);
       const { data } = await sharp(image.vision.bytes)
         .resize(SAMPLE, SAMPLE, { fit: 'fill' })
@@ -78,14 +78,14 @@ function throwIfAborted(signal: AbortSignal): void {
   throw signal.reason instanceof Error ? signal.reason : Object.assign(new Error('The description was aborted'), { name: 'AbortError' });
 }
 
-function orientation(image: PreparedImage): 'square' | 'portrait' | 'landscape' {
+function orientation(image: VisionImage): 'square' | 'portrait' | 'landscape' {
   const { sourceWidth: w, sourceHeight: h } = image;
   if (Math.abs(w - h) <= 0.05 * Math.max(w, h)) return 'square';
   return h > w ? 'portrait' : 'landscape';
 }
 
 const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
-const formatName = (image: PreparedImage) => (image.sourceFormat === 'webp' ? 'WebP' : image.sourceFormat.toUpperCase());
+const formatName = (image: VisionImage) => (image.sourceFormat === 'webp' ? 'WebP' : image.sourceFormat.toUpperCase());
 
 interface Measurement {
   /** colour name → share of sampled pixels, largest first */
