@@ -153,7 +153,19 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     const problems = validate(input, (url) => files.has(new URL(url, base).pathname) && url.startsWith(base));
     if (problems.length && !job.failure) job.failure = { at: 'job', status: 422, body: { detail: problems } };
     jobs.push(job);
+    const [width, height] = sizeOf(job.input);
+    const count = Math.max(1, Math.min(Number(job.input?.num_images) || 1, 8));
+    for (let i = 0; i < count; i++) void solidJpeg(width, height, job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!).catch(() => {});
     return job;
+  }
+
+  // Real fal has the images ready when the status says COMPLETED; rendering them at result time
+  // would put this fake's own sharp work on the caller's clock.
+  const rendered = new Map<string, Promise<Buffer>>();
+  function solidJpeg(width: number, height: number, background: string): Promise<Buffer> {
+    const key = `${width}x${height}:${background}`;
+    if (!rendered.has(key)) rendered.set(key, sharp({ create: { width, height, channels: 3, background } }).jpeg({ quality: 70 }).toBuffer());
+    return rendered.get(key)!;
   }
 
   async function result(job: FalJob): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
@@ -170,7 +182,7 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       const images = await Promise.all(
         Array.from({ length: count }, async (_, i) => {
           const background = job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!;
-          const bytes = await sharp({ create: { width, height, channels: 3, background } }).jpeg({ quality: 70 }).toBuffer();
+          const bytes = await solidJpeg(width, height, background);
           const path = `/files/${job.id}/${i}.jpeg`;
           files.set(path, { bytes, contentType: 'image/jpeg' });
           return { url: `${base}${path}`, width, height, content_type: 'image/jpeg' };

@@ -1,0 +1,189 @@
+// Etalase as deployed: createApp with the real Gemini and fal adapters pointed at the fakes, PGlite in
+// a fresh DATA_DIR, one generateImages per run through yoga.fetch with a real multipart body.
+// The ports are the ones createApp would open itself, wrapped only to time their calls (where did
+// the milliseconds go?); the poll interval is the app's default unless `pollIntervalMs` is given.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
+import { createFalGenerator } from '../src/adapters/generate/fal.js';
+import { openDescriber, openGenerator, openLedger } from '../src/adapters/wiring.js';
+import { createApp } from '../src/app.js';
+import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { multipartBody, type UploadFile } from '../test/helpers/app.js';
+import { COUNT } from './protocol.js';
+
+export interface EtalaseOptions {
+  mode: 'REFERENCE' | 'TEXT_TO_IMAGE';
+  geminiUrl: string;
+  falUrl: string;
+  /** overrides the fal adapter's status poll interval (app default: 150 ms for 5 s, then 500 ms) */
+  pollIntervalMs?: number;
+}
+
+const GENERATE = /* GraphQL */ `
+  mutation Generate($input: GenerateImagesInput!) {
+    generateImages(input: $input) {
+      __typename
+      ... on Error { message }
+      ... on GenerateImagesSuccess {
+        remainingCoins
+        generation {
+          id status warnings
+          descriptions { slot }
+          images { url width height videoPrompts { version text } }
+        }
+      }
+    }
+  }
+`;
+
+interface Span {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** The same object, with every method call's duration pushed to `spans` as `label.method`. */
+function timed<T extends object>(target: T, label: string, spans: Span[]): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const value = Reflect.get(object, key, object);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const start = performance.now();
+        const out = value.apply(object, args);
+        const record = () => spans.push({ name: `${label}.${String(key)}`, start, end: performance.now() });
+        if (out instanceof Promise) return out.finally(record);
+        record();
+        return out;
+      };
+    },
+  });
+}
+
+/** total time at least one of the spans was running */
+function unionMs(spans: Span[]): number {
+  let total = 0;
+  let end = -Infinity;
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    if (s.end <= end) continue;
+    total += s.end - Math.max(s.start, end);
+    end = s.end;
+  }
+  return total;
+}
+
+export async function startEtalase(options: EtalaseOptions) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-bench-'));
+  const config = parseConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RECOVERY_INTERVAL_MS: '0',
+    DESCRIBER: 'gemini',
+    GEMINI_API_KEY: 'bench',
+    GEMINI_BASE_URL: options.geminiUrl,
+    GENERATOR: 'fal',
+    FAL_KEY: 'bench',
+    FAL_BASE_URL: options.falUrl,
+  });
+  if (config.generator.kind !== 'fal') throw new Error('expected the fal generator');
+  const log = createLogger(config.logLevel);
+  const spans: Span[] = [];
+  const generator =
+    options.pollIntervalMs === undefined
+      ? await openGenerator(config, log)
+      : createFalGenerator(config.generator, { pollIntervalMs: options.pollIntervalMs, log: () => {} });
+  const app = await createApp(config, {
+    log,
+    ledger: timed(await openLedger(config), 'ledger', spans),
+    describer: timed(await openDescriber(config), 'describer', spans),
+    generator: timed(generator, 'generator', spans),
+  });
+  app.services.studio = timed(app.services.studio, 'studio', spans);
+  const secret = await loadDevSecret(dataDir);
+
+  async function send(photos: Uint8Array[], user: string) {
+    const token = await signDevToken(secret, user);
+    const [p1, p2, p3, p4, face, background] = photos;
+    const files: UploadFile[] = [
+      ...[p1, p2, p3, p4].map((bytes, i) => ({ path: `input.productImages.${i}`, bytes: bytes!, name: `product-${i + 1}.jpg` })),
+      { path: 'input.faceImage', bytes: face!, name: 'face.jpg' },
+      { path: 'input.backgroundImage', bytes: background!, name: 'background.jpg' },
+    ];
+    const input = {
+      productImages: [null, null, null, null],
+      faceImage: null,
+      backgroundImage: null,
+      count: COUNT,
+      mode: options.mode,
+      options: { modelType: 'Wanita', category: 'FASHION', pose: 'Standing Portrait' },
+    };
+    const form = multipartBody(GENERATE, { input }, files);
+    spans.length = 0;
+
+    const startEpoch = Date.now();
+    const t0 = performance.now();
+    const response = await app.yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'x-graphql-yoga-csrf': '1', authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const body = (await response.json()) as any;
+    return { t0, t1: performance.now(), startEpoch, endEpoch: Date.now(), status: response.status, body };
+  }
+
+  return {
+    /** Six copies of `photo` in one request: does the app take what MAX_FILES × MAX_FILE_BYTES allows? */
+    async probeBodyLimit(photo: Uint8Array) {
+      const { status, body } = await send(Array.from({ length: 6 }, () => photo), 'bench-probe');
+      const result = body?.data?.generateImages;
+      const accepted = result?.__typename === 'GenerateImagesSuccess';
+      const answer = accepted ? 'GenerateImagesSuccess' : `HTTP ${status}: ${body?.errors?.[0]?.message ?? result?.message ?? JSON.stringify(body).slice(0, 200)}`;
+      return { photoBytes: photo.byteLength * 6, accepted, answer };
+    },
+
+    async run(photos: Uint8Array[], user: string) {
+      const { t0, t1, startEpoch, endEpoch, body } = await send(photos, user);
+      const result = body?.data?.generateImages;
+      const g = result?.generation;
+      if (result?.__typename !== 'GenerateImagesSuccess' || g.images.length !== COUNT || g.descriptions.length !== photos.length || g.warnings.length) {
+        throw new Error(`generateImages did not fully succeed: ${JSON.stringify(body).slice(0, 600)}`);
+      }
+
+      const one = (name: string) => {
+        const span = spans.find((s) => s.name === name);
+        if (!span) throw new Error(`no ${name} call recorded`);
+        return span;
+      };
+      const studio = one('studio.generate');
+      const ensure = one('ledger.ensureProfile');
+      const generate = one('generator.generate');
+      const describes = spans.filter((s) => s.name === 'describer.describe');
+      const describeStart = Math.min(...describes.map((s) => s.start));
+      const describeEnd = Math.max(...describes.map((s) => s.end));
+      return {
+        ms: t1 - t0,
+        startEpoch,
+        endEpoch,
+        uploadedBytes: photos.reduce((sum, p) => sum + p.byteLength, 0),
+        generatorEpochs: { start: startEpoch + (generate.start - t0), end: startEpoch + (generate.end - t0) },
+        phases: {
+          'request: multipart + auth + GraphQL': studio.start - t0,
+          'prepare: sharp, 6 photos': ensure.start - studio.start,
+          'ledger: profile + reserve + cache read': describeStart - ensure.start,
+          'describe: Gemini, concurrent': describeEnd - describeStart,
+          'ledger: cache write + recordPrompt': generate.start - describeEnd,
+          'generate: fal (uploads, submit, poll, result)': generate.end - generate.start,
+          'settle + response': t1 - generate.end,
+          'PGlite busy (all ledger calls)': unionMs(spans.filter((s) => s.name.startsWith('ledger.'))),
+        },
+      };
+    },
+    async close() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

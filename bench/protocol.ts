@@ -1,0 +1,74 @@
+// What the parent (run.ts / harness.ts) and the scenario child processes (scenario.ts) agree on.
+
+export const LATENCY = { describeMs: 800, generateMs: 1500 } as const;
+export const COUNT = 4;
+
+export interface ScenarioSpec {
+  label: string;
+  /** counted in the goals (the others are diagnostics) */
+  judged: boolean;
+  mode?: 'REFERENCE' | 'TEXT_TO_IMAGE';
+  /** the fal adapter's status poll interval; the app's default (150 ms for 5 s, then 500 ms) when absent */
+  pollIntervalMs?: number;
+  /** fal job latency for this scenario only */
+  falLatencyMs?: number;
+}
+
+export const SCENARIOS = {
+  baseline: { label: 'Baseline: sequential SDK calls', judged: true },
+  'etalase-reference': { label: 'Etalase REFERENCE', judged: true, mode: 'REFERENCE' },
+  'etalase-text': { label: 'Etalase TEXT_TO_IMAGE', judged: true, mode: 'TEXT_TO_IMAGE' },
+  'etalase-reference-poll25': { label: 'diag: REFERENCE, fal poll 25 ms', judged: false, mode: 'REFERENCE', pollIntervalMs: 25 },
+  'etalase-reference-fal1600': { label: 'diag: REFERENCE, fal job 1600 ms', judged: false, mode: 'REFERENCE', falLatencyMs: 1600 },
+} satisfies Record<string, ScenarioSpec>;
+export type ScenarioName = keyof typeof SCENARIOS;
+export const specOf = (name: ScenarioName): ScenarioSpec => SCENARIOS[name];
+
+export interface MemoryPeaks {
+  rssMb: number;
+  /** peak RSS minus RSS when the run started */
+  rssGrowthMb: number;
+  heapUsedMb: number;
+  /** Buffers and other memory outside the V8 heap that V8 knows of */
+  externalMb: number;
+}
+
+/** one measured request (Etalase) or one sequential pass (baseline), as the child saw it */
+export interface RunMessage {
+  type: 'run';
+  run: number;
+  warmup: boolean;
+  ms: number;
+  startEpoch: number;
+  endEpoch: number;
+  /** bytes of the six files as uploaded (multipart parts / what the baseline read) */
+  uploadedBytes: number;
+  /** where the time went, ms; names depend on the scenario */
+  phases: Record<string, number>;
+  /** Etalase: when the generator call started and returned (epoch ms), to split it with the fal fake's log */
+  generatorEpochs?: { start: number; end: number };
+  memory: MemoryPeaks;
+}
+
+export interface DoneMessage {
+  type: 'done';
+  idleRssMb: number;
+  maxRssMb: number;
+  sharpConcurrency: number | null;
+}
+
+/** one request with six of noisy()'s 5.9 MB photos, which Yoga's default 25 MB body limit refuses */
+export interface ProbeMessage {
+  type: 'probe';
+  photoBytes: number;
+  accepted: boolean;
+  answer: string;
+}
+
+/** sharp alone on the run photos, after the runs (REFERENCE scenario only), ms */
+export interface ProfileMessage {
+  type: 'profile';
+  steps: Record<string, number>;
+}
+
+export type ChildMessage = RunMessage | DoneMessage | ProbeMessage | ProfileMessage;
