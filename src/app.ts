@@ -27,6 +27,22 @@ export interface AppOverrides {
   generator?: Generator;
 }
 
+const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are public; run them with ▶.
+{
+  styleCatalog {
+    categories { value label labelId }
+    modelTypes { value label labelId }
+  }
+  quote { coins }
+}
+
+# Signed-in queries need a token in the Headers tab:
+#   { "Authorization": "Bearer <output of: npm run -s dev-token -- --user alice>" }
+# then try:
+#   { me { id coinsBalance generations { id status images { url } } } }
+# Uploads (generateImages) need a multipart client: see the README's curl example.
+`;
+
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
 // Liveness is Yoga's own /health (200, empty body); readiness also asks the database.
@@ -79,7 +95,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Etalase', defaultQuery: '{ me { id coinsBalance } styleCatalog { categories { value labelId } } }' },
+    graphiql: { title: 'Etalase', defaultQuery: GRAPHIQL_WELCOME },
     renderGraphiQL,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: false } : { origin: '*', credentials: false },
     // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
