@@ -10,10 +10,6 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 const optionalUrl = optionalText.pipe(z.url().optional());
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
 
 export const envSchema = z
   .object({
@@ -65,7 +61,6 @@ export const envSchema = z
 
     REDIS_URL: optionalUrl,
 
-    DEV_AUTH_ALLOW_IN_PRODUCTION: flag,
   });
 
 // Checked on the raw environment so they are reported together with type errors, not after them.

@@ -30,13 +30,17 @@ server.listen(config.port, config.host, () => {
   }
 });
 
+// In-flight generations get a grace period to finish and settle; whatever is cut off is finished or
+// refunded by the next instance's recovery sweep.
+const SHUTDOWN_GRACE_MS = 25_000;
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info('shutting down', { signal });
-  server.close();
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
   await app.close();
   process.exit(0);
 }

@@ -211,6 +211,23 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     expect(await ledger.problems()).toEqual([]);
     expect(await second.stop('SIGTERM')).toBe(0);
   });
+
+  test('SIGTERM during a generation lets it finish and answer before the process exits', async () => {
+    const user = 'graceful';
+    fal.script({ latencyMs: 1500 });
+    const server = await start({ RECOVERY_INTERVAL_MS: '0' });
+    const token = await signDevToken(secret, user);
+    const answer = fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: GENERATE, variables: { input: { count: 1 } } }),
+    }).then((r) => r.json());
+    await until(() => falStage('submit').length > 0, 'the fal submit');
+    const exited = server.stop('SIGTERM');
+    expect((await answer).data.generateImages.__typename).toBe('GenerateImagesSuccess');
+    expect(await exited).toBe(0);
+    expect(await ledger.problems()).toEqual([]);
+  });
 });
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
