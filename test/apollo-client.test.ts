@@ -1,14 +1,10 @@
 // The way our frontends call us: Apollo Client with apollo-upload-client's UploadHttpLink, typed
 // documents from codegen, against the real server listening on a port.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { ApolloClient, InMemoryCache } from '@apollo/client';
 import UploadHttpLink from 'apollo-upload-client/UploadHttpLink.mjs';
 import { readFileSync } from 'node:fs';
 import { buildSchema, isAbstractType } from 'graphql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
 import { GenerateImagesDocument, MeDocument, StyleCatalogDocument } from './generated/graphql.js';
 import { jpeg } from './helpers/images.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -24,23 +20,18 @@ function possibleTypes(): Record<string, string[]> {
 }
 
 let server: RunningServer;
-let dataDir: string;
 let client: ApolloClient;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-apollo-'));
-  server = await startServer({ DATA_DIR: dataDir });
-  const token = await signDevToken(await loadDevSecret(dataDir), 'apollo-seller');
+  server = await startServer({});
+  const token = await server.token('apollo-seller');
   client = new ApolloClient({
     // apollo-require-preflight is one of the headers the CSRF rule accepts for multipart requests.
     link: new UploadHttpLink({ uri: `${server.url}/graphql`, headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } }),
     cache: new InMemoryCache({ possibleTypes: possibleTypes() }),
   });
 });
-afterAll(async () => {
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 test('uploads two File objects and gets typed results', async () => {
   const files = [await jpeg({ color: '#ff8800' }), await jpeg({ color: '#0088ff' })].map(

@@ -1,9 +1,6 @@
 // GraphiQL in a real browser (playwright-core gives each launch a fresh profile) with no network beyond this server: the page renders from bundled
 // assets and runs a query. Needs Debian's chromium (CI installs it); skipped elsewhere without it.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -16,11 +13,9 @@ if (!available) console.warn(`[graphiql] skipping: ${CHROMIUM} not installed`);
 describe.skipIf(!available)('GraphiQL', () => {
   let server: RunningServer;
   let browser: Browser;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-graphiql-'));
-    server = await startServer({ DATA_DIR: dataDir });
+    server = await startServer({});
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -31,8 +26,7 @@ describe.skipIf(!available)('GraphiQL', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.close();
   });
 
   test('renders offline and runs a query against the API', async () => {

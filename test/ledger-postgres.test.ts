@@ -2,25 +2,14 @@
 // generation. Each rule lives in SQL; these tests show that it holds when the pool runs calls at once.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { applyMigrations, migrationFiles } from '../src/adapters/ledger/migrate.js';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
 import type { ReserveRequest } from '../src/studio/ports.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
+import { expectBooksBalancedAfterEach, reserveRequest as request } from './helpers/books.js';
 
-const request = (userId: string, over: Partial<ReserveRequest> = {}): ReserveRequest => ({
-  generationId: randomUUID(),
-  userId,
-  cost: 1,
-  mode: 'TEXT_TO_IMAGE',
-  count: 1,
-  idempotencyKey: null,
-  requestHash: 'hash-a',
-  deadlineAt: new Date(Date.now() + 60_000),
-  input: { prompt: 'a bottle on marble' },
-  ...over,
-});
 
 const countBy = <T extends string>(items: T[]) =>
   items.reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {});
@@ -35,9 +24,7 @@ describeWithPostgres('PostgreSQL ledger (pg pool)', () => {
     ledger = await openPostgresLedger({ url: db.url, poolMax: 20, statementTimeoutMs: 10_000 });
     admin = new pg.Pool({ connectionString: db.url, max: 2 });
   });
-  afterEach(async () => {
-    expect(await ledger.problems()).toEqual([]);
-  });
+  expectBooksBalancedAfterEach(() => ledger);
   afterAll(async () => {
     await ledger?.close();
     await admin?.end();

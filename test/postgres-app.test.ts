@@ -1,10 +1,11 @@
 // The whole app on real PostgreSQL: generateImages under races, idempotent retries in flight, two
 // instances sharing one database, and the Supabase wiring (supabase-js RPC + Supabase tokens).
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startPostgrestFake, type PostgrestFake } from './fakes/postgrest.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
+import { expectBooksBalancedAfterEach } from './helpers/books.js';
 
 const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input: $input) {
   __typename ... on InsufficientCoinsError { required balance }
@@ -23,7 +24,7 @@ describeWithPostgres('generateImages on PostgreSQL', () => {
     a = await startTestApp(env);
     b = await startTestApp({ ...env, DATA_DIR: a.dataDir }); // a second instance: same database, same token secret
   });
-  afterEach(async () => expect(await a.app.services.ledger.problems()).toEqual([]));
+  expectBooksBalancedAfterEach(() => a?.app.services.ledger);
   afterAll(async () => {
     await a?.close();
     await b?.close();

@@ -1,7 +1,6 @@
 // The README's curl example, run as written against the real server: the first thing a newcomer does.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -9,16 +8,11 @@ import { startServer, type RunningServer } from './helpers/server.js';
 
 const root = new URL('..', import.meta.url).pathname;
 let server: RunningServer;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-readme-'));
-  server = await startServer({ DATA_DIR: dataDir });
+  server = await startServer({});
 });
-afterAll(async () => {
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 async function example(name: string): Promise<string> {
   const readme = await readFile(path.join(root, 'README.md'), 'utf8');
@@ -31,7 +25,7 @@ test('the curl example returns a SUCCEEDED generation with two JPEGs and lowers 
   const script = await example('generate');
   const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: server.dataDir },
   });
   const result = JSON.parse(stdout).data.generateImages;
   expect(result.__typename).toBe('GenerateImagesSuccess');

@@ -4,11 +4,12 @@
 // function granted to anon and authenticated), so the migrations' own revokes are what is tested.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
 import type { ReserveRequest } from '../src/studio/ports.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
+import { expectBooksBalancedAfterEach, reserveRequest } from './helpers/books.js';
 
 type Role = 'anon' | 'authenticated' | 'service_role';
 
@@ -20,17 +21,6 @@ const TABLES: Record<string, string> = {
   'public.description_cache': 'description',
 };
 
-const reserveRequest = (userId: string): ReserveRequest => ({
-  generationId: randomUUID(),
-  userId,
-  cost: 1,
-  mode: 'TEXT_TO_IMAGE',
-  count: 1,
-  idempotencyKey: null,
-  requestHash: 'h',
-  deadlineAt: new Date(Date.now() + 60_000),
-  input: {},
-});
 
 describeWithPostgres('row-level security and grants', () => {
   let db: TestDatabase;
@@ -54,9 +44,7 @@ describeWithPostgres('row-level security and grants', () => {
     }
     await ledger.put('cache-key', 'a description');
   });
-  afterEach(async () => {
-    expect(await ledger.problems()).toEqual([]);
-  });
+  expectBooksBalancedAfterEach(() => ledger);
   afterAll(async () => {
     await ledger?.close();
     await pool?.end();

@@ -1,27 +1,18 @@
 // The real server (`npm start` entry) as a child process: a multipart request over HTTP, the image
 // URLs it returns, GraphiQL served offline, CSRF and transport limits, clean shutdown.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
 import { multipartBody } from './helpers/app.js';
 import { jpeg } from './helpers/images.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 let server: RunningServer;
-let dataDir: string;
 let token: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-server-'));
-  server = await startServer({ DATA_DIR: dataDir, MAX_FILE_BYTES: String(2 * 1024 * 1024), MAX_FILES: '6' });
-  token = await signDevToken(await loadDevSecret(dataDir), 'http-user');
+  server = await startServer({ MAX_FILE_BYTES: String(2 * 1024 * 1024), MAX_FILES: '6' });
+  token = await server.token('http-user');
 });
-afterAll(async () => {
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input: $input) {
   __typename ... on GenerateImagesSuccess { remainingCoins generation { status images { url width height } } } } }`;

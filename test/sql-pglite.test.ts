@@ -2,11 +2,12 @@
 // Races need several connections: they are tested on real PostgreSQL in ledger-postgres.test.ts.
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyMigrations } from '../src/adapters/ledger/migrate.js';
 import { pgliteRunner } from '../src/adapters/ledger/pglite.js';
 import { SqlLedger, type SqlRunner } from '../src/adapters/ledger/sql-ledger.js';
 import type { ReserveRequest } from '../src/studio/ports.js';
+import { expectBooksBalancedAfterEach, reserveRequest } from './helpers/books.js';
 
 let db: SqlRunner;
 let ledger: SqlLedger;
@@ -16,21 +17,10 @@ beforeAll(async () => {
   ledger = new SqlLedger(db);
 });
 afterAll(() => ledger.close());
-afterEach(async () => expect(await ledger.problems()).toEqual([]));
+expectBooksBalancedAfterEach(() => ledger);
 
-const reserve = (userId: string, extra: Partial<ReserveRequest> = {}) =>
-  ledger.reserve({
-    generationId: randomUUID(),
-    userId,
-    cost: 1,
-    mode: 'TEXT_TO_IMAGE',
-    count: 2,
-    idempotencyKey: null,
-    requestHash: 'hash',
-    deadlineAt: new Date(Date.now() + 60_000),
-    input: {},
-    ...extra,
-  });
+const reserve = (userId: string, extra: Partial<ReserveRequest> = {}) => ledger.reserve(reserveRequest(userId, extra));
+
 
 async function newUser(coins?: number) {
   const id = randomUUID();

@@ -2,26 +2,15 @@
 // same SQL functions as the pg adapter, reached by name with named arguments under the service role.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
 import { openSupabaseLedger, SupabaseRpcError } from '../src/adapters/ledger/supabase.js';
 import type { Ledger, ReserveRequest } from '../src/studio/ports.js';
 import { startPostgrestFake, type PostgrestFake } from './fakes/postgrest.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
+import { expectBooksBalancedAfterEach, reserveRequest as request } from './helpers/books.js';
 
-const request = (userId: string, over: Partial<ReserveRequest> = {}): ReserveRequest => ({
-  generationId: randomUUID(),
-  userId,
-  cost: 1,
-  mode: 'REFERENCE',
-  count: 2,
-  idempotencyKey: null,
-  requestHash: 'hash-a',
-  deadlineAt: new Date(Date.now() + 60_000),
-  input: { options: { productType: 'BOTTLE' } },
-  ...over,
-});
 
 describeWithPostgres('Supabase ledger adapter (supabase-js → PostgREST fake → Postgres)', () => {
   let db: TestDatabase;
@@ -37,9 +26,7 @@ describeWithPostgres('Supabase ledger adapter (supabase-js → PostgREST fake �
     ledger = openSupabaseLedger({ url: fake.url, serviceRoleKey: fake.serviceRoleKey });
     admin = new pg.Pool({ connectionString: db.url, max: 1 });
   });
-  afterEach(async () => {
-    expect(await ledger.problems()).toEqual([]);
-  });
+  expectBooksBalancedAfterEach(() => ledger);
   afterAll(async () => {
     await ledger?.close();
     await fake?.close();
@@ -95,7 +82,7 @@ describeWithPostgres('Supabase ledger adapter (supabase-js → PostgREST fake �
   it('recordPrompt, setProviderRequest, complete and generation()', async () => {
     const user = randomUUID();
     await ledger.ensureProfile(user);
-    const r = request(user);
+    const r = request(user, { mode: 'REFERENCE', count: 2, input: { options: { productType: 'BOTTLE' } } });
     await ledger.reserve(r);
     await ledger.recordPrompt(r.generationId, [{ slot: 'PRODUCT_1', text: 'a green bottle' }], 'prompt text', ['w1']);
     await ledger.setProviderRequest(r.generationId, 'fal-req-1');

@@ -1,20 +1,32 @@
 // The real `npm start` entry as a child process, for HTTP-level and crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadDevSecret, signDevToken } from '../../src/adapters/auth/dev.js';
 import { freePort } from './ports.js';
 
 export interface RunningServer {
   url: string;
+  dataDir: string;
   child: ChildProcess;
   output(): string;
+  /** a dev token this server accepts (same DATA_DIR secret) */
+  token(user: string): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** stops the server and removes the DATA_DIR it made (one given in env is left alone) */
+  close(): Promise<void>;
 }
 
+/** Without DATA_DIR in `env`, the server gets a temporary one of its own. */
 export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
+  const ownDataDir = env.DATA_DIR ? null : await mkdtemp(path.join(os.tmpdir(), 'etalase-server-'));
+  const dataDir = env.DATA_DIR ?? ownDataDir!;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('../..', import.meta.url).pathname,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -33,13 +45,20 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null) child.kill(signal);
+    return exited;
+  };
   return {
     url,
+    dataDir,
     child,
     output: () => log,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
+    token: async (user) => signDevToken(await loadDevSecret(dataDir), user),
+    stop,
+    async close() {
+      await stop();
+      if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
     },
   };
 }
