@@ -74,7 +74,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
     openAuthenticator(config, log),
-    openEvents(config),
+    openEvents(config, log),
   ]);
 
   const studio = createStudio({
@@ -87,7 +87,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     log,
     pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
     deadlineMs: config.generationDeadlineMs,
-    onProgress: (ref, progress) => events.publish(ref, progress),
+    events,
   });
   const services: Services = { config, studio, ledger, authenticator, events };
 

@@ -1,16 +1,15 @@
 // Per-request context: who is asking (from the bearer token) and the services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
-import type { Events } from './adapters/events/pubsub.js';
 import type { Config } from './config.js';
 import type { Studio } from './studio/pipeline.js';
-import type { Ledger } from './studio/ports.js';
+import type { EventBus, Ledger } from './studio/ports.js';
 
 export interface Services {
   config: Config;
   studio: Studio;
   ledger: Ledger;
   authenticator: Authenticator;
-  events: Events;
+  events: EventBus;
 }
 
 export interface Context {

@@ -37,6 +37,18 @@ describe('one instance, in memory', () => {
     expect(events.at(-1)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
+  test('a key subscription also ends when the request is refused before any generation exists', async () => {
+    const token = await t.token('refused-watcher');
+    const key = `refused-${randomUUID()}`;
+    const sub = subscribe(fetchVia(t), 'http://localhost/graphql', EVENTS, { key }, token);
+    await sub.opened;
+    const result = await t.gql(GENERATE, { input: { count: 1, idempotencyKey: key, options: { modelType: 'Robot' } } }, { token });
+    expect(result.body.data.generateImages.__typename).toBe('InvalidInputError');
+    expect((await sub.events).map((e: any) => e.data.generationEvents)).toEqual([
+      { generationId: null, stage: 'FINISHED', done: null, total: null, queuePosition: null, status: 'FAILED' },
+    ]);
+  });
+
   test('subscribing to a finished generation by id gives its final state at once', async () => {
     const token = await t.token('late-watcher');
     const id = (await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages.generation.id;
@@ -50,6 +62,23 @@ describe('one instance, in memory', () => {
     const id = (await t.gql(GENERATE, { input: { count: 1 } }, { token: await t.token('owner-e') })).body.data.generateImages.generation.id;
     const events = await subscribe(fetchVia(t), 'http://localhost/graphql', EVENTS, { id }, await t.token('snoop')).events;
     expect((events[0] as any).errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('Redis unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Nothing listens on port 1: every Redis command fails. Progress is lost, generations are not.
+    t = await startTestApp({ EVENTS: 'redis', REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+  afterAll(() => t.close());
+
+  test('generations still succeed and the process stays up', async () => {
+    const token = await t.token('no-redis');
+    for (let i = 0; i < 2; i++) {
+      const { body } = await t.gql(GENERATE, { input: { count: 1 } }, { token });
+      expect(body.data.generateImages.__typename).toBe('GenerateImagesSuccess');
+    }
   });
 });
 

@@ -1,8 +1,7 @@
 // Live progress of a generation over Server-Sent Events. Subscribe by id, or by the idempotencyKey
 // you are about to send with generateImages (the only way to watch a batch from its first second).
 import { GraphQLError } from 'graphql';
-import type { GenerationEvent } from '../adapters/events/pubsub.js';
-import { userKey } from '../adapters/events/pubsub.js';
+import type { GenerationEvent } from '../studio/ports.js';
 import { requireViewer } from './auth.js';
 import { builder } from './builder.js';
 import { GenerationStatusEnum } from './enums.js';
@@ -19,7 +18,10 @@ const StageEnum = builder.enumType('GenerationStage', {
 
 const GenerationEventRef = builder.objectRef<GenerationEvent>('GenerationEvent').implement({
   fields: (t) => ({
-    generationId: t.exposeID('generationId'),
+    generationId: t.exposeID('generationId', {
+      nullable: true,
+      description: 'Null only on a FINISHED event for a request refused before a generation existed (bad input, no coins).',
+    }),
     stage: t.expose('stage', { type: StageEnum }),
     done: t.int({ nullable: true, resolve: (e) => (e.stage === 'DESCRIBING' ? e.done : null) }),
     total: t.int({ nullable: true, resolve: (e) => (e.stage === 'DESCRIBING' ? e.total : null) }),
@@ -28,12 +30,14 @@ const GenerationEventRef = builder.objectRef<GenerationEvent>('GenerationEvent')
   }),
 });
 
-async function* untilFinished(source: AsyncIterable<GenerationEvent>, first: GenerationEvent[] = []) {
-  for (const event of first) yield event;
-  if (first.some((e) => e.stage === 'FINISHED')) return;
-  for await (const event of source) {
-    yield event;
-    if (event.stage === 'FINISHED') return;
+async function* untilFinished(events: AsyncGenerator<GenerationEvent>) {
+  try {
+    for await (const event of events) {
+      yield event;
+      if (event.stage === 'FINISHED') return;
+    }
+  } finally {
+    await events.return(undefined);
   }
 }
 
@@ -45,19 +49,20 @@ builder.subscriptionField('generationEvents', (t) =>
     args: { id: t.arg.id(), idempotencyKey: t.arg.string() },
     subscribe: async (_, { id, idempotencyKey }, ctx) => {
       const viewer = requireViewer(ctx);
-      const { pubsub } = ctx.services.events;
-      if (idempotencyKey) return untilFinished(pubsub.subscribe('generationByKey', userKey(viewer.userId, idempotencyKey)));
+      const { events, studio } = ctx.services;
+      if (idempotencyKey) return untilFinished(events.subscribe({ userId: viewer.userId, idempotencyKey }));
       if (!id) throw new GraphQLError('Give id or idempotencyKey.', { extensions: { code: 'BAD_USER_INPUT' } });
-      // Subscribe before reading the state, so a batch finishing in between is not missed.
-      const source = pubsub.subscribe('generation', String(id));
-      const generation = /^[0-9a-f-]{36}$/i.test(String(id)) ? await ctx.services.ledger.generation(String(id)) : null;
-      if (generation?.userId !== viewer.userId) {
-        await source.return?.();
+      if (!(await studio.generationOf(viewer.userId, String(id)))) {
         throw new GraphQLError('No such generation.', { extensions: { code: 'NOT_FOUND' } });
       }
-      const done: GenerationEvent[] = generation.finishedAt ? [{ generationId: generation.id, stage: 'FINISHED', status: generation.status }] : [];
-      if (done.length) await source.return?.();
-      return untilFinished(source, done);
+      // Listening before the second look: a batch that finishes in between is seen either way.
+      const live = events.subscribe({ generationId: String(id) });
+      const now = (await studio.generationOf(viewer.userId, String(id)))!;
+      if (!now.finishedAt) return untilFinished(live);
+      await live.return(undefined);
+      return (async function* () {
+        yield { generationId: now.id, stage: 'FINISHED', status: now.status } satisfies GenerationEvent;
+      })();
     },
     resolve: (event) => event,
   }),

@@ -113,11 +113,6 @@ builder.queryField('generation', (t) =>
     nullable: true,
     description: "One of the caller's generations; null if it does not exist or belongs to someone else.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_, { id }, ctx) => {
-      const viewer = requireViewer(ctx);
-      if (!/^[0-9a-f-]{36}$/i.test(String(id))) return null;
-      const generation = await ctx.services.ledger.generation(String(id));
-      return generation?.userId === viewer.userId ? generation : null;
-    },
+    resolve: (_, { id }, ctx) => ctx.services.studio.generationOf(requireViewer(ctx).userId, String(id)),
   }),
 );

@@ -9,6 +9,8 @@ import { parseStyleOptions, type StyleOptionsInput } from './options.js';
 import type {
   Clock,
   Describer,
+  EventBus,
+  GenerationEvent,
   Generator,
   GenerationMode,
   GenerationProgress,
@@ -17,7 +19,6 @@ import type {
   ImagePreparer,
   Ledger,
   Logger,
-  ProgressRef,
   Slot,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
@@ -28,6 +29,13 @@ import type { StyleOptions } from './style-catalog.js';
 export const MAX_PRODUCT_IMAGES = 4;
 export const MAX_COUNT = 4;
 export const PROMPT_LIMIT = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const finished = (generationId: string | null, status: GenerationRecord['status']): GenerationEvent => ({
+  stage: 'FINISHED',
+  status,
+  generationId,
+});
 
 export interface StudioDeps {
   ledger: Ledger;
@@ -39,7 +47,7 @@ export interface StudioDeps {
   log: Logger;
   pricing: Pricing;
   deadlineMs: number;
-  onProgress?: (ref: ProgressRef, progress: GenerationProgress) => void;
+  events?: EventBus;
 }
 
 export interface GenerateCommand {
@@ -111,11 +119,13 @@ function requestHash(cmd: GenerateCommand, req: ValidRequest): string {
 
 export function createStudio(deps: StudioDeps) {
 
-  async function waitForSettled(id: string, until: Date): Promise<GenerationRecord> {
+  /** A replayed key waits for the original request, up to the original's own deadline; past it, the
+   *  generation is left to recovery and returned as it stands (RUNNING). */
+  async function waitForSettled(id: string): Promise<GenerationRecord> {
     for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
       const g = await deps.ledger.generation(id);
       if (!g) throw new Error(`generation ${id} vanished`);
-      if (g.finishedAt || deps.clock.now() >= until) return g;
+      if (g.finishedAt || deps.clock.now() >= g.deadlineAt) return g;
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -128,7 +138,22 @@ export function createStudio(deps: StudioDeps) {
     return { generation, remainingCoins: await deps.ledger.balance(generation.userId) };
   }
 
+  /** Every request ends with one FINISHED event, whatever the outcome, so a client that subscribed by
+   *  its idempotency key before sending always hears the end. */
   async function generate(cmd: GenerateCommand): Promise<GenerateOutcome> {
+    const to = { userId: cmd.userId, idempotencyKey: cmd.idempotencyKey ?? null };
+    try {
+      const outcome = await run(cmd);
+      deps.events?.publish({ ...to, generationId: outcome.generation.id }, finished(outcome.generation.id, outcome.generation.status));
+      return outcome;
+    } catch (error) {
+      const generationId = error instanceof GenerationFailedError ? error.generationId : null;
+      deps.events?.publish({ ...to, generationId }, finished(generationId, 'FAILED'));
+      throw error;
+    }
+  }
+
+  async function run(cmd: GenerateCommand): Promise<GenerateOutcome> {
     const req = validate(cmd);
     // Inspected before the reserve: a bad file is rejected before any coin moves.
     const inspected = await Promise.all(req.uploads.map((u) => deps.preparer.inspect(u.slot, u.bytes)));
@@ -156,19 +181,20 @@ export function createStudio(deps: StudioDeps) {
       case 'idempotency-conflict':
         throw new InvalidInputError('idempotencyKey', 'This idempotencyKey was already used for a different request.');
       case 'replay':
-        return outcomeOf(await waitForSettled(reserved.generationId, deadlineAt));
+        return outcomeOf(await waitForSettled(reserved.generationId));
     }
 
-    const ref: ProgressRef = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
-    const progress = (_: string, p: GenerationProgress) => deps.onProgress?.(ref, p);
-    const abort = AbortSignal.timeout(deps.deadlineMs);
+    const to = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
+    const progress = (p: GenerationProgress) => deps.events?.publish(to, { ...p, generationId });
+    // Counted from the deadline stored with the reservation, which is what recovery goes by.
+    const abort = AbortSignal.timeout(Math.max(0, deadlineAt.getTime() - deps.clock.now().getTime()));
     // The generator's larger copies are encoded while the vision model reads the small ones.
     const references = Promise.all(inspected.map((i) => i.complete()));
     references.catch(() => {}); // awaited below; a failure is handled there
     try {
-      progress(generationId, { stage: 'DESCRIBING', done: 0, total: images.length });
+      progress({ stage: 'DESCRIBING', done: 0, total: images.length });
       const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log }, abort, (done) =>
-        progress(generationId, { stage: 'DESCRIBING', done, total: images.length }),
+        progress({ stage: 'DESCRIBING', done, total: images.length }),
       );
       deps.log.info('described', {
         generationId,
@@ -194,10 +220,10 @@ export function createStudio(deps: StudioDeps) {
         options: req.options,
         references: await references,
         signal: abort,
-        onProgress: (p) => progress(generationId, p),
+        onProgress: progress,
         onSubmitted: (providerRequestId) => deps.ledger.setProviderRequest(generationId, providerRequestId),
       });
-      progress(generationId, { stage: 'SETTLING' });
+      progress({ stage: 'SETTLING' });
       await settle(deps.ledger, generationId, req.options, described.descriptions, result);
     } catch (error) {
       const reason = abort.aborted ? 'The generation took too long and was stopped.' : userSafeReason(error);
@@ -207,15 +233,19 @@ export function createStudio(deps: StudioDeps) {
         deps.log.error('refund failed; left to recovery', { generationId, error: String(refundError) });
         return { refunded: false };
       });
-      progress(generationId, { stage: 'FINISHED', status: 'FAILED' });
       throw new GenerationFailedError(reason, refund.refunded, generationId);
     }
-    const generation = (await deps.ledger.generation(generationId))!;
-    progress(generationId, { stage: 'FINISHED', status: generation.status });
-    return outcomeOf(generation);
+    return outcomeOf((await deps.ledger.generation(generationId))!);
   }
 
-  return { generate, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };
+  /** One of the user's generations; null for a malformed id, a missing one, or someone else's. */
+  async function generationOf(userId: string, id: string): Promise<GenerationRecord | null> {
+    if (!UUID.test(id)) return null;
+    const generation = await deps.ledger.generation(id);
+    return generation?.userId === userId ? generation : null;
+  }
+
+  return { generate, generationOf, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };
 }
 
 export type Studio = ReturnType<typeof createStudio>;

@@ -58,11 +58,16 @@ export type GenerationProgress =
   | { stage: 'SETTLING' }
   | { stage: 'FINISHED'; status: GenerationStatus };
 
-/** Who a progress event belongs to: subscribers find it by generation id or by the client's key. */
-export interface ProgressRef {
-  generationId: string;
-  userId: string;
-  idempotencyKey: string | null;
+/** A progress event as subscribers see it. `generationId` is null when a request was refused before
+ *  a generation existed (bad input, no coins): key subscribers still hear that it finished. */
+export type GenerationEvent = GenerationProgress & { generationId: string | null };
+
+/** Where a generation's events go: by generation id, and by the client's idempotency key. */
+export interface EventBus {
+  publish(to: { generationId: string | null; userId: string; idempotencyKey: string | null }, event: GenerationEvent): void;
+  /** events until the caller stops iterating; listening starts before this returns */
+  subscribe(topic: { generationId: string } | { userId: string; idempotencyKey: string }): AsyncGenerator<GenerationEvent>;
+  close(): Promise<void>;
 }
 
 export interface GenerateRequest {

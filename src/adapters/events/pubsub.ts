@@ -1,47 +1,78 @@
-// Generation progress as pub/sub topics: in memory for one instance, Redis when several instances
-// serve the same users (the request runs on one, the subscription may sit on another).
+// The EventBus over Yoga's pub/sub: in memory for one instance, Redis when several instances serve
+// the same users (the request runs on one, the subscription may sit on another). A Redis outage only
+// costs progress events: every Redis failure is logged, never thrown into a generation.
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { Config } from '../../config.js';
-import type { GenerationProgress, ProgressRef } from '../../studio/ports.js';
+import type { EventBus, GenerationEvent, Logger } from '../../studio/ports.js';
 
-export type GenerationEvent = GenerationProgress & { generationId: string };
-
-export type EventTopics = {
-  /** by generation id */
+type Topics = {
   generation: [generationId: string, event: GenerationEvent];
-  /** by `${userId}:${idempotencyKey}`: lets a client subscribe before it knows the id */
   generationByKey: [userKey: string, event: GenerationEvent];
 };
 
-export interface Events {
-  pubsub: PubSub<EventTopics>;
-  publish(ref: ProgressRef, progress: GenerationProgress): void;
-  close(): Promise<void>;
+const userKey = (userId: string, idempotencyKey: string) => `${userId}:${idempotencyKey}`;
+
+async function redisPubSub(url: string, log: Logger): Promise<{ pubsub: PubSub<Topics>; close(): Promise<void> }> {
+  const [{ Redis }, { createRedisEventTarget }] = await Promise.all([import('ioredis'), import('@graphql-yoga/redis-event-target')]);
+  // Fail fast while disconnected instead of queueing: a progress event that is late is useless.
+  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+  const clients = [new Redis(url, options), new Redis(url, options)];
+  for (const client of clients) client.on('error', (error) => log.warn('redis (events)', { error: String(error) }));
+  // The event target calls publish/subscribe without handling their promises: catch them here.
+  const guarded = clients.map(
+    (client) =>
+      new Proxy(client, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          if (property === 'publish' || property === 'subscribe' || property === 'unsubscribe') {
+            return (...args: unknown[]) =>
+              (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+                log.warn(`redis ${String(property)} failed`, { error: String(error) });
+              });
+          }
+          return value.bind(target);
+        },
+      }),
+  );
+  return {
+    pubsub: createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient: guarded[0]!, subscribeClient: guarded[1]! }) }),
+    close: async () => {
+      await Promise.allSettled(clients.map((c) => c.quit()));
+    },
+  };
 }
 
-export const userKey = (userId: string, idempotencyKey: string) => `${userId}:${idempotencyKey}`;
+export async function openEvents(config: Config, log: Logger): Promise<EventBus> {
+  const { pubsub, close } =
+    config.events.kind === 'redis' ? await redisPubSub(config.events.url, log) : { pubsub: createPubSub<Topics>(), close: async () => {} };
 
-export async function openEvents(config: Config): Promise<Events> {
-  let close = async () => {};
-  let pubsub: PubSub<EventTopics>;
-  if (config.events.kind === 'redis') {
-    const [{ Redis }, { createRedisEventTarget }] = await Promise.all([import('ioredis'), import('@graphql-yoga/redis-event-target')]);
-    const options = { maxRetriesPerRequest: 3, lazyConnect: false };
-    const publishClient = new Redis(config.events.url, options);
-    const subscribeClient = new Redis(config.events.url, options);
-    pubsub = createPubSub<EventTopics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
-    close = async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
-    };
-  } else {
-    pubsub = createPubSub<EventTopics>();
-  }
   return {
-    pubsub,
-    publish(ref, progress) {
-      const event = { ...progress, generationId: ref.generationId };
-      pubsub.publish('generation', ref.generationId, event);
-      if (ref.idempotencyKey) pubsub.publish('generationByKey', userKey(ref.userId, ref.idempotencyKey), event);
+    publish(to, event) {
+      if (to.generationId) pubsub.publish('generation', to.generationId, event);
+      if (to.idempotencyKey) pubsub.publish('generationByKey', userKey(to.userId, to.idempotencyKey), event);
+    },
+    subscribe(topic) {
+      const source =
+        'generationId' in topic
+          ? pubsub.subscribe('generation', topic.generationId)
+          : pubsub.subscribe('generationByKey', userKey(topic.userId, topic.idempotencyKey));
+      // Yoga's subscription is lazy: the first next() attaches the listener, so ask for it now.
+      const first = source.next();
+      const events = (async function* () {
+        try {
+          for (let r = await first; !r.done; r = await source.next()) yield r.value;
+        } finally {
+          await source.return?.();
+        }
+      })();
+      // return() on a generator that never started skips its finally: close the source here too.
+      const stop = events.return.bind(events);
+      events.return = async (value) => {
+        await source.return?.();
+        return stop(value);
+      };
+      return events;
     },
     close,
   };
