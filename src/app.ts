@@ -14,7 +14,7 @@ import { createLogger } from './logger.js';
 import { createImagePreparer } from './media/prepare.js';
 import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
-import { StudioError } from './studio/errors.js';
+import { StudioError, UnknownUserError } from './studio/errors.js';
 import { createStudio } from './studio/pipeline.js';
 import type { Clock, Describer, Generator, Ledger, Logger } from './studio/ports.js';
 import { recoverOverdue } from './studio/recovery.js';
@@ -113,6 +113,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       maskError: (error): Error => {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (original instanceof GraphQLError || (error instanceof GraphQLError && !original)) return error as GraphQLError;
+        if (original instanceof UnknownUserError) {
+          return new GraphQLError(original.message, { extensions: { code: 'UNAUTHENTICATED' } });
+        }
         // Expected failures on fields without a typed error union still say what was wrong.
         if (original instanceof StudioError) {
           return new GraphQLError(original.message, {

@@ -1,6 +1,7 @@
 // The whole app on real PostgreSQL: generateImages under races, idempotent retries in flight, two
 // instances sharing one database, and the Supabase wiring (supabase-js RPC + Supabase tokens).
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startPostgrestFake, type PostgrestFake } from './fakes/postgrest.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -70,12 +71,18 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
   let db: TestDatabase;
   let rest: PostgrestFake;
   let t: TestApp;
+  let admin: pg.Pool;
+  /** what Supabase Auth does at sign-up: the on_auth_user_created trigger makes the profile */
+  const signUp = async (id: string) => admin.query('insert into auth.users (id) values ($1)', [id]);
 
   beforeAll(async () => {
     db = await freshDatabase('supabase_app');
     // A Supabase project has its migrations applied by the CLI; here the pg adapter applies them once.
+    // Supabase Auth owns auth.users and has no auth.ensure_user(): drop the stand-in's, as it would be.
     const { openPostgresLedger } = await import('../src/adapters/ledger/postgres.js');
     await (await openPostgresLedger({ url: db.url, poolMax: 1, statementTimeoutMs: 10_000 })).close();
+    admin = new pg.Pool({ connectionString: db.url, max: 1 });
+    await admin.query('drop function auth.ensure_user(uuid)');
     rest = await startPostgrestFake({ databaseUrl: db.url });
     t = await startTestApp({
       SUPABASE_URL: rest.url,
@@ -87,6 +94,7 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
   afterAll(async () => {
     await t?.close();
     await rest?.close();
+    await admin?.end();
     await db?.drop();
   });
 
@@ -97,6 +105,7 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     expect(t.config.ledger.kind).toBe('supabase');
     expect(t.config.auth.kind).toBe('supabase');
     const sub = randomUUID();
+    await signUp(sub);
     const token = await userToken(sub);
     const me = await t.gql('{ me { id coinsBalance } }', {}, { token });
     expect(JSON.stringify(me.body.errors)).toBeUndefined();
@@ -108,6 +117,13 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     expect(history.generations).toEqual([{ id: result.generation.id, status: 'SUCCEEDED' }]);
     expect(history.coinHistory).toEqual([{ kind: 'debit', delta: -1 }, { kind: 'signup', delta: 10 }]);
     expect(await t.app.services.ledger.problems()).toEqual([]);
+  });
+
+  test('a valid token for a user Supabase no longer has is UNAUTHENTICATED, and auth.users is left alone', async () => {
+    const ghost = randomUUID();
+    const { body } = await t.gql('{ me { id coinsBalance } }', {}, { token: await userToken(ghost) });
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await admin.query('select count(*)::int as n from auth.users where id = $1', [ghost])).rows[0]).toEqual({ n: 0 });
   });
 
   test('the anon key, the service-role key and anonymous sign-ins are not user tokens', async () => {

@@ -44,3 +44,16 @@ export class GenerationFailedError extends StudioError {
     this.name = 'GenerationFailedError';
   }
 }
+
+/** A verified token whose user no longer exists (deleted from Supabase Auth before the token expired).
+ *  Not a StudioError: it is an authentication failure, answered as UNAUTHENTICATED. */
+export class UnknownUserError extends Error {
+  constructor(readonly userId: string) {
+    super('This account does not exist (any more): sign in again.');
+    this.name = 'UnknownUserError';
+  }
+}
+
+/** What the ledger functions raise for such a user (see ensure_profile in supabase/migrations). */
+export const isUnknownUser = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P0002' && (error as { hint?: string }).hint === 'unknown_user';

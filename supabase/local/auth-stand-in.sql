@@ -50,6 +50,15 @@ as $$
   )
 $$;
 
+-- Users of a database without Supabase Auth (dev tokens) are created on first sight; the
+-- on_auth_user_created trigger then gives them their profile, as on Supabase.
+create or replace function auth.ensure_user(p_user uuid) returns void
+language sql
+as $$
+  insert into auth.users (id) values (p_user) on conflict (id) do nothing
+$$;
+revoke execute on function auth.ensure_user(uuid) from public, anon, authenticated;
+
 grant usage on schema auth to anon, authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 grant execute on function auth.uid() to anon, authenticated, service_role;

@@ -115,7 +115,9 @@ $$;
 create trigger on_auth_user_created after insert on auth.users
   for each row execute function public.handle_new_user();
 
--- For users the trigger never saw (created before this migration, or dev tokens on a local database).
+-- For users the trigger never saw: created before this migration, or dev-token users on a database
+-- without Supabase Auth, where the local stand-in provides auth.ensure_user(). On Supabase itself
+-- auth.users belongs to Auth: a user missing from it (deleted, token not yet expired) is refused.
 create function public.ensure_profile(p_user uuid) returns integer
 language plpgsql
 security definer
@@ -128,7 +130,10 @@ begin
     return v_balance;
   end if;
   if not exists (select 1 from auth.users u where u.id = p_user) then
-    insert into auth.users (id) values (p_user) on conflict (id) do nothing;
+    if to_regprocedure('auth.ensure_user(uuid)') is null then
+      raise exception 'unknown user %', p_user using errcode = 'P0002', hint = 'unknown_user';
+    end if;
+    execute 'select auth.ensure_user($1)' using p_user;
   end if;
   return public.create_profile(p_user);
 end

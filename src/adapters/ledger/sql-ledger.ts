@@ -9,6 +9,7 @@ import type {
   ReserveRequest,
   Settlement,
 } from '../../studio/ports.js';
+import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
 
 export interface SqlRunner {
   /** several statements, no parameters (migrations) */
@@ -99,7 +100,11 @@ export class SqlLedger implements Ledger {
   }
 
   async ensureProfile(userId: string) {
-    return Number(await this.value('select public.ensure_profile($1) as v', [userId]));
+    try {
+      return Number(await this.value('select public.ensure_profile($1) as v', [userId]));
+    } catch (error) {
+      throw isUnknownUser(error) ? new UnknownUserError(userId) : error;
+    }
   }
 
   async balance(userId: string) {

@@ -6,6 +6,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { Description, Ledger, ReserveRequest, Settlement } from '../../studio/ports.js';
 import { mapCoinEntry, mapGeneration, mapReserve, reserveArgs, type GenerationRow } from './sql-ledger.js';
+import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
 
 export interface SupabaseLedgerConfig {
   url: string;
@@ -66,7 +67,11 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
     },
 
     async ensureProfile(userId: string) {
-      return Number(await call('ensure_profile', { p_user: userId }));
+      try {
+        return Number(await call('ensure_profile', { p_user: userId }));
+      } catch (error) {
+        throw isUnknownUser(error) ? new UnknownUserError(userId) : error;
+      }
     },
 
     async balance(userId: string) {
