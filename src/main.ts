@@ -44,5 +44,10 @@ async function shutdown(signal: string) {
   await app.close();
   process.exit(0);
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+const onSignal = (signal: string) =>
+  shutdown(signal).catch((error) => {
+    app.log.error('shutdown failed', { error: String(error) });
+    process.exit(1);
+  });
+process.on('SIGINT', () => void onSignal('SIGINT'));
+process.on('SIGTERM', () => void onSignal('SIGTERM'));

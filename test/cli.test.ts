@@ -31,6 +31,8 @@ test('dev-token, coins grant and check work on the same DATA_DIR as the server',
   const t = await startTestApp({ DATA_DIR: dataDir });
   try {
     expect((await t.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me).toEqual({ id: userIdFor('budi'), coinsBalance: 35 });
+    // The embedded database serves one process: the CLI is refused while the server holds it.
+    await expect(cli('coins', ['balance', 'budi'])).rejects.toMatchObject({ stderr: expect.stringMatching(/in use by process/) });
   } finally {
     await t.app.close();
   }

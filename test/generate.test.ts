@@ -258,9 +258,9 @@ describe('a generator failure is refunded', () => {
       expect((await broken.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me.coinsBalance).toBe(10);
       const history = await broken.gql('{ me { coinHistory { kind delta balanceAfter generationId } generations { id status error } } }', {}, { token });
       expect(history.body.data.me.coinHistory).toEqual([
-        { kind: 'refund', delta: 1, balanceAfter: 10, generationId: result.generationId },
-        { kind: 'debit', delta: -1, balanceAfter: 9, generationId: result.generationId },
-        { kind: 'signup', delta: 10, balanceAfter: 10, generationId: null },
+        { kind: 'REFUND', delta: 1, balanceAfter: 10, generationId: result.generationId },
+        { kind: 'DEBIT', delta: -1, balanceAfter: 9, generationId: result.generationId },
+        { kind: 'SIGNUP', delta: 10, balanceAfter: 10, generationId: null },
       ]);
       expect(history.body.data.me.generations).toEqual([{ id: result.generationId, status: 'FAILED', error: expect.any(String) }]);
       expect(await broken.app.services.ledger.problems()).toEqual([]);
@@ -278,7 +278,7 @@ describe('history', () => {
     const query = 'query($before: DateTime) { me { generations(first: 2, before: $before) { id createdAt } coinHistory(first: 3) { kind delta } } }';
     const first = (await t.gql(query, {}, { token })).body.data.me;
     expect(first.generations.map((g: any) => g.id)).toEqual([ids[2], ids[1]]);
-    expect(first.coinHistory).toEqual([{ kind: 'debit', delta: -1 }, { kind: 'debit', delta: -1 }, { kind: 'debit', delta: -1 }]);
+    expect(first.coinHistory).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }]);
     const older = (await t.gql(query, { before: first.generations[1].createdAt }, { token })).body.data.me;
     expect(older.generations.map((g: any) => g.id)).toEqual([ids[0]]);
   });

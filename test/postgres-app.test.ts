@@ -115,7 +115,7 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     expect(rest.requests.some((r) => r.fn === 'reserve_generation' && r.role === 'service_role')).toBe(true);
     const history = (await t.gql('{ me { generations { id status } coinHistory { kind delta } } }', {}, { token })).body.data.me;
     expect(history.generations).toEqual([{ id: result.generation.id, status: 'SUCCEEDED' }]);
-    expect(history.coinHistory).toEqual([{ kind: 'debit', delta: -1 }, { kind: 'signup', delta: 10 }]);
+    expect(history.coinHistory).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'SIGNUP', delta: 10 }]);
     expect(await t.app.services.ledger.problems()).toEqual([]);
   });
 

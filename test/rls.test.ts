@@ -80,9 +80,16 @@ describeWithPostgres('row-level security and grants', () => {
 
   it('an authenticated token without a subject, or for a stranger, reads nothing', async () => {
     for (const sub of [null, randomUUID()]) {
-      for (const table of ['public.profiles', 'public.coin_ledger', 'public.generations']) {
+      for (const table of ['public.profiles', 'public.coin_ledger']) {
         expect(await as('authenticated', sub, `select * from ${table}`)).toEqual([]);
       }
+      expect(await as('authenticated', sub, 'select id, status, images from public.generations')).toEqual([]);
+    }
+  });
+
+  it("a seller cannot read a generation's internal columns (provider job id, request hash, stored input)", async () => {
+    for (const column of ['provider_request_id', 'request_hash', 'input', 'deadline_at']) {
+      await expect(as('authenticated', alice, `select ${column} from public.generations`)).rejects.toMatchObject({ code: '42501' });
     }
   });
 

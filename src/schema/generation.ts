@@ -1,7 +1,7 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
 import { z } from 'zod';
 import type { GenerateOutcome } from '../studio/pipeline.js';
-import { MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/pipeline.js';
+import { COUNT_MESSAGE, MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/pipeline.js';
 import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
@@ -65,7 +65,7 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
     backgroundImage: t.field({ type: 'Upload', description: 'The environment to place the product in' }),
     options: t.field({ type: StyleOptionsInput }),
     prompt: t.string({ description: 'Extra direction in your own words', validate: z.string().max(PROMPT_LIMIT) }),
-    count: t.int({ defaultValue: 2, validate: z.number().int().min(1, 'count must be between 1 and 4.').max(MAX_COUNT, 'count must be between 1 and 4.') }),
+    count: t.int({ defaultValue: 2, validate: z.number().int().min(1, COUNT_MESSAGE).max(MAX_COUNT, COUNT_MESSAGE) }),
     mode: t.field({ type: GenerationModeEnum, defaultValue: 'TEXT_TO_IMAGE' }),
     idempotencyKey: t.string({
       description: 'Retrying with the same key returns the same generation and charges once',
@@ -75,6 +75,8 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
 });
 
 const GenerateImagesSuccess = builder.objectRef<GenerateOutcome>('GenerateImagesSuccess').implement({
+  description:
+    'The batch was paid for. generation.status is SUCCEEDED, or RUNNING when a retried idempotencyKey finds its original still being finished after a server restart (watch generationEvents or query generation(id)).',
   fields: (t) => ({
     generation: t.field({ type: Generation, resolve: (o) => o.generation }),
     remainingCoins: t.exposeInt('remainingCoins'),

@@ -1,6 +1,7 @@
 // The style vocabulary a client offers its sellers, the options input, and what a request costs.
 import { z } from 'zod';
 import { FREE_TEXT_LIMIT } from '../studio/options.js';
+import { COUNT_MESSAGE, MAX_COUNT } from '../studio/pipeline.js';
 import { CATALOG, POSES, type CatalogOption, type PoseGroup } from '../studio/style-catalog.js';
 import { builder } from './builder.js';
 import { ContentTypeEnum, GenerationModeEnum } from './enums.js';
@@ -65,17 +66,22 @@ export const StyleOptionsInput = builder.inputType('StyleOptionsInput', {
 const QuoteInput = builder.inputType('QuoteInput', {
   fields: (t) => ({
     mode: t.field({ type: GenerationModeEnum, defaultValue: 'TEXT_TO_IMAGE' }),
-    count: t.int({ defaultValue: 2, validate: z.number().int().min(1).max(4) }),
+    count: t.int({
+      defaultValue: 2,
+      description: 'Images in the batch (1–4). The price is per batch, so it does not change the quote today.',
+      validate: z.number().int().min(1, COUNT_MESSAGE).max(MAX_COUNT, COUNT_MESSAGE),
+    }),
   }),
 });
 
 const Quote = builder
   .objectRef<{ coins: number; balance: number | null }>('Quote')
   .implement({
+    description: 'What a generateImages request would cost, and whether the caller can pay for it.',
     fields: (t) => ({
       coins: t.exposeInt('coins', { description: 'What the request would cost' }),
       balance: t.exposeInt('balance', { nullable: true, description: "The caller's balance; null without a token" }),
-      affordable: t.boolean({ nullable: true, resolve: (q) => (q.balance === null ? null : q.balance >= q.coins) }),
+      affordable: t.boolean({ nullable: true, description: 'balance ≥ coins; null without a token', resolve: (q) => (q.balance === null ? null : q.balance >= q.coins) }),
     }),
   });
 

@@ -11,7 +11,16 @@ const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     delta: t.exposeInt('delta', { description: 'Coins added (positive) or taken (negative)' }),
-    kind: t.expose('kind', { type: builder.enumType('CoinEntryKind', { values: ['signup', 'grant', 'debit', 'refund'] as const }) }),
+    kind: t.expose('kind', {
+      type: builder.enumType('CoinEntryKind', {
+        values: {
+          SIGNUP: { value: 'signup', description: 'The welcome credit' },
+          GRANT: { value: 'grant', description: 'A top-up' },
+          DEBIT: { value: 'debit', description: 'A generation paid for' },
+          REFUND: { value: 'refund', description: 'A failed generation paid back' },
+        } as const,
+      }),
+    }),
     generationId: t.exposeID('generationId', { nullable: true }),
     reason: t.exposeString('reason', { nullable: true }),
     balanceAfter: t.exposeInt('balanceAfter'),

@@ -28,6 +28,7 @@ import type { StyleOptions } from './style-catalog.js';
 
 export const MAX_PRODUCT_IMAGES = 4;
 export const MAX_COUNT = 4;
+export const COUNT_MESSAGE = `count must be between 1 and ${MAX_COUNT}.`;
 export const PROMPT_LIMIT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -83,7 +84,7 @@ interface ValidRequest {
 
 export function validate(cmd: GenerateCommand): ValidRequest {
   if (!Number.isInteger(cmd.count) || cmd.count < 1 || cmd.count > MAX_COUNT) {
-    throw new InvalidInputError('count', `count must be between 1 and ${MAX_COUNT}.`);
+    throw new InvalidInputError('count', COUNT_MESSAGE);
   }
   if (cmd.productImages.length > MAX_PRODUCT_IMAGES) {
     throw new InvalidInputError('productImages', `Upload at most ${MAX_PRODUCT_IMAGES} product photos (got ${cmd.productImages.length}).`);

@@ -409,7 +409,10 @@ create policy "read own generations" on public.generations for select to authent
 create policy "read own ledger" on public.coin_ledger for select to authenticated using ((select auth.uid()) = user_id);
 
 revoke all on public.app_settings, public.profiles, public.generations, public.coin_ledger from anon, authenticated;
-grant select on public.profiles, public.generations, public.coin_ledger to authenticated;
+grant select on public.profiles, public.coin_ledger to authenticated;
+-- What a seller may read of a generation: not the provider's job id, the request hash or the stored input.
+grant select (id, user_id, status, mode, image_count, cost, idempotency_key, descriptions, enhanced_prompt, images,
+              warnings, error, created_at, finished_at) on public.generations to authenticated;
 grant select, insert, update, delete on public.app_settings, public.profiles, public.generations, public.coin_ledger to service_role;
 
 revoke execute on function

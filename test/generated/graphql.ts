@@ -46,6 +46,7 @@ export type ImageSlot =
   | 'PRODUCT_4';
 
 export type QuoteInput = {
+  /** Images in the batch (1–4). The price is per batch, so it does not change the quote today. */
   count?: number | null | undefined;
   mode?: GenerationMode | null | undefined;
 };

@@ -1,24 +1,70 @@
 // The embedded default: Postgres compiled to WASM, stored under DATA_DIR, running the same migrations
-// as Supabase. One connection, so it serves one process; races are tested on real Postgres.
-import { mkdir } from 'node:fs/promises';
+// as Supabase. It serves one process: a second one opening the same directory would see a diverging
+// copy and corrupt it, so a lock file refuses it. Races are tested on real Postgres.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations } from './migrate.js';
 import { SqlLedger, type SqlRunner } from './sql-ledger.js';
 
-export function pgliteRunner(pg: PGlite): SqlRunner {
+export function pgliteRunner(pg: PGlite, onClose: () => Promise<void> = async () => {}): SqlRunner {
   return {
     exec: async (sql) => {
       await pg.exec(sql);
     },
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await pg.query<T>(sql, params)).rows }),
-    close: () => pg.close(),
+    close: async () => {
+      await pg.close();
+      await onClose();
+    },
   };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Takes DATA_DIR/pglite for this process; a lock left by a process that died is taken over. */
+async function lock(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, 'etalase.lock');
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (holder && alive(holder)) {
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${holder} (it serves one process at a time). ` +
+            'Stop that server first, or share a real database with DATABASE_URL.',
+        );
+      }
+      await rm(file, { force: true });
+    }
+  }
 }
 
 /** `dir` undefined → in memory (tests). */
 export async function openPgliteLedger(dir?: string): Promise<SqlLedger> {
-  if (dir) await mkdir(dir, { recursive: true });
-  const runner = pgliteRunner(await PGlite.create(dir ? { dataDir: dir } : {}));
-  await applyMigrations(runner, { authStandIn: true });
-  return new SqlLedger(runner);
+  let unlock = async () => {};
+  if (dir) {
+    await mkdir(dir, { recursive: true });
+    unlock = await lock(dir);
+  }
+  try {
+    const runner = pgliteRunner(await PGlite.create(dir ? { dataDir: dir } : {}), unlock);
+    await applyMigrations(runner, { authStandIn: true });
+    return new SqlLedger(runner);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }
