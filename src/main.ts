@@ -40,6 +40,7 @@ async function shutdown(signal: string) {
   app.log.info('shutting down', { signal });
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  await app.services.events.close(); // ends open subscriptions, which would otherwise hold the server open
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
   await app.close();
   process.exit(0);

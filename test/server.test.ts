@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { multipartBody } from './helpers/app.js';
 import { jpeg } from './helpers/images.js';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { subscribe } from './helpers/sse.js';
 
 let server: RunningServer;
 let token: string;
@@ -74,6 +75,11 @@ test('health and readiness', async () => {
   expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({ status: 'ready' });
 });
 
-test('SIGTERM shuts down cleanly', async () => {
+test('SIGTERM ends open subscriptions and shuts down cleanly', async () => {
+  const EVENTS = 'subscription($key: String) { generationEvents(idempotencyKey: $key) { stage } }';
+  const watching = subscribe(fetch, `${server.url}/graphql`, EVENTS, { key: 'never-sent' }, token);
+  await watching.opened;
   expect(await server.stop('SIGTERM')).toBe(0);
+  expect(await watching.events).toEqual([]);
+  expect(watching.completed()).toBe(true);
 });

@@ -4,6 +4,8 @@ export interface SseSubscription<T> {
   events: Promise<T[]>;
   /** resolves once the server has accepted the subscription (the response headers arrived) */
   opened: Promise<void>;
+  /** true once the server ended the stream with `event: complete` (not by dropping the connection) */
+  completed(): boolean;
 }
 
 export function subscribe<T = any>(
@@ -14,6 +16,7 @@ export function subscribe<T = any>(
   token: string,
 ): SseSubscription<T> {
   let opened!: () => void;
+  let completed = false;
   const openedPromise = new Promise<void>((resolve) => (opened = resolve));
   const events = (async () => {
     const response = await fetchFn(url, {
@@ -37,6 +40,7 @@ export function subscribe<T = any>(
         const event = /^event: (.*)$/m.exec(message)?.[1];
         const data = /^data: (.*)$/m.exec(message)?.[1];
         if (event === 'complete') {
+          completed = true;
           await reader.cancel();
           return payloads;
         }
@@ -44,5 +48,5 @@ export function subscribe<T = any>(
       }
     }
   })();
-  return { events, opened: openedPromise };
+  return { events, opened: openedPromise, completed: () => completed };
 }

@@ -47,6 +47,9 @@ export async function openEvents(config: Config, log: Logger): Promise<EventBus>
   const { pubsub, close } =
     config.events.kind === 'redis' ? await redisPubSub(config.events.url, log) : { pubsub: createPubSub<Topics>(), close: async () => {} };
 
+  // Open subscriptions (SSE connections) end when the bus closes, so a shutting-down server drains.
+  const open = new Set<AsyncGenerator<GenerationEvent>>();
+  let closed = false;
   return {
     publish(to, event) {
       if (to.generationId) pubsub.publish('generation', to.generationId, event);
@@ -59,21 +62,31 @@ export async function openEvents(config: Config, log: Logger): Promise<EventBus>
           : pubsub.subscribe('generationByKey', userKey(topic.userId, topic.idempotencyKey));
       // Yoga's subscription is lazy: the first next() attaches the listener, so ask for it now.
       const first = source.next();
-      const events = (async function* () {
+      // Declared first: the generator removes itself from `open` when it ends.
+      let events!: AsyncGenerator<GenerationEvent>;
+      events = (async function* () {
         try {
           for (let r = await first; !r.done; r = await source.next()) yield r.value;
         } finally {
+          open.delete(events);
           await source.return?.();
         }
       })();
+      open.add(events);
       // return() on a generator that never started skips its finally: close the source here too.
       const stop = events.return.bind(events);
       events.return = async (value) => {
+        open.delete(events);
         await source.return?.();
         return stop(value);
       };
       return events;
     },
-    close,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...open].map((events) => events.return(undefined)));
+      await close();
+    },
   };
 }
