@@ -4,7 +4,7 @@
 // key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
 import { createHash } from 'node:crypto';
 import { describeAll } from './describe.js';
-import { GenerationFailedError, InsufficientCoinsError, InvalidInputError } from './errors.js';
+import { GenerationFailedError, InsufficientCoinsError, InvalidInputError, StudioError } from './errors.js';
 import { parseStyleOptions, type StyleOptionsInput } from './options.js';
 import type {
   Clock,
@@ -236,7 +236,16 @@ export function createStudio(deps: StudioDeps) {
       });
       throw new GenerationFailedError(reason, refund.refunded, generationId);
     }
-    return outcomeOf((await deps.ledger.generation(generationId))!);
+    // The batch is paid and delivered: a passing database hiccup must not turn it into an error.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await outcomeOf((await deps.ledger.generation(generationId))!);
+      } catch (error) {
+        if (attempt === 3 || error instanceof StudioError) throw error;
+        deps.log.warn('reading the settled generation failed; retrying', { generationId, error: String(error) });
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   /** One of the user's generations; null for a malformed id, a missing one, or someone else's. */
