@@ -412,6 +412,47 @@ describe('the provider request id', () => {
   });
 });
 
+describe('cancelGeneration', () => {
+  const CANCEL = `mutation($input: CancelGenerationInput!) { cancelGeneration(input: $input) {
+    __typename ... on Error { message } ... on InvalidInputError { field }
+    ... on CancelGenerationSuccess { remainingCoins generation { id status error } } } }`;
+
+  test('stops a running batch: refunded at once, the fal job cancelled, the waiting request told', async () => {
+    fal.script({ latencyMs: 20_000 });
+    const user = await newUser();
+    const pending = generateText(user);
+    await until(() => fal.jobs.length === 1, 'the fal submit');
+    const farFuture = new Date(Date.now() + 24 * 3600_000);
+    const [running] = (await t.app.services.ledger.overdue(farFuture)).filter((g) => g.userId === user.id);
+
+    const stranger = await newUser();
+    const theirs = await t.gql(CANCEL, { input: { id: running!.id } }, { token: stranger.token });
+    expect(theirs.body.data.cancelGeneration).toMatchObject({ __typename: 'InvalidInputError', field: 'id' });
+
+    const { body } = await t.gql(CANCEL, { input: { id: running!.id } }, { token: user.token });
+    expect(body.data.cancelGeneration).toMatchObject({
+      __typename: 'CancelGenerationSuccess',
+      remainingCoins: 10,
+      generation: { id: running!.id, status: 'CANCELED' },
+    });
+    const result = await pending;
+    expect(result).toMatchObject({ __typename: 'GenerationFailedError', refunded: true, generationId: running!.id });
+    await until(() => stage('cancel').length === 1, 'the fal cancel request');
+    await expectBooks(user, 10);
+
+    const again = await t.gql(CANCEL, { input: { id: running!.id } }, { token: user.token });
+    expect(again.body.data.cancelGeneration.__typename).toBe('CancelGenerationSuccess');
+  });
+
+  test('a finished batch cannot be cancelled', async () => {
+    const user = await newUser();
+    const done = await generateText(user);
+    const { body } = await t.gql(CANCEL, { input: { id: done.generation.id } }, { token: user.token });
+    expect(body.data.cancelGeneration).toMatchObject({ __typename: 'InvalidInputError', field: 'id', message: expect.stringMatching(/SUCCEEDED/) });
+    await expectBooks(user, 9);
+  });
+});
+
 describe('idempotency with fal', () => {
   test('the same key, concurrently and again later: one fal submit, one charge', async () => {
     fal.script({ latencyMs: 600 });

@@ -1,10 +1,11 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
 import { z } from 'zod';
 import type { GenerateOutcome } from '../studio/pipeline.js';
-import { COUNT_MESSAGE, MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/pipeline.js';
+import { COUNT_MESSAGE, MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/request.js';
 import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
+import { InvalidInputError, StudioError } from '../studio/errors.js';
 import { GENERATE_ERRORS } from './errors.js';
 import { StyleOptionsInput } from './style.js';
 import { requireViewer } from './auth.js';
@@ -116,5 +117,27 @@ builder.queryField('generation', (t) =>
     description: "One of the caller's generations; null if it does not exist or belongs to someone else.",
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, ctx) => ctx.services.studio.generationOf(requireViewer(ctx).userId, String(id)),
+  }),
+);
+
+const CancelGenerationInput = builder.inputType('CancelGenerationInput', {
+  fields: (t) => ({ id: t.id({ required: true }) }),
+});
+
+const CancelGenerationSuccess = builder.objectRef<GenerateOutcome>('CancelGenerationSuccess').implement({
+  description: 'The generation is CANCELED and its coins are back.',
+  fields: (t) => ({
+    generation: t.field({ type: Generation, resolve: (o) => o.generation }),
+    remainingCoins: t.exposeInt('remainingCoins'),
+  }),
+});
+
+builder.mutationField('cancelGeneration', (t) =>
+  t.field({
+    type: CancelGenerationSuccess,
+    description: 'Stops one of your running generations and refunds it at once. A finished one is an InvalidInputError.',
+    errors: { types: [InvalidInputError, StudioError], directResult: true, union: { name: 'CancelGenerationResult' } },
+    args: { input: t.arg({ type: CancelGenerationInput, required: true }) },
+    resolve: (_, { input }, ctx) => ctx.services.studio.cancel(requireViewer(ctx).userId, String(input.id)),
   }),
 );

@@ -1,7 +1,7 @@
 // The style vocabulary a client offers its sellers, the options input, and what a request costs.
 import { z } from 'zod';
 import { FREE_TEXT_LIMIT } from '../studio/options.js';
-import { COUNT_MESSAGE, MAX_COUNT } from '../studio/pipeline.js';
+import { COUNT_MESSAGE, MAX_COUNT } from '../studio/request.js';
 import { CATALOG, POSES, type CatalogOption, type PoseGroup } from '../studio/style-catalog.js';
 import { builder } from './builder.js';
 import { ContentTypeEnum, GenerationModeEnum } from './enums.js';

@@ -39,6 +39,7 @@ export class GenerationFailedError extends StudioError {
     message: string,
     readonly refunded: boolean,
     readonly generationId: string,
+    readonly status: 'FAILED' | 'CANCELED' = 'FAILED',
   ) {
     super(message);
     this.name = 'GenerationFailedError';

@@ -2,10 +2,8 @@
 //   validate → prepare uploads → reserve coins → describe (concurrently) → compose → generate → settle.
 // Coins are reserved before any paid vendor call, so a user without coins or a replayed idempotency
 // key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
-import { createHash } from 'node:crypto';
 import { describeAll } from './describe.js';
 import { GenerationFailedError, InsufficientCoinsError, InvalidInputError, StudioError } from './errors.js';
-import { parseStyleOptions, type StyleOptionsInput } from './options.js';
 import type {
   Clock,
   Describer,
@@ -23,13 +21,10 @@ import type {
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
 import { composePrompt } from './prompt.js';
+import { requestHash, validate, type GenerateCommand } from './request.js';
 import { settle } from './settle.js';
 import type { StyleOptions } from './style-catalog.js';
 
-export const MAX_PRODUCT_IMAGES = 4;
-export const MAX_COUNT = 4;
-export const COUNT_MESSAGE = `count must be between 1 and ${MAX_COUNT}.`;
-export const PROMPT_LIMIT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const finished = (generationId: string | null, status: GenerationRecord['status']): GenerationEvent => ({
@@ -51,18 +46,6 @@ export interface StudioDeps {
   events?: EventBus;
 }
 
-export interface GenerateCommand {
-  userId: string;
-  productImages: Uint8Array[];
-  faceImage: Uint8Array | null;
-  backgroundImage: Uint8Array | null;
-  options: StyleOptionsInput | null;
-  prompt: string | null;
-  count: number;
-  mode: GenerationMode;
-  idempotencyKey: string | null;
-}
-
 export interface GenerateOutcome {
   generation: GenerationRecord;
   remainingCoins: number;
@@ -73,49 +56,6 @@ export interface StoredInput {
   options: StyleOptions;
   freeText: string | null;
   uploadedSlots: Slot[];
-}
-
-interface ValidRequest {
-  uploads: Array<{ slot: Slot; bytes: Uint8Array }>;
-  options: StyleOptions;
-  freeText: string | null;
-  idempotencyKey: string | null;
-}
-
-export function validate(cmd: GenerateCommand): ValidRequest {
-  if (!Number.isInteger(cmd.count) || cmd.count < 1 || cmd.count > MAX_COUNT) {
-    throw new InvalidInputError('count', COUNT_MESSAGE);
-  }
-  if (cmd.productImages.length > MAX_PRODUCT_IMAGES) {
-    throw new InvalidInputError('productImages', `Upload at most ${MAX_PRODUCT_IMAGES} product photos (got ${cmd.productImages.length}).`);
-  }
-  const freeText = cmd.prompt?.trim() || null;
-  if (freeText && freeText.length > PROMPT_LIMIT) {
-    throw new InvalidInputError('prompt', `prompt is limited to ${PROMPT_LIMIT} characters.`);
-  }
-  const key = cmd.idempotencyKey ?? null;
-  if (key !== null && (key.trim() === '' || key.length > 200)) {
-    throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
-  }
-  const options = parseStyleOptions(cmd.options, cmd.backgroundImage !== null);
-  if (cmd.faceImage && options.contentType === 'PRODUCT_ONLY') {
-    throw new InvalidInputError('faceImage', 'A face reference needs contentType MODEL: product-only photos show no people.');
-  }
-  const uploads: ValidRequest['uploads'] = cmd.productImages.map((bytes, i) => ({ slot: `PRODUCT_${i + 1}` as Slot, bytes }));
-  if (cmd.faceImage) uploads.push({ slot: 'FACE', bytes: cmd.faceImage });
-  if (cmd.backgroundImage) uploads.push({ slot: 'BACKGROUND', bytes: cmd.backgroundImage });
-  if (cmd.mode === 'REFERENCE' && uploads.length === 0) {
-    throw new InvalidInputError('mode', 'REFERENCE mode needs at least one photo: upload product photos or use TEXT_TO_IMAGE.');
-  }
-  return { uploads, options, freeText, idempotencyKey: key };
-}
-
-/** Everything that defines the request: the same idempotency key with another hash is a conflict. */
-function requestHash(cmd: GenerateCommand, req: ValidRequest): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ mode: cmd.mode, count: cmd.count, options: req.options, prompt: req.freeText }));
-  for (const u of req.uploads) h.update(`|${u.slot}:`).update(createHash('sha256').update(u.bytes).digest('hex'));
-  return h.digest('hex');
 }
 
 export function createStudio(deps: StudioDeps) {
@@ -148,8 +88,8 @@ export function createStudio(deps: StudioDeps) {
       deps.events?.publish({ ...to, generationId: outcome.generation.id }, finished(outcome.generation.id, outcome.generation.status));
       return outcome;
     } catch (error) {
-      const generationId = error instanceof GenerationFailedError ? error.generationId : null;
-      deps.events?.publish({ ...to, generationId }, finished(generationId, 'FAILED'));
+      const failed = error instanceof GenerationFailedError ? error : null;
+      deps.events?.publish({ ...to, generationId: failed?.generationId ?? null }, finished(failed?.generationId ?? null, failed?.status ?? 'FAILED'));
       throw error;
     }
   }
@@ -187,8 +127,15 @@ export function createStudio(deps: StudioDeps) {
 
     const to = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
     const progress = (p: GenerationProgress) => deps.events?.publish(to, { ...p, generationId });
-    // Counted from the deadline stored with the reservation, which is what recovery goes by.
-    const abort = AbortSignal.timeout(Math.max(0, deadlineAt.getTime() - deps.clock.now().getTime()));
+    // Stops at the deadline stored with the reservation (what recovery goes by), or when the seller
+    // cancels: cancelGeneration announces it on this generation's topic, from whichever instance.
+    const canceled = new AbortController();
+    const watch = deps.events?.subscribe({ generationId });
+    void (async () => {
+      for await (const event of watch ?? []) if (event.stage === 'FINISHED' && event.status === 'CANCELED') return canceled.abort();
+    })().catch(() => {});
+    const timeout = AbortSignal.timeout(Math.max(0, deadlineAt.getTime() - deps.clock.now().getTime()));
+    const abort = AbortSignal.any([timeout, canceled.signal]);
     // The generator's larger copies are encoded while the vision model reads the small ones.
     const references = Promise.all(inspected.map((i) => i.complete()));
     references.catch(() => {}); // awaited below; a failure is handled there
@@ -227,14 +174,21 @@ export function createStudio(deps: StudioDeps) {
       progress({ stage: 'SETTLING' });
       await settle(deps.ledger, generationId, req.options, described.descriptions, result);
     } catch (error) {
-      const reason = abort.aborted ? 'The generation took too long and was stopped.' : userSafeReason(error);
-      deps.log.error('generation failed', { generationId, error: String(error), stack: (error as Error)?.stack });
-      const refund = await deps.ledger.fail(generationId, reason).catch((refundError) => {
+      const status = canceled.signal.aborted ? 'CANCELED' : 'FAILED';
+      const reason = canceled.signal.aborted
+        ? 'The generation was canceled; your coins were returned.'
+        : timeout.aborted
+          ? 'The generation took too long and was stopped.'
+          : userSafeReason(error);
+      deps.log.error('generation failed', { generationId, status, error: String(error), stack: (error as Error)?.stack });
+      const refund = await deps.ledger.fail(generationId, reason, status).catch((refundError) => {
         // The recovery sweep refunds it once the deadline has passed.
         deps.log.error('refund failed; left to recovery', { generationId, error: String(refundError) });
         return { refunded: false };
       });
-      throw new GenerationFailedError(reason, refund.refunded, generationId);
+      throw new GenerationFailedError(reason, refund.refunded, generationId, status);
+    } finally {
+      await watch?.return(undefined);
     }
     // The batch is paid and delivered: a passing database hiccup must not turn it into an error.
     for (let attempt = 1; ; attempt++) {
@@ -255,7 +209,18 @@ export function createStudio(deps: StudioDeps) {
     return generation?.userId === userId ? generation : null;
   }
 
-  return { generate, generationOf, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };
+  /** Stops a running generation and refunds it at once; the instance running it aborts its job. */
+  async function cancel(userId: string, id: string): Promise<GenerateOutcome> {
+    const generation = await generationOf(userId, id);
+    if (!generation) throw new InvalidInputError('id', 'No such generation.');
+    if (!generation.finishedAt) await deps.ledger.fail(id, 'The generation was canceled; your coins were returned.', 'CANCELED');
+    const after = (await deps.ledger.generation(id))!;
+    if (after.status !== 'CANCELED') throw new InvalidInputError('id', `This generation already finished (${after.status}).`);
+    deps.events?.publish({ generationId: id, userId, idempotencyKey: null }, finished(id, 'CANCELED'));
+    return { generation: after, remainingCoins: await deps.ledger.balance(userId) };
+  }
+
+  return { generate, cancel, generationOf, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };
 }
 
 export type Studio = ReturnType<typeof createStudio>;

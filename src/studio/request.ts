@@ -1,0 +1,67 @@
+// A generateImages request as the caller sends it, checked before anything is paid for: every
+// rejection names the field. The request hash is what makes a reused idempotency key a conflict.
+import { createHash } from 'node:crypto';
+import { InvalidInputError } from './errors.js';
+import { parseStyleOptions, type StyleOptionsInput } from './options.js';
+import type { GenerationMode, Slot } from './ports.js';
+import type { StyleOptions } from './style-catalog.js';
+
+export const MAX_PRODUCT_IMAGES = 4;
+export const MAX_COUNT = 4;
+export const COUNT_MESSAGE = `count must be between 1 and ${MAX_COUNT}.`;
+export const PROMPT_LIMIT = 1000;
+
+export interface GenerateCommand {
+  userId: string;
+  productImages: Uint8Array[];
+  faceImage: Uint8Array | null;
+  backgroundImage: Uint8Array | null;
+  options: StyleOptionsInput | null;
+  prompt: string | null;
+  count: number;
+  mode: GenerationMode;
+  idempotencyKey: string | null;
+}
+
+export interface ValidRequest {
+  uploads: Array<{ slot: Slot; bytes: Uint8Array }>;
+  options: StyleOptions;
+  freeText: string | null;
+  idempotencyKey: string | null;
+}
+
+export function validate(cmd: GenerateCommand): ValidRequest {
+  if (!Number.isInteger(cmd.count) || cmd.count < 1 || cmd.count > MAX_COUNT) {
+    throw new InvalidInputError('count', COUNT_MESSAGE);
+  }
+  if (cmd.productImages.length > MAX_PRODUCT_IMAGES) {
+    throw new InvalidInputError('productImages', `Upload at most ${MAX_PRODUCT_IMAGES} product photos (got ${cmd.productImages.length}).`);
+  }
+  const freeText = cmd.prompt?.trim() || null;
+  if (freeText && freeText.length > PROMPT_LIMIT) {
+    throw new InvalidInputError('prompt', `prompt is limited to ${PROMPT_LIMIT} characters.`);
+  }
+  const key = cmd.idempotencyKey ?? null;
+  if (key !== null && (key.trim() === '' || key.length > 200)) {
+    throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
+  }
+  const options = parseStyleOptions(cmd.options, cmd.backgroundImage !== null);
+  if (cmd.faceImage && options.contentType === 'PRODUCT_ONLY') {
+    throw new InvalidInputError('faceImage', 'A face reference needs contentType MODEL: product-only photos show no people.');
+  }
+  const uploads: ValidRequest['uploads'] = cmd.productImages.map((bytes, i) => ({ slot: `PRODUCT_${i + 1}` as Slot, bytes }));
+  if (cmd.faceImage) uploads.push({ slot: 'FACE', bytes: cmd.faceImage });
+  if (cmd.backgroundImage) uploads.push({ slot: 'BACKGROUND', bytes: cmd.backgroundImage });
+  if (cmd.mode === 'REFERENCE' && uploads.length === 0) {
+    throw new InvalidInputError('mode', 'REFERENCE mode needs at least one photo: upload product photos or use TEXT_TO_IMAGE.');
+  }
+  return { uploads, options, freeText, idempotencyKey: key };
+}
+
+/** Everything that defines the request: the same idempotency key with another hash is a conflict. */
+export function requestHash(cmd: GenerateCommand, req: ValidRequest): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ mode: cmd.mode, count: cmd.count, options: req.options, prompt: req.freeText }));
+  for (const u of req.uploads) h.update(`|${u.slot}:`).update(createHash('sha256').update(u.bytes).digest('hex'));
+  return h.digest('hex');
+}
