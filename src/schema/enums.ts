@@ -1,8 +1,9 @@
 // Enums shared by several type files.
+import { SLOTS } from '../studio/ports.js';
 import { builder } from './builder.js';
 
 export const ImageSlotEnum = builder.enumType('ImageSlot', {
-  values: ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'] as const,
+  values: SLOTS,
 });
 
 export const GenerationModeEnum = builder.enumType('GenerationMode', {

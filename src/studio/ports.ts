@@ -2,7 +2,9 @@
 // Adapters (src/adapters/*) implement them; the studio never imports an adapter or a vendor SDK.
 import type { StyleOptions } from './style-catalog.js';
 
-export type Slot = 'PRODUCT_1' | 'PRODUCT_2' | 'PRODUCT_3' | 'PRODUCT_4' | 'FACE' | 'BACKGROUND';
+/** Upload slots, in the order references are given to an edit model: products first. */
+export const SLOTS = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'] as const;
+export type Slot = (typeof SLOTS)[number];
 export type SlotKind = 'product' | 'face' | 'background';
 export type GenerationMode = 'TEXT_TO_IMAGE' | 'REFERENCE';
 export type GenerationStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';

@@ -5,6 +5,7 @@ import { ApiError, ValidationError, createFalClient, type QueueStatus } from '@f
 import type { Config } from '../../config.js';
 import {
   GenerationError,
+  SLOTS,
   type GenerateRequest,
   type GenerateResult,
   type GeneratedImage,
@@ -12,7 +13,6 @@ import {
   type GenerationProgress,
   type Generator,
   type PreparedImage,
-  type Slot,
 } from '../../studio/ports.js';
 import { pixelSize, ratioOf } from '../../studio/style-catalog.js';
 import { abortReason, sleep } from '../retry.js';
@@ -29,7 +29,6 @@ export interface FalGeneratorDeps {
   fetch?: typeof fetch;
 }
 
-const SLOT_ORDER: Slot[] = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'];
 const IMAGE_SIZE: Record<string, string> = {
   '1:1': 'square_hd',
   '3:4': 'portrait_4_3',
@@ -158,7 +157,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
   }
 
   async function referenceInput(request: GenerateRequest, warnings: string[]) {
-    const ordered = [...request.references].sort((a, b) => SLOT_ORDER.indexOf(a.slot) - SLOT_ORDER.indexOf(b.slot));
+    const ordered = [...request.references].sort((a, b) => SLOTS.indexOf(a.slot) - SLOTS.indexOf(b.slot));
     const sent = ordered.slice(0, config.maxReferences);
     const dropped = ordered.slice(config.maxReferences).map((r) => r.slot);
     if (dropped.length) {
