@@ -271,16 +271,24 @@ describe('a generator failure is refunded', () => {
 });
 
 describe('history', () => {
-  test('generations newest first, paged with before; coin history', async () => {
+  test('generations newest first, paged with before = cursor (exact even within one millisecond); coin history', async () => {
     const token = await t.token('historian');
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages.generation.id);
-    const query = 'query($before: DateTime) { me { generations(first: 2, before: $before) { id createdAt } coinHistory(first: 3) { kind delta } } }';
-    const first = (await t.gql(query, {}, { token })).body.data.me;
-    expect(first.generations.map((g: any) => g.id)).toEqual([ids[2], ids[1]]);
-    expect(first.coinHistory).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }]);
-    const older = (await t.gql(query, { before: first.generations[1].createdAt }, { token })).body.data.me;
-    expect(older.generations.map((g: any) => g.id)).toEqual([ids[0]]);
+    // Concurrent requests land within the same millisecond often enough: the cursor must not skip any.
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, async () => (await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages.generation.id),
+    );
+    const query = 'query($before: String) { me { generations(first: 2, before: $before) { id cursor } coinHistory(first: 3) { kind delta } } }';
+    const seen: string[] = [];
+    let before: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const me: any = (await t.gql(query, { before }, { token })).body.data.me;
+      if (page === 0) expect(me.coinHistory).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }]);
+      seen.push(...me.generations.map((g: any) => g.id));
+      if (me.generations.length < 2) break;
+      before = me.generations.at(-1).cursor;
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen)).toEqual(new Set(ids));
   });
 });
 

@@ -36,10 +36,10 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
     coinsBalance: t.int({ resolve: (v, _, ctx) => ctx.services.ledger.ensureProfile(v.userId) }),
     generations: t.field({
       type: [Generation],
-      description: 'Your generations, newest first. Page back with `before` = the last one\'s createdAt.',
+      description: "Your generations, newest first. Page back with `before` = the last one's `cursor`.",
       args: {
         first: t.arg.int({ defaultValue: 20, validate: page }),
-        before: t.arg({ type: 'DateTime' }),
+        before: t.arg.string({ validate: z.string().regex(/^\d{1,18}$/, 'before must be a generation cursor') }),
       },
       resolve: (v, { first, before }, ctx) => ctx.services.ledger.generations(v.userId, first ?? 20, before ?? undefined),
     }),

@@ -123,6 +123,8 @@ export interface Description {
 
 export interface GenerationRecord {
   id: string;
+  /** opaque, increasing with creation: pass it as `before` to list older generations */
+  cursor: string;
   userId: string;
   status: GenerationStatus;
   mode: GenerationMode;
@@ -195,8 +197,8 @@ export interface Ledger extends DescriptionCache {
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
   generation(id: string): Promise<GenerationRecord | null>;
-  /** the user's generations, newest first, created before `before` when given */
-  generations(userId: string, limit: number, before?: Date): Promise<GenerationRecord[]>;
+  /** the user's generations, newest first, older than the one whose `cursor` is `before` */
+  generations(userId: string, limit: number, before?: string): Promise<GenerationRecord[]>;
   /** the user's coin movements, newest first */
   coinHistory(userId: string, limit: number): Promise<CoinEntry[]>;
   /** RUNNING generations whose deadline has passed */

@@ -20,6 +20,8 @@ create table public.profiles (
 
 create table public.generations (
   id uuid primary key,
+  -- Creation order, unique: the history's paging cursor (timestamps tie within a millisecond).
+  seq bigint generated always as identity unique,
   user_id uuid not null references public.profiles (id) on delete cascade,
   status text not null check (status in ('QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')),
   mode text not null check (mode in ('TEXT_TO_IMAGE', 'REFERENCE')),
@@ -41,7 +43,7 @@ create table public.generations (
   check ((status in ('SUCCEEDED', 'FAILED', 'CANCELED')) = (finished_at is not null))
 );
 create index generations_unfinished on public.generations (deadline_at) where status in ('QUEUED', 'RUNNING');
-create index generations_by_user on public.generations (user_id, created_at desc);
+create index generations_by_user on public.generations (user_id, seq desc);
 
 create table public.coin_ledger (
   id bigint generated always as identity primary key,
@@ -338,16 +340,16 @@ as $$
     limit 100
 $$;
 
--- A seller's history, newest first; `p_before` pages back through older generations.
-create function public.list_generations(p_user uuid, p_limit integer, p_before timestamptz default null)
+-- A seller's history, newest first; `p_before` (a generation's seq) pages back through older ones.
+create function public.list_generations(p_user uuid, p_limit integer, p_before bigint default null)
 returns setof public.generations
 language sql stable
 security definer
 set search_path = ''
 as $$
   select * from public.generations g
-    where g.user_id = p_user and (p_before is null or g.created_at < p_before)
-    order by g.created_at desc
+    where g.user_id = p_user and (p_before is null or g.seq < p_before)
+    order by g.seq desc
     limit least(greatest(p_limit, 1), 100)
 $$;
 
@@ -411,7 +413,7 @@ create policy "read own ledger" on public.coin_ledger for select to authenticate
 revoke all on public.app_settings, public.profiles, public.generations, public.coin_ledger from anon, authenticated;
 grant select on public.profiles, public.coin_ledger to authenticated;
 -- What a seller may read of a generation: not the provider's job id, the request hash or the stored input.
-grant select (id, user_id, status, mode, image_count, cost, idempotency_key, descriptions, enhanced_prompt, images,
+grant select (id, seq, user_id, status, mode, image_count, cost, idempotency_key, descriptions, enhanced_prompt, images,
               warnings, error, created_at, finished_at) on public.generations to authenticated;
 grant select, insert, update, delete on public.app_settings, public.profiles, public.generations, public.coin_ledger to service_role;
 
@@ -421,7 +423,7 @@ revoke execute on function
   public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb),
   public.record_prompt(uuid, jsonb, text, jsonb), public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
-  public.list_generations(uuid, integer, timestamptz), public.list_coin_ledger(uuid, integer),
+  public.list_generations(uuid, integer, bigint), public.list_coin_ledger(uuid, integer),
   public.ledger_sum(uuid), public.ledger_problems()
   from public, anon, authenticated;
 grant execute on function
@@ -429,6 +431,6 @@ grant execute on function
   public.reserve_generation(uuid, uuid, integer, text, integer, text, text, timestamptz, jsonb),
   public.record_prompt(uuid, jsonb, text, jsonb), public.set_provider_request(uuid, text), public.complete_generation(uuid, jsonb, jsonb),
   public.fail_generation(uuid, text, text), public.get_generation(uuid), public.overdue_generations(timestamptz),
-  public.list_generations(uuid, integer, timestamptz), public.list_coin_ledger(uuid, integer),
+  public.list_generations(uuid, integer, bigint), public.list_coin_ledger(uuid, integer),
   public.ledger_sum(uuid), public.ledger_problems()
   to service_role;

@@ -27,6 +27,7 @@ const toJson = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof
 export function mapGeneration(row: GenerationRow): GenerationRecord {
   return {
     id: String(row.id),
+    cursor: String(row.seq),
     userId: String(row.user_id),
     status: row.status as GenerationRecord['status'],
     mode: row.mode as GenerationRecord['mode'],
@@ -159,11 +160,11 @@ export class SqlLedger implements Ledger {
     return rows[0] ? mapGeneration(rows[0]) : null;
   }
 
-  async generations(userId: string, limit: number, before?: Date) {
+  async generations(userId: string, limit: number, before?: string) {
     const { rows } = await this.db.query<GenerationRow>('select * from public.list_generations($1, $2, $3)', [
       userId,
       limit,
-      before?.toISOString() ?? null,
+      before ?? null,
     ]);
     return rows.map(mapGeneration);
   }

@@ -119,11 +119,11 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
       return rows?.[0] ? mapGeneration(rows[0]) : null;
     },
 
-    async generations(userId: string, limit: number, before?: Date) {
+    async generations(userId: string, limit: number, before?: string) {
       const rows = await call<GenerationRow[] | null>('list_generations', {
         p_user: userId,
         p_limit: limit,
-        p_before: before?.toISOString() ?? null,
+        p_before: before ?? null,
       });
       return (rows ?? []).map(mapGeneration);
     },
