@@ -49,15 +49,15 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
   new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function extraRoutes(config: Config, services: () => Services): Plugin {
+function extraRoutes(config: Config, ledger: Ledger): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname.startsWith('/media/')) {
         const response = await serveMedia(mediaDir(config), url.pathname);
         if (response) endResponse(response);
       } else if (url.pathname === '/ready') {
-        const ready = await services()
-          .ledger.balance('00000000-0000-4000-8000-000000000000')
+        const ready = await ledger
+          .balance('00000000-0000-4000-8000-000000000000')
           .then(() => true, () => false);
         endResponse(json(fetchAPI, { status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503));
       }
@@ -89,7 +89,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     deadlineMs: config.generationDeadlineMs,
     events,
   });
-  const services: Services = { config, studio, ledger, authenticator, events };
+  const services: Services = { studio, ledger, events };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -127,7 +127,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, () => services)],
+    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),

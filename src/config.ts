@@ -11,7 +11,7 @@ const optionalText = z
   .transform((v) => (v ? v : undefined));
 const optionalUrl = optionalText.pipe(z.url().optional());
 
-export const envSchema = z
+const envSchema = z
   .object({
     PORT: int(4000, 1),
     HOST: z.string().default('0.0.0.0'),
@@ -78,7 +78,7 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
   return rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
 }
 
-export type Env = z.infer<typeof envSchema>;
+type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   port: number;

@@ -1,14 +1,11 @@
 // Per-request context: who is asking (from the bearer token) and the services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
-import type { Config } from './config.js';
 import type { Studio } from './studio/pipeline.js';
 import type { EventBus, Ledger } from './studio/ports.js';
 
 export interface Services {
-  config: Config;
   studio: Studio;
   ledger: Ledger;
-  authenticator: Authenticator;
   events: EventBus;
 }
 

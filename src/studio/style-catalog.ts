@@ -10,7 +10,7 @@ export interface CatalogOption {
   note?: string;
 }
 
-export const OPTION_KINDS = [
+const OPTION_KINDS = [
   'contentType',
   'category',
   'modelType',
@@ -24,7 +24,7 @@ export const OPTION_KINDS = [
 export type OptionKind = (typeof OPTION_KINDS)[number];
 
 /** "45° Angle" → "ANGLE_45", "Side Angle (30-60°)" → "SIDE_ANGLE_30_60", "3:4" → "RATIO_3_4" */
-export function slug(text: string): string {
+function slug(text: string): string {
   const words = text
     .normalize('NFKD')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
