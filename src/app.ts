@@ -2,7 +2,6 @@
 // /media, /health and /ready, plus the recovery sweep. main.ts only listens.
 import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -10,6 +9,9 @@ import { openEvents } from './adapters/events/pubsub.js';
 import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
+import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
+import { queryLimitPlugins, useQueryCost } from './http/query-limits.js';
+import { useSecurityHeaders } from './http/security-headers.js';
 import { createLogger } from './logger.js';
 import { createImagePreparer } from './media/prepare.js';
 import { serveMedia } from './media/serve.js';
@@ -43,6 +45,12 @@ const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are p
 # Uploads (generateImages) need a multipart client: see the README's curl example.
 `;
 
+// "Did you mean …?" names fields and enum values: in production a stranger does not get them.
+function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/\s*Did you mean [^?]*\?/g, '');
+  return message === error.message ? error : new GraphQLError(message, { ...error, extensions: error.extensions });
+}
+
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
 // Liveness is Yoga's own /health (200, empty body); readiness also asks the database.
@@ -51,9 +59,12 @@ const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 2
 
 function extraRoutes(config: Config, ledger: Ledger): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname.startsWith('/media/')) {
         const response = await serveMedia(mediaDir(config), url.pathname);
+        if (response) endResponse(response);
+      } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
+        const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
         if (response) endResponse(response);
       } else if (url.pathname === '/ready') {
         const ready = await ledger
@@ -70,6 +81,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const clock = overrides.clock ?? { now: () => new Date() };
   const ledger = overrides.ledger ?? (await openLedger(config, log));
   await ledger.setSignupCoins(config.coins.signup);
+  await ledger.setGenerationLimits({
+    maxActive: config.fairUse?.maxActiveGenerations ?? null,
+    perMinute: config.fairUse?.generationsPerMinute ?? null,
+  });
   const [describer, generator, authenticator, events] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
@@ -89,14 +104,27 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     deadlineMs: config.generationDeadlineMs,
     events,
   });
-  const services: Services = { studio, ledger, events };
+  const services: Services = {
+    studio,
+    ledger,
+    events,
+    subscriptions: { maxPerUser: config.fairUse?.maxSubscriptions ?? null, maxSeconds: config.subscriptionMaxSeconds },
+  };
+  const budget = config.fairUse && {
+    perMinute: config.fairUse.queryCostPerMinute,
+    spend: (subject: string, cost: number, limit: number) => ledger.spendQueryBudget(subject, cost, limit),
+    subjectOf: (context: unknown) => {
+      const c = context as Partial<Context>;
+      return c.viewer ? `user:${c.viewer.userId}` : `client:${c.clientAddress ?? 'local'}`;
+    },
+  };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Etalase', defaultQuery: GRAPHIQL_WELCOME },
-    renderGraphiQL,
+    graphiql: config.graphql.graphiql ? { title: 'Etalase', defaultQuery: GRAPHIQL_WELCOME } : false,
+    renderGraphiQL: renderGraphiQLPage,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: false } : { origin: '*', credentials: false },
     // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
     maxRequestBodySize: config.limits.maxFiles * config.limits.maxFileBytes + 1_000_000,
@@ -108,11 +136,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         parts: config.limits.maxFiles + 10,
       },
     }),
-    context: async ({ request }) => ({ viewer: await viewerFrom(request, authenticator), services }),
+    context: async ({ request, req }: { request: Request; req?: { socket?: { remoteAddress?: string } } }) => ({
+      viewer: await viewerFrom(request, authenticator),
+      services,
+      clientAddress: req?.socket?.remoteAddress ?? null,
+    }),
     maskedErrors: {
       maskError: (error): Error => {
         const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof GraphQLError || (error instanceof GraphQLError && !original)) return error as GraphQLError;
+        if (original instanceof GraphQLError || (error instanceof GraphQLError && !original)) {
+          return config.production ? withoutSuggestions(error as GraphQLError) : (error as GraphQLError);
+        }
         if (original instanceof UnknownUserError) {
           return new GraphQLError(original.message, { extensions: { code: 'UNAUTHENTICATED' } });
         }
@@ -127,7 +161,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
+    plugins: [
+      useSecurityHeaders('/graphql'),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      extraRoutes(config, ledger),
+      ...queryLimitPlugins(config),
+      useQueryCost(schema, config.queryLimits.maxCost, budget || null),
+    ],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),

@@ -10,9 +10,34 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 const optionalUrl = optionalText.pipe(z.url().optional());
+/** true/false (also 1/0, yes/no); unset means `fallback`, decided after parsing when it depends on NODE_ENV */
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
 
 const envSchema = z
   .object({
+    NODE_ENV: z.string().optional(),
+    GRAPHQL_INTROSPECTION: flag,
+    GRAPHIQL: flag,
+    ALLOW_DEV_AUTH: flag,
+    ALLOW_EMBEDDED_DB: flag,
+    ALLOW_LOCAL_PROVIDERS: flag,
+
+    RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+    MAX_ACTIVE_GENERATIONS: int(2, 1),
+    GENERATIONS_PER_MINUTE: int(10, 1),
+    QUERY_COST_PER_MINUTE: int(20_000, 1),
+    MAX_QUERY_COST: int(5_000, 1),
+    MAX_QUERY_DEPTH: int(10, 2),
+    MAX_ALIASES: int(15, 1),
+    MAX_QUERY_TOKENS: int(2_000, 100),
+    MAX_DIRECTIVES: int(20, 1),
+    MAX_SUBSCRIPTIONS_PER_USER: int(5, 1),
+    SUBSCRIPTION_MAX_SECONDS: int(900, 10),
+    REQUEST_TIMEOUT_MS: int(30_000, 1000),
+
     PORT: int(4000, 1),
     HOST: z.string().default('0.0.0.0'),
     PUBLIC_URL: optionalUrl,
@@ -78,9 +103,41 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
   return rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
 }
 
+/** In production every development default must be asked for by name. */
+function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string }): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const refusals: Array<[boolean, string]> = [
+    [kinds.auth === 'dev' && !env.ALLOW_DEV_AUTH,
+      'AUTH=dev: dev tokens are refused in production; configure SUPABASE_URL (AUTH=supabase) or set ALLOW_DEV_AUTH=true'],
+    [kinds.ledger === 'pglite' && !env.ALLOW_EMBEDDED_DB,
+      'LEDGER=pglite: the embedded database is refused in production; set DATABASE_URL or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or ALLOW_EMBEDDED_DB=true'],
+    [kinds.describer === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
+      'DESCRIBER=local: the offline describer is refused in production; set GEMINI_API_KEY or ALLOW_LOCAL_PROVIDERS=true'],
+    [kinds.generator === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
+      'GENERATOR=local: the offline generator is refused in production; set FAL_KEY or ALLOW_LOCAL_PROVIDERS=true'],
+  ];
+  return refusals.filter(([refused]) => refused).map(([, problem]) => problem);
+}
+
 type Env = z.infer<typeof envSchema>;
 
 export interface Config {
+  production: boolean;
+  /** introspection and GraphiQL: on in development, off in production unless asked for */
+  graphql: { introspection: boolean; graphiql: boolean };
+  /** per-request GraphQL limits (always on) */
+  queryLimits: { maxCost: number; maxDepth: number; maxAliases: number; maxTokens: number; maxDirectives: number };
+  /** fair use per user, enforced in the database for every instance; null when RATE_LIMITS=off */
+  fairUse: {
+    maxActiveGenerations: number;
+    generationsPerMinute: number;
+    queryCostPerMinute: number;
+    maxSubscriptions: number;
+  } | null;
+  /** every subscription ends after this, rate limits or not */
+  subscriptionMaxSeconds: number;
+  /** a request must arrive whole within this (slow uploads) */
+  requestTimeoutMs: number;
   port: number;
   host: string;
   publicUrl: string;
@@ -121,7 +178,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
     ...missingRequirements(source),
   ];
-  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  if (!parsed.success) throw new ConfigError(problems);
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);
   const authKind = env.AUTH ?? (env.SUPABASE_URL ? 'supabase' : 'dev');
@@ -130,8 +187,31 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const ledgerKind =
     env.LEDGER ?? (env.DATABASE_URL ? 'postgres' : env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY ? 'supabase' : 'pglite');
   const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
+  problems.push(...productionRefusals(env, { auth: authKind, ledger: ledgerKind, describer: describerKind, generator: generatorKind }));
+  if (problems.length) throw new ConfigError(problems);
+  const production = env.NODE_ENV === 'production';
 
   return {
+    production,
+    graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production, graphiql: env.GRAPHIQL ?? !production },
+    queryLimits: {
+      maxCost: env.MAX_QUERY_COST,
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxAliases: env.MAX_ALIASES,
+      maxTokens: env.MAX_QUERY_TOKENS,
+      maxDirectives: env.MAX_DIRECTIVES,
+    },
+    fairUse:
+      env.RATE_LIMITS === 'off'
+        ? null
+        : {
+            maxActiveGenerations: env.MAX_ACTIVE_GENERATIONS,
+            generationsPerMinute: env.GENERATIONS_PER_MINUTE,
+            queryCostPerMinute: env.QUERY_COST_PER_MINUTE,
+            maxSubscriptions: env.MAX_SUBSCRIPTIONS_PER_USER,
+          },
+    subscriptionMaxSeconds: env.SUBSCRIPTION_MAX_SECONDS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     port: env.PORT,
     host: env.HOST,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),

@@ -7,11 +7,15 @@ export interface Services {
   studio: Studio;
   ledger: Ledger;
   events: EventBus;
+  /** open subscriptions per user (null: no cap) and how long any one may stay open */
+  subscriptions: { maxPerUser: number | null; maxSeconds: number };
 }
 
 export interface Context {
   viewer: Viewer | null;
   services: Services;
+  /** the TCP peer (a proxy's address behind one); null in-process */
+  clientAddress: string | null;
 }
 
 export async function viewerFrom(request: Request, authenticator: Authenticator): Promise<Viewer | null> {

@@ -15,8 +15,17 @@ try {
 }
 
 const app = await createApp(config);
-const server = createServer(app.yoga);
-server.requestTimeout = config.generationDeadlineMs + 30_000;
+// A request (headers and body, uploads included) must arrive whole within REQUEST_TIMEOUT_MS: a
+// client trickling bytes cannot hold a connection. The answer itself (a generateImages can take
+// minutes) is not limited by this. Node checks the timers every connectionsCheckingInterval.
+const server = createServer(
+  {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(10_000, config.requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs),
+  },
+  app.yoga,
+);
 server.listen(config.port, config.host, () => {
   app.log.info('listening', {
     graphql: `${config.publicUrl}/graphql`,

@@ -1,7 +1,9 @@
 // The Pothos builder and its plugins; the types live one file each beside it.
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import ValidationPlugin from '@pothos/plugin-validation';
+import { getNullableType, isListType } from 'graphql';
 import type { Context } from '../context.js';
 import { InvalidInputError } from '../studio/errors.js';
 
@@ -23,7 +25,17 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   defaultFieldNullability: false,
-  plugins: [ErrorsPlugin, ValidationPlugin],
+  plugins: [ErrorsPlugin, ValidationPlugin, ComplexityPlugin],
+  // The cost estimate (http/query-limits.ts): every field 1; a page costs what its `first` asks for
+  // (Relay `edges` are already counted by their connection); other lists are short (≤ 4 images,
+  // ≤ 6 descriptions, a catalog's options) and count 5 times their contents.
+  complexity: {
+    fieldComplexity: (args, _ctx, field) => {
+      if (typeof args.first === 'number') return { field: 1, multiplier: Math.max(1, Math.min(args.first, 100)) };
+      if (isListType(getNullableType(field.type)) && field.name !== 'edges') return { field: 1, multiplier: 5 };
+      return 1;
+    },
+  },
   errors: { unsafelyHandleInputErrors: true },
   validation: {
     // Argument validation failures become the schema's InvalidInputError, naming the field.

@@ -5,6 +5,7 @@ import {
   InsufficientCoinsError,
   InvalidImageError,
   InvalidInputError,
+  RateLimitedError,
   StudioError,
 } from '../studio/errors.js';
 import { builder } from './builder.js';
@@ -57,8 +58,17 @@ builder.objectType(GenerationFailedError, {
   }),
 });
 
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description:
+    'A fair-use limit: too many generations in progress or started this minute. Nothing was charged; try again after retryAfterSeconds.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
 /** The typed errors of generateImages, most specific first. */
 export const GENERATE_ERRORS = [
+  RateLimitedError,
   InsufficientCoinsError,
   InvalidImageError,
   InvalidInputError,

@@ -1,7 +1,10 @@
 // Live progress of a generation over Server-Sent Events. Subscribe by id, or by the idempotencyKey
 // you are about to send with generateImages (the only way to watch a batch from its first second).
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import type { Context } from '../context.js';
 import type { GenerationEvent } from '../studio/ports.js';
+import { checkText } from '../studio/text.js';
 import { requireViewer } from './auth.js';
 import { builder } from './builder.js';
 import { GenerationStatusEnum } from './enums.js';
@@ -30,15 +33,32 @@ const GenerationEventRef = builder.objectRef<GenerationEvent>('GenerationEvent')
   }),
 });
 
-async function* untilFinished(events: AsyncGenerator<GenerationEvent>) {
+/** Events until FINISHED, or until the subscription's lifetime is over, whichever comes first. */
+async function* untilFinished(events: AsyncGenerator<GenerationEvent>, maxSeconds: number, release: () => Promise<void>) {
+  const expired = new Promise<'expired'>((resolve) => setTimeout(() => resolve('expired'), maxSeconds * 1000).unref());
   try {
-    for await (const event of events) {
-      yield event;
-      if (event.stage === 'FINISHED') return;
+    for (;;) {
+      const next = await Promise.race([events.next(), expired]);
+      if (next === 'expired' || next.done) return;
+      yield next.value;
+      if (next.value.stage === 'FINISHED') return;
     }
   } finally {
-    await events.return(undefined);
+    await Promise.allSettled([events.return(undefined), release()]);
   }
+}
+
+/** A place among the user's open subscriptions, held in the database so every instance counts it. */
+async function leaseFor(ctx: Context, userId: string): Promise<() => Promise<void>> {
+  const { ledger, subscriptions } = ctx.services;
+  if (subscriptions.maxPerUser === null) return async () => {};
+  const id = randomUUID();
+  if (!(await ledger.acquireSubscriptionLease(id, userId, subscriptions.maxPerUser, subscriptions.maxSeconds + 60))) {
+    throw new GraphQLError(`At most ${subscriptions.maxPerUser} open subscriptions per account: close one first.`, {
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5, http: { status: 429, headers: { 'retry-after': '5' } } },
+    });
+  }
+  return () => ledger.releaseSubscriptionLease(id);
 }
 
 builder.subscriptionType({});
@@ -49,17 +69,22 @@ builder.subscriptionField('generationEvents', (t) =>
     args: { id: t.arg.id(), idempotencyKey: t.arg.string() },
     subscribe: async (_, { id, idempotencyKey }, ctx) => {
       const viewer = requireViewer(ctx);
-      const { events, studio } = ctx.services;
-      if (idempotencyKey) return untilFinished(events.subscribe({ userId: viewer.userId, idempotencyKey }));
+      const { events, studio, subscriptions } = ctx.services;
+      if (idempotencyKey) {
+        checkText('idempotencyKey', idempotencyKey, 200);
+        const release = await leaseFor(ctx, viewer.userId);
+        return untilFinished(events.subscribe({ userId: viewer.userId, idempotencyKey }), subscriptions.maxSeconds, release);
+      }
       if (!id) throw new GraphQLError('Give id or idempotencyKey.', { extensions: { code: 'BAD_USER_INPUT' } });
       if (!(await studio.generationOf(viewer.userId, String(id)))) {
         throw new GraphQLError('No such generation.', { extensions: { code: 'NOT_FOUND' } });
       }
       // Listening before the second look: a batch that finishes in between is seen either way.
+      const release = await leaseFor(ctx, viewer.userId);
       const live = events.subscribe({ generationId: String(id) });
       const now = (await studio.generationOf(viewer.userId, String(id)))!;
-      if (!now.finishedAt) return untilFinished(live);
-      await live.return(undefined);
+      if (!now.finishedAt) return untilFinished(live, subscriptions.maxSeconds, release);
+      await Promise.allSettled([live.return(undefined), release()]);
       return (async function* () {
         yield { generationId: now.id, stage: 'FINISHED', status: now.status } satisfies GenerationEvent;
       })();

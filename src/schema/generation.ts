@@ -66,12 +66,12 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
     faceImage: t.field({ type: 'Upload', description: "The model's face, for MODEL content" }),
     backgroundImage: t.field({ type: 'Upload', description: 'The environment to place the product in' }),
     options: t.field({ type: StyleOptionsInput }),
-    prompt: t.string({ description: 'Extra direction in your own words', validate: z.string().max(PROMPT_LIMIT) }),
+    // Length and content are checked by the studio (characters, not UTF-16 units; no control characters).
+    prompt: t.string({ description: `Extra direction in your own words (≤ ${PROMPT_LIMIT} characters)` }),
     count: t.int({ defaultValue: 2, validate: z.number().int().min(1, COUNT_MESSAGE).max(MAX_COUNT, COUNT_MESSAGE) }),
     mode: t.field({ type: GenerationModeEnum, defaultValue: 'TEXT_TO_IMAGE' }),
     idempotencyKey: t.string({
       description: 'Retrying with the same key returns the same generation and charges once',
-      validate: z.string().min(1).max(200),
     }),
   }),
 });

@@ -43,7 +43,8 @@ const StyleCatalog = builder.objectRef<object>('StyleCatalog').implement({
 });
 
 const choice = (what: string) => ({ description: `${what}: a value or label from styleCatalog (English or Indonesian).` });
-const freeText = (what: string) => ({ description: what, validate: z.string().max(FREE_TEXT_LIMIT) });
+// Length and content are checked by the studio (characters, not UTF-16 units; no control characters).
+const freeText = (what: string) => ({ description: `${what} (≤ ${FREE_TEXT_LIMIT} characters)` });
 
 export const StyleOptionsInput = builder.inputType('StyleOptionsInput', {
   fields: (t) => ({

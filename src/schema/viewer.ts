@@ -30,10 +30,14 @@ const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
 
 const page = z.number().int().min(1).max(100);
 
-const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
+/** The caller whose profile exists: `me` creates it (with the signup credit) before any field resolves,
+ *  so the balance and the history are read from the same, existing profile. */
+type SignedIn = Viewer & { balance: number };
+
+const ViewerRef = builder.objectRef<SignedIn>('Viewer').implement({
   fields: (t) => ({
     id: t.exposeID('userId'),
-    coinsBalance: t.int({ resolve: (v, _, ctx) => ctx.services.ledger.ensureProfile(v.userId) }),
+    coinsBalance: t.exposeInt('balance'),
     generations: t.field({
       type: [Generation],
       description: "Your generations, newest first. Page back with `before` = the last one's `cursor`.",
@@ -56,6 +60,9 @@ builder.queryField('me', (t) =>
   t.field({
     type: ViewerRef,
     description: 'The caller. Fails with UNAUTHENTICATED without a valid token.',
-    resolve: (_, __, ctx) => requireViewer(ctx),
+    resolve: async (_, __, ctx) => {
+      const viewer = requireViewer(ctx);
+      return { ...viewer, balance: await ctx.services.ledger.ensureProfile(viewer.userId) };
+    },
   }),
 );

@@ -46,6 +46,27 @@ export class GenerationFailedError extends StudioError {
   }
 }
 
+/** A fair-use limit (generations in progress, starts a minute, query budget) says wait. Nothing was charged. */
+export class RateLimitedError extends StudioError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** What the generations_fair_use trigger raises (supabase/migrations): hint 'rate_limited', seconds in DETAIL. */
+export function rateLimitFrom(error: unknown): RateLimitedError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  // pg and PGlite errors carry `detail`; supabase-js's carry `details` and the raw text as `reason`.
+  const e = error as { hint?: string | null; detail?: string | null; details?: string | null; message?: string; reason?: string };
+  if (e.hint !== 'rate_limited') return null;
+  const seconds = Number(e.detail ?? e.details);
+  return new RateLimitedError(String(e.reason ?? e.message ?? 'Too many requests.'), Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 5);
+}
+
 /** A verified token whose user no longer exists (deleted from Supabase Auth before the token expired).
  *  Not a StudioError: it is an authentication failure, answered as UNAUTHENTICATED. */
 export class UnknownUserError extends Error {

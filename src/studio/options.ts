@@ -1,6 +1,7 @@
 // Raw style choices (as a client sends them: value, English label or Indonesian label) → validated
 // StyleOptions. Every rejection names the field so the client can point at it.
 import { InvalidInputError } from './errors.js';
+import { checkText } from './text.js';
 import { CATALOG, lookup, posesFor, type CatalogOption, type ContentType, type OptionKind, type StyleOptions } from './style-catalog.js';
 
 export interface StyleOptionsInput {
@@ -43,6 +44,7 @@ const present = (v: string | null | undefined): v is string => typeof v === 'str
 
 function pick(kind: OptionKind, input: string | null | undefined): CatalogOption | null {
   if (!present(input)) return null;
+  checkText(`options.${kind}`, input, 200);
   const found = lookup(CATALOG[kind], input);
   if (!found) {
     const examples = CATALOG[kind].slice(0, 6).map((o) => o.value).join(', ');
@@ -56,11 +58,7 @@ function pick(kind: OptionKind, input: string | null | undefined): CatalogOption
 
 function freeText(field: string, input: string | null | undefined): string | null {
   if (!present(input)) return null;
-  const text = input.trim().replace(/\s+/g, ' ');
-  if (text.length > FREE_TEXT_LIMIT) {
-    throw new InvalidInputError(`options.${field}`, `${field} is limited to ${FREE_TEXT_LIMIT} characters.`);
-  }
-  return text;
+  return checkText(`options.${field}`, input.trim().replace(/\s+/g, ' '), FREE_TEXT_LIMIT);
 }
 
 export function parseStyleOptions(input: StyleOptionsInput | null | undefined, hasBackgroundImage: boolean): StyleOptions {
@@ -92,7 +90,7 @@ export function parseStyleOptions(input: StyleOptionsInput | null | undefined, h
   }
   let backgroundColor: string | null = null;
   if (present(raw.backgroundColor)) {
-    backgroundColor = parseColour(raw.backgroundColor);
+    backgroundColor = parseColour(checkText('options.backgroundColor', raw.backgroundColor, 100));
     if (!backgroundColor) {
       throw new InvalidInputError('options.backgroundColor', `"${raw.backgroundColor}" is not a colour: use #RRGGBB or a colour name.`);
     }

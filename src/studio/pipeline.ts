@@ -3,7 +3,7 @@
 // Coins are reserved before any paid vendor call, so a user without coins or a replayed idempotency
 // key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
 import { describeAll } from './describe.js';
-import { GenerationFailedError, InsufficientCoinsError, InvalidInputError, StudioError } from './errors.js';
+import { GenerationFailedError, InsufficientCoinsError, InvalidInputError, RateLimitedError, StudioError } from './errors.js';
 import type {
   Clock,
   Describer,
@@ -119,6 +119,8 @@ export function createStudio(deps: StudioDeps) {
     switch (reserved.kind) {
       case 'insufficient':
         throw new InsufficientCoinsError(reserved.required, reserved.balance);
+      case 'rate-limited':
+        throw new RateLimitedError(reserved.message, reserved.retryAfterSeconds);
       case 'idempotency-conflict':
         throw new InvalidInputError('idempotencyKey', 'This idempotencyKey was already used for a different request.');
       case 'replay':

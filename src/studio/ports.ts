@@ -166,7 +166,8 @@ export type ReserveOutcome =
   | { kind: 'reserved'; balance: number }
   | { kind: 'replay'; generationId: string }
   | { kind: 'insufficient'; required: number; balance: number }
-  | { kind: 'idempotency-conflict'; generationId: string };
+  | { kind: 'idempotency-conflict'; generationId: string }
+  | { kind: 'rate-limited'; message: string; retryAfterSeconds: number };
 
 export interface CoinEntry {
   id: string;
@@ -210,6 +211,14 @@ export interface Ledger extends DescriptionCache {
   problems(): Promise<Array<{ userId: string; problem: string }>>;
   /** the signup credit new users receive (kept in the database so the auth trigger sees it) */
   setSignupCoins(coins: number): Promise<void>;
+  /** fair use, enforced in SQL for every instance: generations QUEUED or RUNNING per user, starts per
+   *  minute (null: no limit); reserve answers 'rate-limited' past them */
+  setGenerationLimits(limits: { maxActive: number | null; perMinute: number | null }): Promise<void>;
+  /** adds `cost` to the subject's one-minute query budget; 0 when within `limit`, else seconds to wait */
+  spendQueryBudget(subject: string, cost: number, limit: number): Promise<number>;
+  /** a place among the user's at most `max` open subscriptions, for `ttlSeconds`; false when full */
+  acquireSubscriptionLease(leaseId: string, userId: string, max: number, ttlSeconds: number): Promise<boolean>;
+  releaseSubscriptionLease(leaseId: string): Promise<void>;
   close(): Promise<void>;
 }
 

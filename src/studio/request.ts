@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from './errors.js';
 import { parseStyleOptions, type StyleOptionsInput } from './options.js';
+import { checkText } from './text.js';
 import type { GenerationMode, Slot } from './ports.js';
 import type { StyleOptions } from './style-catalog.js';
 
@@ -38,12 +39,11 @@ export function validate(cmd: GenerateCommand): ValidRequest {
     throw new InvalidInputError('productImages', `Upload at most ${MAX_PRODUCT_IMAGES} product photos (got ${cmd.productImages.length}).`);
   }
   const freeText = cmd.prompt?.trim() || null;
-  if (freeText && freeText.length > PROMPT_LIMIT) {
-    throw new InvalidInputError('prompt', `prompt is limited to ${PROMPT_LIMIT} characters.`);
-  }
+  if (freeText) checkText('prompt', freeText, PROMPT_LIMIT);
   const key = cmd.idempotencyKey ?? null;
-  if (key !== null && (key.trim() === '' || key.length > 200)) {
-    throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
+  if (key !== null) {
+    if (key.trim() === '') throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
+    checkText('idempotencyKey', key, 200);
   }
   const options = parseStyleOptions(cmd.options, cmd.backgroundImage !== null);
   if (cmd.faceImage && options.contentType === 'PRODUCT_ONLY') {

@@ -9,7 +9,7 @@ import type {
   ReserveRequest,
   Settlement,
 } from '../../studio/ports.js';
-import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
+import { isUnknownUser, rateLimitFrom, UnknownUserError } from '../../studio/errors.js';
 
 export interface SqlRunner {
   /** several statements, no parameters (migrations) */
@@ -73,6 +73,13 @@ export function mapReserve(result: Record<string, unknown>): ReserveOutcome {
   }
 }
 
+/** A reserve refused by the fair-use trigger is an outcome, not a failure; anything else is rethrown. */
+export function rateLimitedOutcome(error: unknown): ReserveOutcome {
+  const limited = rateLimitFrom(error);
+  if (!limited) throw error;
+  return { kind: 'rate-limited', message: limited.message, retryAfterSeconds: limited.retryAfterSeconds };
+}
+
 /** Arguments of public.reserve_generation, in order. */
 export function reserveArgs(r: ReserveRequest) {
   return {
@@ -114,14 +121,36 @@ export class SqlLedger implements Ledger {
 
   async reserve(request: ReserveRequest) {
     const a = reserveArgs(request);
-    const result = await this.value<Record<string, unknown>>(
-      'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
-      [
-        a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline,
-        JSON.stringify(a.p_input),
-      ],
+    try {
+      const result = await this.value<Record<string, unknown>>(
+        'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
+        [
+          a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline,
+          JSON.stringify(a.p_input),
+        ],
+      );
+      return mapReserve(toJson(result, {}));
+    } catch (error) {
+      return rateLimitedOutcome(error);
+    }
+  }
+
+  async setGenerationLimits(limits: { maxActive: number | null; perMinute: number | null }) {
+    await this.db.query('select public.set_generation_limits($1, $2)', [limits.maxActive, limits.perMinute]);
+  }
+
+  async spendQueryBudget(subject: string, cost: number, limit: number) {
+    return Number(await this.value('select public.spend_query_budget($1, $2, $3) as v', [subject, cost, limit]));
+  }
+
+  async acquireSubscriptionLease(leaseId: string, userId: string, max: number, ttlSeconds: number) {
+    return Boolean(
+      await this.value('select public.acquire_subscription_lease($1, $2, $3, $4) as v', [leaseId, userId, max, ttlSeconds]),
     );
-    return mapReserve(toJson(result, {}));
+  }
+
+  async releaseSubscriptionLease(leaseId: string) {
+    await this.db.query('select public.release_subscription_lease($1)', [leaseId]);
   }
 
   async recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]) {

@@ -5,7 +5,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { Description, Ledger, ReserveRequest, Settlement } from '../../studio/ports.js';
-import { mapCoinEntry, mapGeneration, mapReserve, reserveArgs, type GenerationRow } from './sql-ledger.js';
+import { mapCoinEntry, mapGeneration, mapReserve, rateLimitedOutcome, reserveArgs, type GenerationRow } from './sql-ledger.js';
 import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
 
 export interface SupabaseLedgerConfig {
@@ -24,11 +24,11 @@ export class SupabaseRpcError extends Error {
   constructor(
     readonly fn: string,
     readonly code: string | undefined,
-    message: string,
+    readonly reason: string,
     readonly details: string | null = null,
     readonly hint: string | null = null,
   ) {
-    super(`${fn}: ${message}${code ? ` (${code})` : ''}`);
+    super(`${fn}: ${reason}${code ? ` (${code})` : ''}`);
     this.name = 'SupabaseRpcError';
   }
 }
@@ -79,7 +79,29 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
     },
 
     async reserve(request: ReserveRequest) {
-      return mapReserve(await call<Record<string, unknown>>('reserve_generation', reserveArgs(request)));
+      try {
+        return mapReserve(await call<Record<string, unknown>>('reserve_generation', reserveArgs(request)));
+      } catch (error) {
+        return rateLimitedOutcome(error);
+      }
+    },
+
+    async setGenerationLimits(limits: { maxActive: number | null; perMinute: number | null }) {
+      await call('set_generation_limits', { p_max_active: limits.maxActive, p_per_minute: limits.perMinute });
+    },
+
+    async spendQueryBudget(subject: string, cost: number, limit: number) {
+      return Number(await call('spend_query_budget', { p_subject: subject, p_cost: cost, p_limit: limit }));
+    },
+
+    async acquireSubscriptionLease(leaseId: string, userId: string, max: number, ttlSeconds: number) {
+      return Boolean(
+        await call('acquire_subscription_lease', { p_id: leaseId, p_user: userId, p_max: max, p_ttl_seconds: ttlSeconds }),
+      );
+    },
+
+    async releaseSubscriptionLease(leaseId: string) {
+      await call('release_subscription_lease', { p_id: leaseId });
     },
 
     async recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]) {
