@@ -35,7 +35,7 @@ const envSchema = z
     MAX_QUERY_TOKENS: int(2_000, 100),
     MAX_DIRECTIVES: int(20, 1),
     MAX_SUBSCRIPTIONS_PER_USER: int(5, 1),
-    SUBSCRIPTION_MAX_SECONDS: int(900, 10),
+    SUBSCRIPTION_MAX_SECONDS: int(900, 1),
     REQUEST_TIMEOUT_MS: int(30_000, 1000),
 
     PORT: int(4000, 1),

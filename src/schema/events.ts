@@ -33,19 +33,35 @@ const GenerationEventRef = builder.objectRef<GenerationEvent>('GenerationEvent')
   }),
 });
 
-/** Events until FINISHED, or until the subscription's lifetime is over, whichever comes first. */
-async function* untilFinished(events: AsyncGenerator<GenerationEvent>, maxSeconds: number, release: () => Promise<void>) {
-  const expired = new Promise<'expired'>((resolve) => setTimeout(() => resolve('expired'), maxSeconds * 1000).unref());
-  try {
-    for (;;) {
+/** Events until FINISHED, or until the subscription's lifetime is over, whichever comes first. An
+ *  iterator by hand rather than an async generator: a generator's return() waits for its pending
+ *  await (the next event, maybe never), so a client that leaves would keep its place and listener. */
+function untilFinished(
+  events: AsyncGenerator<GenerationEvent>,
+  maxSeconds: number,
+  release: () => Promise<void>,
+): AsyncIterableIterator<GenerationEvent> {
+  const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  let stopped: Promise<unknown> | null = null;
+  let finished = false;
+  const stop = () => (stopped ??= (clearTimeout(timer), Promise.allSettled([events.return(undefined), release()])));
+  let timer!: NodeJS.Timeout;
+  const expired = new Promise<typeof end>((resolve) => {
+    timer = setTimeout(() => void stop().then(() => resolve(end)), maxSeconds * 1000);
+    timer.unref();
+  });
+  const iterator: AsyncIterableIterator<GenerationEvent> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      if (stopped || finished) return stop().then(() => end);
       const next = await Promise.race([events.next(), expired]);
-      if (next === 'expired' || next.done) return;
-      yield next.value;
-      if (next.value.stage === 'FINISHED') return;
-    }
-  } finally {
-    await Promise.allSettled([events.return(undefined), release()]);
-  }
+      if (next.done) return stop().then(() => end);
+      finished = next.value.stage === 'FINISHED';
+      return next;
+    },
+    return: () => stop().then(() => end),
+  };
+  return iterator;
 }
 
 /** A place among the user's open subscriptions, held in the database so every instance counts it. */
