@@ -10,7 +10,7 @@ import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger }
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
-import { queryLimitPlugins, useQueryCost } from './http/query-limits.js';
+import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { createLogger } from './logger.js';
 import { createImagePreparer } from './media/prepare.js';
@@ -44,12 +44,6 @@ const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are p
 #   { me { id coinsBalance generations { id status images { url } } } }
 # Uploads (generateImages) need a multipart client: see the README's curl example.
 `;
-
-// "Did you mean …?" names fields and enum values: in production a stranger does not get them.
-function withoutSuggestions(error: GraphQLError): GraphQLError {
-  const message = error.message.replace(/\s*Did you mean [^?]*\?/g, '');
-  return message === error.message ? error : new GraphQLError(message, { ...error, extensions: error.extensions });
-}
 
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 

@@ -26,6 +26,12 @@ export interface QueryBudget {
   subjectOf(context: unknown): string;
 }
 
+/** "Did you mean …?" names fields, types and enum values: in production a stranger does not get them. */
+export function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/\s*Did you mean [^?]*\?/g, '');
+  return message === error.message ? error : new GraphQLError(message, { ...error, extensions: error.extensions });
+}
+
 export function queryLimitPlugins(config: Pick<Config, 'queryLimits' | 'graphql' | 'production'>): Plugin[] {
   const limits = config.queryLimits;
   const plugins: Plugin[] = [
@@ -39,6 +45,14 @@ export function queryLimitPlugins(config: Pick<Config, 'queryLimits' | 'graphql'
       blockFieldSuggestion: { enabled: config.production },
     }) as Plugin,
   ];
+  if (config.production) {
+    // armor hides field suggestions; enum and type suggestions come from other rules.
+    plugins.push({
+      onValidate: () => ({ result, setResult }) => {
+        if (result.length) setResult(result.map((e) => (e instanceof GraphQLError ? withoutSuggestions(e) : e)));
+      },
+    });
+  }
   if (!config.graphql.introspection) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
