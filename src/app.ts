@@ -7,6 +7,7 @@ import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { openEvents } from './adapters/events/pubsub.js';
+import { useRequestGuard } from './http/multipart-guard.js';
 import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
@@ -127,7 +128,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
+    plugins: [
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      extraRoutes(config, ledger),
+      useRequestGuard({ schema, maxFiles: config.limits.maxFiles }),
+    ],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),
