@@ -105,6 +105,16 @@ describe('hostile multipart requests', () => {
     if (message) expect(json.errors[0].message).toMatch(message);
   });
 
+  test.each([
+    ['no boundary', 'multipart/form-data', 'operations'],
+    ['a body that is not multipart', 'multipart/form-data; boundary=xyz', '{"query":"{ __typename }"}'],
+    ['a truncated part', 'multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query"'],
+  ])('a broken multipart envelope (%s) is a 400', async (_name, type, body) => {
+    const { status, json } = await send(body, { 'content-type': type });
+    expect(status).toBe(400);
+    expect(json).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
   test('the huge-index request answers without building the sparse array', async () => {
     const body = mapped(ops(oneSlot), { 0: ['variables.input.productImages.4294967294'] });
     global.gc?.();
