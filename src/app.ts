@@ -10,6 +10,7 @@ import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger }
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
+import { useRequestGuard } from './http/multipart-guard.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { createLogger } from './logger.js';
@@ -159,6 +160,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       extraRoutes(config, ledger),
+      // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
+      useRequestGuard({ schema, maxFiles: config.limits.maxFiles }),
       ...queryLimitPlugins(config),
       useQueryCost(schema, config.queryLimits.maxCost, budget || null),
     ],

@@ -1,4 +1,4 @@
-// Upload follows the GraphQL multipart request spec through Yoga's built-in parser.
+// Upload follows the GraphQL multipart request spec; src/http/multipart-guard.ts places the files.
 import { GraphQLError } from 'graphql';
 import { builder, type UploadedFile } from './builder.js';
 

@@ -1,0 +1,65 @@
+// Request-level refusals as GraphQL-over-HTTP errors, and a byte cap for the JSON-ish bodies: Yoga's
+// own cap (maxRequestBodySize) has to leave room for MAX_FILES photos, far too much for a JSON body.
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+export type RequestParser = Parameters<Parameters<NonNullable<Plugin['onRequestParse']>>[0]['setRequestParser']>[0];
+
+/** application/json, application/graphql, form-urlencoded bodies and GET query strings */
+export const JSON_BODY_LIMIT = 1_000_000;
+
+export const badRequest = (message: string) =>
+  new GraphQLError(message, { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+
+export const tooLarge = (message: string) =>
+  new GraphQLError(message, { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+
+export const declaredLength = (request: Request): number | null => {
+  const header = request.headers.get('content-length');
+  return header && /^\d+$/.test(header) ? Number(header) : null;
+};
+
+/** Reads the whole body, giving up (and cancelling the stream) as soon as it passes `limit`. */
+export async function readCapped(request: Request, limit: number, what: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(`${what} is over the ${limit} byte limit.`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** Yoga's parser for this content type, fed a body read under `limit` bytes. */
+export function capped(parser: RequestParser, limit: number, fetchAPI: { Request: typeof Request }): RequestParser {
+  return async (request) => {
+    const body = await readCapped(request, limit, 'Request body');
+    return parser(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body }));
+  };
+}
+
+/** A GET whose `variables` or `extensions` is not JSON is the client's mistake, not a 500. */
+export function tolerantGet(parser: RequestParser): RequestParser {
+  return async (request) => {
+    try {
+      return await parser(request);
+    } catch (error) {
+      if (error instanceof SyntaxError) throw badRequest('Query parameters "variables" and "extensions" must be JSON.');
+      throw error;
+    }
+  };
+}
