@@ -161,7 +161,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       extraRoutes(config, ledger),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
-      useRequestGuard({ schema, maxFiles: config.limits.maxFiles }),
+      useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens }),
       ...queryLimitPlugins(config),
       useQueryCost(schema, config.queryLimits.maxCost, budget || null),
     ],

@@ -22,12 +22,12 @@ import { badRequest, capped, declaredLength, JSON_BODY_LIMIT, tolerantGet, tooLa
 export interface RequestGuardOptions {
   schema: GraphQLSchema;
   maxFiles: number;
+  /** the same token cap as every other document (MAX_QUERY_TOKENS): a bigger one cannot stall the check */
+  maxTokens: number;
 }
 
 /** bytes of `operations` plus `map` together */
 const FIELDS_LIMIT = 1_000_000;
-/** enough for any real operation; a bigger document cannot stall the check */
-const MAX_TOKENS = 5000;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const INDEX = /^(0|[1-9]\d*)$/;
 
@@ -66,7 +66,8 @@ async function readForm(request: Request): Promise<FormData> {
   }
 }
 
-async function parseMultipart(request: Request, { schema, maxFiles }: RequestGuardOptions): Promise<GraphQLParams> {
+async function parseMultipart(request: Request, options: RequestGuardOptions): Promise<GraphQLParams> {
+  const { schema, maxFiles } = options;
   const form = await readForm(request);
   const fields = new Map<string, string>();
   const files = new Map<string, File>();
@@ -111,7 +112,7 @@ async function parseMultipart(request: Request, { schema, maxFiles }: RequestGua
   }
   if (entries.length === 0) return operations as GraphQLParams;
 
-  const upload = uploadPositions(operations, schema);
+  const upload = uploadPositions(operations, schema, options.maxTokens);
   const placements = entries.flatMap(([name, paths]) =>
     (paths as string[]).map((p) => ({ ...placeholder(operations.variables, p, upload), file: files.get(name)! })),
   );
@@ -133,11 +134,11 @@ interface UploadCheck {
 }
 
 /** The variable types of the operation that will run, resolved against the schema. */
-function uploadPositions(operations: Json, schema: GraphQLSchema): UploadCheck {
+function uploadPositions(operations: Json, schema: GraphQLSchema, maxTokens: number): UploadCheck {
   if (typeof operations.query !== 'string') throw badRequest('A multipart request with files needs "operations.query".');
   let document: DocumentNode;
   try {
-    document = parse(operations.query, { maxTokens: MAX_TOKENS, noLocation: true });
+    document = parse(operations.query, { maxTokens, noLocation: true });
   } catch (error) {
     throw badRequest(error instanceof Error ? error.message.slice(0, 200) : 'The query does not parse.');
   }
