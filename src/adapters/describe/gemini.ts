@@ -22,7 +22,7 @@ const INSTRUCTIONS: Record<SlotKind, string> = {
   product:
     'Describe the product in this photo for an image generator that must reproduce it faithfully: product type, ' +
     'exact colours, material, shape and design details, and any logos or text on it, quoted exactly. ' +
-    'Describe the product itself, not the photo, its background or its lighting.',
+    'Describe the product itself, not the photo, its setting or its lighting.',
   face:
     'Describe the person in this photo for an image generator that must keep their likeness: face shape, ' +
     'skin tone, hair (colour, length, style), distinctive features, and expression. Describe the person, not the photo.',

@@ -11,7 +11,7 @@ import { fits } from './budget.js';
 import type { ModelProfile } from './profiles.js';
 import { positions, rolesOf, rolesSentence } from './roles.js';
 import { mergeSentences, quotedTexts, sentence, sentences } from './text.js';
-import { BACKGROUNDS, INTERACTIONS, MODEL_PEOPLE, PRODUCT_NOUNS, USE_BY_CATEGORY, label, phrase } from './vocabulary.js';
+import { BACKGROUNDS, INTERACTIONS, MODEL_PEOPLE, PRODUCT_NOUNS, USE_BY_CATEGORY, label, lowerLabel, phrase } from './vocabulary.js';
 
 export interface PromptFacts {
   options: StyleOptions;
@@ -123,7 +123,7 @@ function settingClauses(f: PromptFacts, label: ModelProfile['referenceLabel']): 
 function poseClause(o: StyleOptions): Clause[] {
   const pose = o.customPose ?? o.pose?.label ?? null;
   if (!pose) return [];
-  return [{ text: sentence(`${o.contentType === 'MODEL' ? 'Pose' : 'Presentation'}: ${lower(pose)}`), priority: P.pose }];
+  return [{ text: sentence(`${o.contentType === 'MODEL' ? 'Pose' : 'Presentation'}: ${o.customPose ? pose : lowerLabel(pose)}`), priority: P.pose }];
 }
 
 function lookClause(o: StyleOptions): Clause[] {
@@ -143,7 +143,8 @@ function sellerClauses(freeText: string | null): Clause[] {
   return parts.filter(Boolean).map((text, i) => ({ text: i === 0 ? sentence(`Seller's direction: ${text}`) : text, priority: P.seller + i / 1000 }));
 }
 
-const lower = (s: string) => (/^[A-Z][a-z]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s);
+/** First letter lowercased to follow a colon, unless it starts an acronym or a name-like capital run. */
+const lower = (s: string) => (/^[A-Z](?:[a-z]|\s)/.test(s) && !/^I\s/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s);
 
 export function composePrompt(f: PromptFacts, profile: ModelProfile): string {
   const label = profile.referenceLabel;

@@ -62,9 +62,13 @@ export const PRODUCT_NOUNS: Record<string, string> = {
 
 /** A style label with its noun, unless the label already names it: "Lifestyle", never "Lifestyle style". */
 export function phrase(labelText: string, noun: string, already: RegExp): string {
-  const words = labelText
-    .split(/\s+/)
-    .map((w) => (/[A-Z]/.test(w.slice(1)) ? w : w.toLowerCase()))
-    .join(' ');
+  const words = lowerLabel(labelText);
   return already.test(labelText) ? words : `${words} ${noun}`;
 }
+
+/** "Standing Portrait" → "standing portrait", "Eye-Level" → "eye-level"; brand-like "TikTok" stays. */
+export const lowerLabel = (text: string) =>
+  text
+    .split(/(\s+|-)/)
+    .map((w) => (/[A-Z]/.test(w.slice(1)) ? w : w.toLowerCase()))
+    .join('');
