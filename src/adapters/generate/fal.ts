@@ -221,7 +221,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       }
       const size = pixelSize(request.options.aspectRatio, request.mode === 'REFERENCE' ? REFERENCE_LONG_EDGE : 1024);
       const result = await waitForResult(app, requestId, request.signal, request.onProgress, size);
-      return { images: result.images, warnings: [...warnings, ...result.warnings] };
+      return { ...result, warnings: [...warnings, ...result.warnings] };
     },
 
     async resume(providerRequestId, mode, signal) {
