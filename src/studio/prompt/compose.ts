@@ -140,7 +140,9 @@ function lookClause(o: StyleOptions): Clause[] {
 function sellerClauses(freeText: string | null): Clause[] {
   if (!freeText) return [];
   const parts = sentences(freeText).flatMap((s) => (s.length > 200 ? s.split(/[,;]\s+/).map(sentence) : [s]));
-  return parts.filter(Boolean).map((text, i) => ({ text: i === 0 ? sentence(`Seller's direction: ${text}`) : text, priority: P.seller + i / 1000 }));
+  // The seller's first word keeps its own case after the colon: their words, not ours.
+  const own = (text: string) => (/^[a-z]/.test(freeText.trim()) ? text.charAt(0).toLowerCase() + text.slice(1) : text);
+  return parts.filter(Boolean).map((text, i) => ({ text: i === 0 ? `Seller's direction: ${own(text)}` : text, priority: P.seller + i / 1000 }));
 }
 
 /** First letter lowercased to follow a colon, unless it starts an acronym or a name-like capital run. */
