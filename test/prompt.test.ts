@@ -163,8 +163,8 @@ describe(`prompt matrix (${cases.length} cases)`, () => {
 });
 
 describe('budget estimate', () => {
-  it('over-counts T5 on ordinary prompt English (checked against T5 by hand: 15 tokens)', () => {
-    // T5 v1.1 tokenizer: ▁Professional ▁e - commerce ▁photo ▁of ▁a ▁tan ▁leather ▁to te ▁bag , ▁photo real istic . </s>
+  it('over-counts T5 on ordinary prompt English (a plausible T5 split has 17 pieces; not run against the real tokenizer)', () => {
+    // e.g. ▁Professional ▁e - commerce ▁photo ▁of ▁a ▁tan ▁leather ▁to te ▁bag , ▁photo real istic . </s>
     expect(estimateT5Tokens('Professional e-commerce photo of a tan leather tote bag, photorealistic.')).toBeGreaterThanOrEqual(17);
   });
 
