@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
 import { createFalGenerator } from '../src/adapters/generate/fal.js';
-import { openDescriber, openGenerator, openLedger } from '../src/adapters/wiring.js';
+import { openDescriber, openGenerator, openLedger, openPromptWriter } from '../src/adapters/wiring.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -100,6 +100,8 @@ export async function startEtalase(options: EtalaseOptions) {
     ledger: timed(await openLedger(config), 'ledger', spans),
     describer: timed(await openDescriber(config), 'describer', spans),
     generator: timed(generator, 'generator', spans),
+    // PROMPT_WRITER defaults to gemini with a key: its one text call sits on the critical path
+    promptWriter: (await openPromptWriter(config).then((w) => w && timed(w, 'writer', spans))) ?? null,
   });
   app.services.studio = timed(app.services.studio, 'studio', spans);
   const secret = await loadDevSecret(dataDir);
@@ -163,6 +165,8 @@ export async function startEtalase(options: EtalaseOptions) {
       const describes = spans.filter((s) => s.name === 'describer.describe');
       const describeStart = Math.min(...describes.map((s) => s.start));
       const describeEnd = Math.max(...describes.map((s) => s.end));
+      const span = (name: string) => spans.filter((s) => s.name === name).reduce((ms, s) => Math.max(ms, s.end - s.start), 0);
+      const writerMs = span('writer.write');
       return {
         ms: t1 - t0,
         startEpoch,
@@ -174,9 +178,11 @@ export async function startEtalase(options: EtalaseOptions) {
           'prepare: sharp, 6 photos': ensure.start - studio.start,
           'ledger: profile + reserve + cache read': describeStart - ensure.start,
           'describe: Gemini, concurrent': describeEnd - describeStart,
-          'ledger: cache write + recordPrompt': generate.start - describeEnd,
+          'prompt: PromptWriter (Gemini, text only)': writerMs,
+          'ledger: cache write + recordPrompt': generate.start - describeEnd - writerMs,
           'generate: fal (uploads, submit, poll, result)': generate.end - generate.start,
-          'settle + response': t1 - generate.end,
+          'screen: Gemini checks the outputs (REFERENCE)': span('describer.screen'),
+          'settle + response': t1 - generate.end - span('describer.screen'),
           'PGlite busy (all ledger calls)': unionMs(spans.filter((s) => s.name.startsWith('ledger.'))),
         },
       };

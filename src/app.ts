@@ -6,7 +6,7 @@ import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { openEvents } from './adapters/events/pubsub.js';
-import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
+import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger, openPromptWriter } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
@@ -19,7 +19,7 @@ import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
 import { StudioError, UnknownUserError } from './studio/errors.js';
 import { createStudio } from './studio/pipeline.js';
-import type { Clock, Describer, Generator, Ledger, Logger } from './studio/ports.js';
+import type { Clock, Describer, Generator, Ledger, Logger, PromptWriter } from './studio/ports.js';
 import { recoverOverdue } from './studio/recovery.js';
 
 export interface AppOverrides {
@@ -28,6 +28,8 @@ export interface AppOverrides {
   ledger?: Ledger;
   describer?: Describer;
   generator?: Generator;
+  /** null: no writer, the composer writes every prompt */
+  promptWriter?: PromptWriter | null;
 }
 
 const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are public; run them with ▶.
@@ -86,6 +88,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     openAuthenticator(config, log),
     openEvents(config, log),
   ]);
+  const promptWriter = overrides.promptWriter === undefined ? await openPromptWriter(config) : (overrides.promptWriter ?? undefined);
 
   const studio = createStudio({
     ledger,
@@ -98,6 +101,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
     deadlineMs: config.generationDeadlineMs,
     events,
+    promptWriter,
+    promptWriterTimeoutMs: config.promptWriterTimeoutMs,
   });
   const services: Services = {
     studio,

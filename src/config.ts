@@ -63,7 +63,10 @@ const envSchema = z
     EVENTS: z.enum(['memory', 'redis']).optional(),
 
     GEMINI_API_KEY: optionalText,
-    GEMINI_MODEL: z.string().default('gemini-2.5-flash-lite'),
+    GEMINI_MODEL: z.string().default('gemini-3.5-flash-lite'),
+    PROMPT_WRITER: z.enum(['local', 'gemini']).optional(),
+    GEMINI_PROMPT_MODEL: z.string().default('gemini-3.5-flash-lite'),
+    PROMPT_WRITER_TIMEOUT_MS: int(5_000, 100),
     GEMINI_BASE_URL: optionalUrl,
     DESCRIBE_TIMEOUT_MS: int(15_000, 100),
     DESCRIBE_BUDGET_MS: int(30_000, 100),
@@ -71,8 +74,8 @@ const envSchema = z
 
     FAL_KEY: optionalText,
     FAL_TEXT_MODEL: z.string().default('fal-ai/flux/schnell'),
-    FAL_EDIT_MODEL: z.string().default('fal-ai/bytedance/seedream/v4/edit'),
-    FAL_EDIT_MAX_REFERENCES: int(10, 1),
+    FAL_EDIT_MODEL: z.string().default('fal-ai/bytedance/seedream/v4.5/edit'),
+    FAL_EDIT_MAX_REFERENCES: z.coerce.number().int().min(1).optional(),
     FAL_BASE_URL: optionalUrl,
 
     DATABASE_URL: optionalUrl,
@@ -94,6 +97,7 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
   const set = (name: string) => Boolean(raw[name]?.trim());
   const rules: Array<[boolean, string, string]> = [
     [raw.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'DESCRIBER=gemini'],
+    [raw.PROMPT_WRITER === 'gemini', 'GEMINI_API_KEY', 'PROMPT_WRITER=gemini'],
     [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     [raw.LEDGER === 'supabase', 'SUPABASE_URL', 'LEDGER=supabase'],
@@ -155,9 +159,13 @@ export interface Config {
   describer:
     | { kind: 'local' }
     | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string; timeoutMs: number; budgetMs: number; retries: number };
+  promptWriter: { kind: 'local' } | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string; timeoutMs: number };
+  /** how long the prompt writer may take before the composed prompt is used */
+  promptWriterTimeoutMs: number;
   generator:
     | { kind: 'local' }
-    | { kind: 'fal'; key: string; textModel: string; editModel: string; maxReferences: number; baseUrl?: string };
+    /** maxReferences: undefined → the edit model's profile says */
+    | { kind: 'fal'; key: string; textModel: string; editModel: string; maxReferences?: number; baseUrl?: string };
   ledger:
     | { kind: 'pglite'; dir: string }
     | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number }
@@ -184,6 +192,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const dataDir = path.resolve(env.DATA_DIR);
   const authKind = env.AUTH ?? (env.SUPABASE_URL ? 'supabase' : 'dev');
   const describerKind = env.DESCRIBER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
+  const promptWriterKind = env.PROMPT_WRITER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const generatorKind = env.GENERATOR ?? (env.FAL_KEY ? 'fal' : 'local');
   const ledgerKind =
     env.LEDGER ?? (env.DATABASE_URL ? 'postgres' : env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY ? 'supabase' : 'pglite');
@@ -245,6 +254,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             retries: env.DESCRIBE_RETRIES,
           }
         : { kind: 'local' },
+    promptWriter:
+      promptWriterKind === 'gemini'
+        ? { kind: 'gemini', apiKey: env.GEMINI_API_KEY!, model: env.GEMINI_PROMPT_MODEL, baseUrl: env.GEMINI_BASE_URL, timeoutMs: env.PROMPT_WRITER_TIMEOUT_MS }
+        : { kind: 'local' },
+    promptWriterTimeoutMs: env.PROMPT_WRITER_TIMEOUT_MS,
     generator:
       generatorKind === 'fal'
         ? {

@@ -20,8 +20,9 @@ describe('parseConfig', () => {
 
   test('keys switch the real providers on', () => {
     const config = parseConfig({ GEMINI_API_KEY: 'g', FAL_KEY: 'f', DATABASE_URL: 'postgres://u@h:5432/db' });
-    expect(config.describer).toMatchObject({ kind: 'gemini', model: 'gemini-2.5-flash-lite' });
-    expect(config.generator).toMatchObject({ kind: 'fal', textModel: 'fal-ai/flux/schnell', editModel: 'fal-ai/bytedance/seedream/v4/edit' });
+    expect(config.describer).toMatchObject({ kind: 'gemini', model: 'gemini-3.5-flash-lite' });
+    expect(config.promptWriter).toMatchObject({ kind: 'gemini', model: 'gemini-3.5-flash-lite' });
+    expect(config.generator).toMatchObject({ kind: 'fal', textModel: 'fal-ai/flux/schnell', editModel: 'fal-ai/bytedance/seedream/v4.5/edit' });
     expect(config.ledger.kind).toBe('postgres');
   });
 

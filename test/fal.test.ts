@@ -181,6 +181,32 @@ describe('fal generator, REFERENCE', () => {
   });
 });
 
+describe('fal generator, per model profile', () => {
+  it('Seedream v4.5: a frame above its 3.7 MP floor, references capped by its profile, no safety output', async () => {
+    const { req } = request({ mode: 'REFERENCE', aspectRatio: 'RATIO_9_16', references });
+    const g = generator({ editModel: 'fal-ai/bytedance/seedream/v4.5/edit', maxReferences: undefined });
+    expect(g.maxReferences).toBe(10);
+    expect(g.models).toEqual({ TEXT_TO_IMAGE: 'fal-ai/flux/schnell', REFERENCE: 'fal-ai/bytedance/seedream/v4.5/edit' });
+    const result = await g.generate(req);
+    const size = fake.jobs[0]!.input.image_size;
+    expect(size.width * size.height).toBeGreaterThanOrEqual(2560 * 1440);
+    expect(size.height / size.width).toBeCloseTo(16 / 9, 1);
+    expect(result.screened).toBe(false);
+  });
+
+  it('Nano Banana 2 edit: an aspect ratio and a resolution instead of a pixel size', async () => {
+    const { req } = request({ mode: 'REFERENCE', aspectRatio: 'RATIO_3_4', references: references.slice(0, 2) });
+    await generator({ editModel: 'fal-ai/nano-banana-2/edit', maxReferences: undefined }).generate(req);
+    expect(fake.jobs[0]!.input).toMatchObject({ aspect_ratio: '3:4', resolution: '2K' });
+    expect(fake.jobs[0]!.input.image_size).toBeUndefined();
+  });
+
+  it('flux/schnell reports has_nsfw_concepts: its result counts as screened', async () => {
+    const result = await generator().generate(request().req);
+    expect(result.screened).toBe(true);
+  });
+});
+
 describe('fal generator, safety filter and errors', () => {
   it('withholds a flagged image with a warning', async () => {
     fake.script({ nsfw: [false, true] });

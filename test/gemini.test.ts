@@ -1,9 +1,13 @@
 // The Gemini describer with the real @google/genai SDK against a wire-level fake on 127.0.0.1.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGeminiDescriber, type GeminiDescriberConfig } from '../src/adapters/describe/gemini.js';
 import { createImagePreparer } from '../src/media/prepare.js';
-import type { PreparedImage, Slot } from '../src/studio/ports.js';
+import { createGeminiPromptWriter } from '../src/adapters/prompt/gemini.js';
+import { parseStyleOptions } from '../src/studio/options.js';
+import type { DescribeReply, PreparedImage, PromptRequest, Slot } from '../src/studio/ports.js';
 import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
 import { noisy } from './helpers/images.js';
 
@@ -15,7 +19,7 @@ let background: PreparedImage;
 const config = (overrides: Partial<GeminiDescriberConfig> = {}): GeminiDescriberConfig => ({
   kind: 'gemini',
   apiKey: 'test-gemini-key',
-  model: 'gemini-2.5-flash-lite',
+  model: 'gemini-3.5-flash-lite',
   baseUrl: fake.url,
   timeoutMs: 5_000,
   budgetMs: 15_000,
@@ -25,6 +29,7 @@ const config = (overrides: Partial<GeminiDescriberConfig> = {}): GeminiDescriber
 // Backoff waits near zero so tests count requests, not milliseconds.
 const fast = { random: () => 0.001 };
 const never = () => new AbortController().signal;
+const textOf = (reply: string | DescribeReply) => (typeof reply === 'string' ? reply : reply.text);
 
 async function prepared(slot: Slot, width: number, height: number, seed: number): Promise<PreparedImage> {
   return createImagePreparer({ maxPixels: 40e6 }).prepare(slot, new Uint8Array(await noisy(width, height, seed)));
@@ -45,13 +50,13 @@ const partsOf = (i: number) => fake.requests[i]!.body.contents[0].parts as any[]
 const promptOf = (i: number) => partsOf(i).map((p) => p.text ?? '').join(' ');
 
 describe('Gemini describer on the wire', () => {
-  it('sends the model, the key, a ≤1024 px JPEG and product instructions, thinking off', async () => {
-    const text = await createGeminiDescriber(config()).describe(product, never());
+  it('sends the model, the key, a ≤1024 px JPEG and product instructions, thinking at its minimum', async () => {
+    const text = textOf(await createGeminiDescriber(config()).describe(product, never()));
 
     expect(fake.requests).toHaveLength(1);
     const request = fake.requests[0]!;
     expect(request.method).toBe('POST');
-    expect(request.path).toMatch(/\/models\/gemini-2\.5-flash-lite:generateContent$/);
+    expect(request.path).toMatch(/\/models\/gemini-3\.5-flash-lite:generateContent$/);
     expect(request.headers['x-goog-api-key']).toBe('test-gemini-key');
 
     const image = partsOf(0).find((p) => p.inlineData)!.inlineData;
@@ -63,11 +68,11 @@ describe('Gemini describer on the wire', () => {
 
     expect(promptOf(0)).toMatch(/product type/i);
     expect(promptOf(0)).toMatch(/exact colours/i);
-    expect(promptOf(0)).toMatch(/logos or text/i);
-    expect(promptOf(0)).toMatch(/2-4 .*sentences/i);
+    expect(promptOf(0)).toMatch(/logos or text on it, quoted exactly/i);
+    expect(promptOf(0)).toMatch(/1-3 short .*sentences.*at most 50 words/i);
 
     const generation = request.body.generationConfig;
-    expect(generation.thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(generation.thinkingConfig).toEqual({ thinkingLevel: 'MINIMAL' });
     expect(generation.temperature).toBeCloseTo(0.2);
     expect(generation.maxOutputTokens).toBe(200);
 
@@ -76,8 +81,8 @@ describe('Gemini describer on the wire', () => {
 
   it('asks slot-specific questions for a face and a background', async () => {
     const describer = createGeminiDescriber(config());
-    const faceText = await describer.describe(face, never());
-    const backgroundText = await describer.describe(background, never());
+    const faceText = textOf(await describer.describe(face, never()));
+    const backgroundText = textOf(await describer.describe(background, never()));
 
     expect(promptOf(0)).toMatch(/face shape/i);
     expect(promptOf(0)).toMatch(/skin tone/i);
@@ -87,14 +92,14 @@ describe('Gemini describer on the wire', () => {
     expect(promptOf(1)).toMatch(/mood/i);
     expect(faceText).toMatch(/face/);
     expect(backgroundText).toMatch(/background/);
-    expect(describer.model).toBe('gemini-2.5-flash-lite');
+    expect(describer.model).toBe('gemini-3.5-flash-lite');
   });
 
   it('runs six describes concurrently', async () => {
     fake.script({ latencyMs: 300 });
     const describer = createGeminiDescriber(config());
     const images = [product, product, product, product, face, background];
-    const texts = await Promise.all(images.map((image) => describer.describe(image, never())));
+    const texts = (await Promise.all(images.map((image) => describer.describe(image, never())))).map(textOf);
 
     expect(texts).toHaveLength(6);
     expect(fake.requests).toHaveLength(6);
@@ -103,7 +108,7 @@ describe('Gemini describer on the wire', () => {
 
   it('waits out a 429 Retry-After of 1 s, then succeeds', async () => {
     fake.script({ faults: [{ kind: '429', retryAfter: 1 }] });
-    const text = await createGeminiDescriber(config()).describe(product, never());
+    const text = textOf(await createGeminiDescriber(config()).describe(product, never()));
 
     expect(text).toContain('product');
     expect(fake.requests.map((r) => r.fault ?? 'ok')).toEqual(['429', 'ok']);
@@ -114,7 +119,7 @@ describe('Gemini describer on the wire', () => {
     fake.script({ faults: [{ kind: '429', retryAfter: new Date(Date.now() + 30_000).toUTCString() }] });
     const waits: number[] = [];
     const sleep = async (ms: number) => void waits.push(ms);
-    const text = await createGeminiDescriber(config({ budgetMs: 60_000 }), { sleep }).describe(product, never());
+    const text = textOf(await createGeminiDescriber(config({ budgetMs: 60_000 }), { sleep }).describe(product, never()));
 
     expect(text).toContain('product');
     expect(waits).toHaveLength(1);
@@ -124,7 +129,7 @@ describe('Gemini describer on the wire', () => {
 
   it('retries two 500s and succeeds on the third request', async () => {
     fake.script({ faults: ['500', '500'] });
-    const text = await createGeminiDescriber(config(), fast).describe(product, never());
+    const text = textOf(await createGeminiDescriber(config(), fast).describe(product, never()));
 
     expect(text).toContain('product');
     expect(fake.requests).toHaveLength(3);
@@ -161,7 +166,7 @@ describe('Gemini describer on the wire', () => {
 
   it('retries after a timeout', async () => {
     fake.script({ faults: ['hang'] });
-    const text = await createGeminiDescriber(config({ timeoutMs: 300 }), fast).describe(product, never());
+    const text = textOf(await createGeminiDescriber(config({ timeoutMs: 300 }), fast).describe(product, never()));
     expect(text).toContain('product');
     expect(fake.requests.map((r) => r.fault ?? 'ok')).toEqual(['hang', 'ok']);
   });
@@ -195,5 +200,129 @@ describe('Gemini describer on the wire', () => {
     setTimeout(() => controller.abort(new Error('deadline')), 100);
     await expect(pending).rejects.toThrow('deadline');
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe('Gemini model families and how replies end', () => {
+  it.each([
+    ['gemini-2.5-flash-lite', { thinkingBudget: 0 }],
+    ['gemini-2.5-pro', { thinkingBudget: 128 }],
+    ['gemini-3.5-flash-lite', { thinkingLevel: 'MINIMAL' }],
+    ['gemini-3.1-flash-lite-preview', { thinkingLevel: 'MINIMAL' }],
+    ['gemini-3-pro-preview', { thinkingLevel: 'LOW' }],
+    ['learnlm-9-experimental', undefined],
+  ])('%s gets the thinking setting its family accepts', async (model, thinking) => {
+    const text = textOf(await createGeminiDescriber(config({ model })).describe(product, never()));
+    expect(text).toContain('product');
+    expect(fake.requests[0]!.path).toContain(`/models/${model}:generateContent`);
+    expect(fake.requests[0]!.body.generationConfig.thinkingConfig).toEqual(thinking);
+  });
+
+  it('a description cut at maxOutputTokens is asked for again with room, and used whole', async () => {
+    const long = 'A navy cotton shirt with a white parang batik pattern and short sleeves. '.repeat(12).trim();
+    fake.script({ reply: () => long });
+    const reply = await createGeminiDescriber(config(), fast).describe(product, never());
+    expect(reply).toEqual({ text: long });
+    expect(fake.requests.map((r) => r.body.generationConfig.maxOutputTokens)).toEqual([200, 400]);
+  });
+
+  it('cut twice: only whole sentences are kept, and the reply says so', async () => {
+    const sentence = 'The shirt has a chest pocket with the word "RUMAH" embroidered in gold thread. ';
+    const long = sentence.repeat(30).trim();
+    fake.script({ reply: () => long });
+    const reply = (await createGeminiDescriber(config(), fast).describe(product, never())) as DescribeReply;
+    expect(fake.requests).toHaveLength(2);
+    expect(reply.warning).toMatch(/cut at the length limit/);
+    expect(reply.text.endsWith('thread.')).toBe(true);
+    expect(long.startsWith(reply.text)).toBe(true);
+    expect(reply.text.length).toBeLessThanOrEqual(1600);
+  });
+
+  it('cut before any sentence ends: not used at all', async () => {
+    fake.script({ reply: () => 'navy '.repeat(500) });
+    await expect(createGeminiDescriber(config(), fast).describe(product, never())).rejects.toMatchObject({ name: 'DescribeError', kind: 'failed' });
+  });
+
+  it.each([
+    ['finishReason SAFETY', { finishReason: 'SAFETY' as const }],
+    ['finishReason PROHIBITED_CONTENT', { finishReason: 'PROHIBITED_CONTENT' as const }],
+    ['blockReason SAFETY', { blockReason: 'SAFETY' as const }],
+  ])('%s: the photo is refused, not retried', async (_, answer) => {
+    fake.script({ reply: () => answer });
+    const failure = createGeminiDescriber(config(), fast).describe(face, never());
+    await expect(failure).rejects.toMatchObject({ name: 'DescribeError', kind: 'refused', message: expect.stringMatching(/FACE/) });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('RECITATION: not described, but not a refusal of the photo', async () => {
+    fake.script({ reply: () => ({ finishReason: 'RECITATION' }) });
+    await expect(createGeminiDescriber(config(), fast).describe(product, never())).rejects.toMatchObject({ kind: 'failed', message: expect.stringMatching(/RECITATION/) });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('a 400 is a rejection: one request, no retries', async () => {
+    fake.script({ faults: ['400', '400'] });
+    await expect(createGeminiDescriber(config(), fast).describe(product, never())).rejects.toMatchObject({ kind: 'rejected', message: expect.stringMatching(/HTTP 400/) });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('screens generated images: an UNSAFE answer or a safety block flags the image', async () => {
+    const colours = ['#336699', '#993366', '#669933'];
+    const files = await Promise.all(colours.map((background) => sharp({ create: { width: 1600, height: 1200, channels: 3, background } }).jpeg().toBuffer()));
+    // what the describer sends for each: the same downscale, so replies can tell the images apart
+    const sent = await Promise.all(files.map(async (f) => (await sharp(f).resize(1024, 1024, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer()).toString('base64')));
+    const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(files[Number(req.url!.slice(1, 2))]));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      fake.script({
+        reply: (r) => {
+          const i = sent.indexOf(r.body.contents[0].parts.find((p: any) => p.inlineData).inlineData.data);
+          return i === 1 ? 'UNSAFE' : i === 2 ? { blockReason: 'SAFETY' } : 'SAFE';
+        },
+      });
+      const images = [0, 1, 2].map((i) => ({ url: `${base}/${i}.jpg`, width: 1600, height: 1200, contentType: 'image/jpeg' }));
+      const flagged = await createGeminiDescriber(config(), fast).screen!(images, never());
+      expect(flagged).toEqual([false, true, true]);
+      expect(fake.requests).toHaveLength(3);
+      expect(promptOf(0)).toMatch(/SAFE or UNSAFE/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('Gemini prompt writer on the wire', () => {
+  const writerConfig = (model = 'gemini-3.5-flash-lite') => ({ kind: 'gemini' as const, apiKey: 'test-gemini-key', model, baseUrl: fake.url, timeoutMs: 2000 });
+  const request: PromptRequest = {
+    mode: 'TEXT_TO_IMAGE',
+    options: parseStyleOptions({ contentType: 'PRODUCT_ONLY', category: 'BAGS' }, false),
+    descriptions: [{ slot: 'PRODUCT_1', text: 'A tan leather tote with a gold clasp stamped "KIRANA".' }],
+    freeText: 'tolong buat di atas meja marmer, cahaya pagi',
+    roles: null,
+    draft: 'Professional e-commerce product photo of the bag. The product: a tan leather tote.',
+    targetModel: 'fal-ai/flux/schnell',
+    limits: { t5Tokens: 256, chars: 1000 },
+  };
+
+  it('one text-only call with the facts, the seller text, the limits and the draft', async () => {
+    const text = await createGeminiPromptWriter(writerConfig()).write(request, never());
+    expect(text).toBe(request.draft);
+    expect(fake.requests).toHaveLength(1);
+    const body = fake.requests[0]!.body;
+    expect(body.contents[0].parts.every((p: any) => !p.inlineData)).toBe(true);
+    const sent = promptOf(0);
+    expect(sent).toContain('"KIRANA"');
+    expect(sent).toContain('tolong buat di atas meja marmer');
+    expect(sent).toMatch(/translate their meaning into English/);
+    expect(sent).toMatch(/at most 1000 characters/);
+    expect(sent).toMatch(/never mention photos, references/);
+    expect(body.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'MINIMAL' });
+  });
+
+  it('a 2.5 model gets thinkingBudget 0; a cut answer is an error, never a prompt', async () => {
+    fake.script({ reply: () => 'word '.repeat(2000) });
+    await expect(createGeminiPromptWriter(writerConfig('gemini-2.5-flash')).write(request, never())).rejects.toThrow(/max-tokens/);
+    expect(fake.requests[0]!.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
   });
 });

@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startFalFake, type FalFake, type FalScript } from './fakes/fal.js';
-import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
+import { startGeminiFake, textOf, type GeminiFake, type GeminiRequest } from './fakes/gemini.js';
 import { startTestApp, type TestApp, type UploadFile } from './helpers/app.js';
 import { jpeg, jpegWithExifOrientation, png, twelveMegapixelJpeg, webp } from './helpers/images.js';
 
@@ -41,6 +41,8 @@ const vendorEnv = (): Record<string, string> => ({
   GENERATOR: 'fal',
   FAL_KEY,
   FAL_BASE_URL: fal.url,
+  // the writer has its own cases below; elsewhere the Gemini fake sees only describe and screen calls
+  PROMPT_WRITER: 'local',
 });
 
 beforeAll(async () => {
@@ -94,7 +96,9 @@ async function expectBooks(user: User, balance: number, app: TestApp = t) {
 }
 
 const stage = (name: string) => fal.requests.filter((r) => r.stage === name);
-const inlineImageOf = (i: number) => gemini.requests[i]!.body.contents[0].parts.find((p: any) => p.inlineData).inlineData;
+const isScreen = (r: GeminiRequest) => /SAFE or UNSAFE/.test(textOf(r));
+const describes = () => gemini.requests.filter((r) => !isScreen(r));
+const inlineImageOf = (i: number) => describes()[i]!.body.contents[0].parts.find((p: any) => p.inlineData).inlineData;
 const decodedBytes = (i: number) => Buffer.from(inlineImageOf(i).data, 'base64');
 
 async function generateText(user: User, input: Record<string, unknown> = {}) {
@@ -160,12 +164,15 @@ describe('REFERENCE with every slot', () => {
     expect(result.generation).toMatchObject({ status: 'SUCCEEDED', mode: 'REFERENCE', cost: 2, warnings: [] });
     expect(result.remainingCoins).toBe(8);
 
-    // Describe: six requests, all in flight together (structural, not a stopwatch).
-    expect(gemini.requests).toHaveLength(6);
+    // Describe: six requests, all in flight together (structural, not a stopwatch); then Seedream,
+    // which reports no safety flags, has each of its two images checked by the vision model.
+    expect(describes()).toHaveLength(6);
+    expect(gemini.requests.filter(isScreen)).toHaveLength(2);
     expect(gemini.maxInFlight).toBe(6);
     for (let i = 0; i < 6; i++) {
-      const request = gemini.requests[i]!;
-      expect(request.path.endsWith('/models/gemini-2.5-flash-lite:generateContent')).toBe(true);
+      const request = describes()[i]!;
+      expect(request.path.endsWith('/models/gemini-3.5-flash-lite:generateContent')).toBe(true);
+      expect(request.body.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'MINIMAL' });
       expect(request.headers['x-goog-api-key']).toBe(GEMINI_KEY);
       expect(inlineImageOf(i).mimeType).toBe('image/jpeg');
       const meta = await sharp(decodedBytes(i)).metadata();
@@ -193,10 +200,16 @@ describe('REFERENCE with every slot', () => {
 
     const submits = stage('submit');
     expect(submits).toHaveLength(1);
-    expect(submits[0]!.path).toBe('/fal-ai/bytedance/seedream/v4/edit');
+    expect(submits[0]!.path).toBe('/fal-ai/bytedance/seedream/v4.5/edit');
     expect(submits[0]!.body).toMatchObject({ num_images: 2, enable_safety_checker: true });
-    expect(submits[0]!.body.image_urls).toHaveLength(6);
-    expect([...submits[0]!.body.image_urls].sort()).toEqual(fal.uploads.map((u) => u.fileUrl).sort());
+    // in slot order, each named by its position in the prompt
+    expect(submits[0]!.body.image_urls).toEqual(
+      ['product_1', 'product_2', 'product_3', 'product_4', 'face', 'background'].map((n) => bySlot.get(`${n}.jpg`)!.fileUrl),
+    );
+    expect(submits[0]!.body.prompt).toContain(
+      "Figures 1 to 4 show the same product from different angles; Figure 5 shows the model's face; Figure 6 shows the background.",
+    );
+    expect(submits[0]!.body.prompt.length).toBeLessThanOrEqual(2400);
 
     expect(result.generation.images).toHaveLength(2);
     for (const image of result.generation.images) expect(image.url.startsWith(`${fal.url}/files/${fal.jobs[0]!.id}/`)).toBe(true);
@@ -480,3 +493,142 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('what the vision model refuses, cuts or rejects', () => {
+  const FACE_OR_BACKGROUND = /face shape|recreate the setting/;
+
+  test('a SAFETY-blocked face and background are not uploaded, not in image_urls, not named; the warnings say so', async () => {
+    gemini.script({ reply: (r) => (FACE_OR_BACKGROUND.test(textOf(r)) ? { finishReason: 'SAFETY' } : isScreen(r) ? 'SAFE' : `A tan leather tote stamped "KIRANA" (${r.body.contents[0].parts.length} parts).`) });
+    const user = await newUser();
+    const files: UploadFile[] = [
+      ...products([await freshPhoto(), await freshPhoto()]),
+      { path: 'input.faceImage', bytes: await freshPhoto() },
+      { path: 'input.backgroundImage', bytes: await freshPhoto() },
+    ];
+    const { body } = await t.upload(
+      GENERATE,
+      { input: { productImages: slots(2), faceImage: null, backgroundImage: null, count: 1, mode: 'REFERENCE', options: { modelType: 'WOMAN', category: 'BAGS' } } },
+      files,
+      { token: user.token },
+    );
+    const result = body.data.generateImages;
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    expect(result.generation.descriptions.map((d: any) => d.slot)).toEqual(['PRODUCT_1', 'PRODUCT_2']);
+    expect(result.generation.warnings).toEqual([
+      'FACE was refused by the photo checker\'s safety filter: it was left out and not sent to the image model.',
+      'BACKGROUND was refused by the photo checker\'s safety filter: it was left out and not sent to the image model.',
+    ]);
+    expect(fal.uploads.map((u) => u.fileName).sort()).toEqual(['product_1.jpg', 'product_2.jpg']);
+    const submit = stage('submit')[0]!;
+    expect(submit.body.image_urls).toEqual(['product_1.jpg', 'product_2.jpg'].map((n) => fal.uploads.find((u) => u.fileName === n)!.fileUrl));
+    expect(submit.body.prompt).toContain('Figures 1 to 2 show the same product from different angles.');
+    expect(submit.body.prompt).not.toMatch(/Figure 3|face matches/);
+    expect(submit.body.prompt).toContain('"KIRANA"');
+    await expectBooks(user, 8);
+  });
+
+  test('a description cut at MAX_TOKENS twice is used only up to its last whole sentence, with a warning', async () => {
+    const long = 'The bag has a gold clasp stamped "KIRANA" and white stitching along its rolled handles. '.repeat(30).trim();
+    gemini.script({ reply: () => long });
+    const user = await newUser();
+    const result = await generateWithPhoto(user, await freshPhoto());
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    expect(gemini.requests.map((r) => r.body.generationConfig.maxOutputTokens)).toEqual([200, 400]);
+    const [description] = result.generation.descriptions;
+    expect(description.text.endsWith('handles.')).toBe(true);
+    expect(long.startsWith(description.text)).toBe(true);
+    expect(result.generation.warnings).toEqual([expect.stringMatching(/^PRODUCT_1: its description was cut at the length limit/)]);
+    const prompt = stage('submit')[0]!.body.prompt as string;
+    expect(prompt.length).toBeLessThanOrEqual(1000);
+    expect(prompt).toMatch(/\.$/);
+    await expectBooks(user, 9);
+  });
+
+  test('TEXT_TO_IMAGE: a 400 on every describe call fails the batch with a refund; fal is never called', async () => {
+    gemini.script({ faults: ['400', '400'] });
+    const user = await newUser();
+    const { body } = await t.upload(GENERATE, { input: { productImages: slots(2), count: 1 } }, products([await freshPhoto(), await freshPhoto()]), { token: user.token });
+    const result = body.data.generateImages;
+    await expectRefundedFailure(user, result);
+    expect(result.message).toMatch(/could not be analysed/);
+    expect(gemini.requests).toHaveLength(2);
+    expect(stage('submit')).toHaveLength(0);
+  });
+});
+
+describe('REFERENCE output safety (Seedream reports no has_nsfw_concepts)', () => {
+  test('the vision model flags one of two images: one delivered, one withheld with a warning', async () => {
+    let screens = 0;
+    gemini.script({ reply: (r) => (isScreen(r) ? (++screens === 1 ? 'UNSAFE' : 'SAFE') : 'A tan leather tote.') });
+    const user = await newUser();
+    const result = await generateWithPhoto(user, await freshPhoto(), { mode: 'REFERENCE', count: 2 });
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    expect(fal.jobs[0]!.result).not.toHaveProperty('has_nsfw_concepts');
+    expect(gemini.requests.filter(isScreen)).toHaveLength(2);
+    expect(result.generation.images).toHaveLength(1);
+    expect(result.generation.warnings).toEqual(['1 image withheld by the safety filter']);
+    await expectBooks(user, 8);
+  });
+
+  test('every image flagged: refunded failure', async () => {
+    gemini.script({ reply: (r) => (isScreen(r) ? 'UNSAFE' : 'A tan leather tote.') });
+    const user = await newUser();
+    const result = await generateWithPhoto(user, await freshPhoto(), { mode: 'REFERENCE', count: 2 });
+    expect(result).toMatchObject({ __typename: 'GenerationFailedError', refunded: true, message: expect.stringMatching(/safety filter/) });
+    await expectBooks(user, 10);
+  });
+});
+
+describe('older model ids by configuration, and the prompt writer', () => {
+  let old: TestApp;
+  beforeAll(async () => {
+    old = await startTestApp({
+      ...vendorEnv(),
+      GEMINI_MODEL: 'gemini-2.5-flash-lite',
+      GEMINI_PROMPT_MODEL: 'gemini-2.5-flash-lite',
+      FAL_EDIT_MODEL: 'fal-ai/bytedance/seedream/v4/edit',
+      PROMPT_WRITER: 'gemini',
+      PROMPT_WRITER_TIMEOUT_MS: '2000',
+    });
+  });
+  afterAll(() => old?.close());
+
+  async function run(input: Record<string, unknown>, files: UploadFile[] = []) {
+    const token = await old.token(`providers-old-${++userSeed}`);
+    const { body } = files.length
+      ? await old.upload(GENERATE, { input: { count: 1, ...input } }, files, { token })
+      : await old.gql(GENERATE, { input: { count: 1, ...input } }, { token });
+    return body.data.generateImages;
+  }
+  const writes = () => gemini.requests.filter((r) => textOf(r).includes('Draft (correct'));
+
+  test('gemini-2.5-flash-lite gets thinkingBudget 0 and the v4 edit model still works; the writer writes the prompt', async () => {
+    const result = await run({ mode: 'REFERENCE', productImages: slots(1), prompt: 'di atas meja marmer' }, products([await freshPhoto()]));
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    const describe = gemini.requests.find((r) => !isScreen(r) && !textOf(r).includes('Draft (correct'))!;
+    expect(describe.path).toMatch(/gemini-2\.5-flash-lite:generateContent$/);
+    expect(describe.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(writes()).toHaveLength(1);
+    expect(writes()[0]!.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(textOf(writes()[0]!)).toContain('di atas meja marmer');
+    expect(stage('submit')[0]!.path).toBe('/fal-ai/bytedance/seedream/v4/edit');
+    // the fake writer hands the draft back: the prompt sent is the writer's answer
+    expect(stage('submit')[0]!.body.prompt).toContain('Figure 1 shows the product.');
+  });
+
+  test.each([
+    ['answers 500', { faults: ['500' as const] }],
+    ['answers past its budget', { reply: () => 'A batik shirt. '.repeat(200) }],
+    ['never answers in PROMPT_WRITER_TIMEOUT_MS', { faults: ['hang' as const] }],
+  ])('a writer that %s: the composed prompt is used and the batch succeeds', async (_, script) => {
+    gemini.script(script);
+    const result = await run({ prompt: 'a batik shirt on a beach' });
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    expect(result.generation.status).toBe('SUCCEEDED');
+    expect(writes()).toHaveLength(1);
+    const prompt = stage('submit')[0]!.body.prompt as string;
+    expect(prompt).toMatch(/^Professional e-commerce campaign photo/);
+    expect(prompt).toContain("Seller's direction: a batik shirt on a beach.");
+    expect(prompt.length).toBeLessThanOrEqual(1000);
+  });
+});

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Describer, Generator, Ledger, Logger } from '../studio/ports.js';
+import type { Describer, Generator, Ledger, Logger, PromptWriter } from '../studio/ports.js';
 
 export async function openLedger(config: Config, log?: Logger): Promise<Ledger> {
   const c = config.ledger;
@@ -20,6 +20,13 @@ export async function openDescriber(config: Config): Promise<Describer> {
   const c = config.describer;
   if (c.kind === 'gemini') return (await import('./describe/gemini.js')).createGeminiDescriber(c);
   return (await import('./describe/local.js')).createLocalDescriber();
+}
+
+/** undefined: the studio's deterministic composer writes every prompt (the offline default). */
+export async function openPromptWriter(config: Config): Promise<PromptWriter | undefined> {
+  const c = config.promptWriter;
+  if (c.kind === 'gemini') return (await import('./prompt/gemini.js')).createGeminiPromptWriter(c);
+  return undefined;
 }
 
 export const mediaDir = (config: Config) => path.join(config.dataDir, 'media');

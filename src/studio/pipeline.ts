@@ -17,11 +17,14 @@ import type {
   ImagePreparer,
   Ledger,
   Logger,
+  PromptWriter,
   Slot,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
-import { composePrompt } from './prompt.js';
+import { promptStage } from './prompt/stage.js';
+import { unknownModelWarnings } from './prompt/profiles.js';
 import { requestHash, validate, type GenerateCommand } from './request.js';
+import { screenOutputs } from './screen.js';
 import { settle } from './settle.js';
 import type { StyleOptions } from './style-catalog.js';
 
@@ -44,6 +47,9 @@ export interface StudioDeps {
   pricing: Pricing;
   deadlineMs: number;
   events?: EventBus;
+  /** writes the final English prompt; without it (or when it fails) the studio's composer does */
+  promptWriter?: PromptWriter;
+  promptWriterTimeoutMs?: number;
 }
 
 export interface GenerateOutcome {
@@ -59,6 +65,7 @@ export interface StoredInput {
 }
 
 export function createStudio(deps: StudioDeps) {
+  for (const warning of unknownModelWarnings({ describer: deps.describer.model, text: deps.generator.models?.TEXT_TO_IMAGE, edit: deps.generator.models?.REFERENCE })) deps.log.warn(warning);
 
   /** A replayed key waits for the original request, up to the original's own deadline; past it, the
    *  generation is left to recovery and returned as it stands (RUNNING). */
@@ -143,7 +150,7 @@ export function createStudio(deps: StudioDeps) {
     references.catch(() => {}); // awaited below; a failure is handled there
     try {
       progress({ stage: 'DESCRIBING', done: 0, total: images.length });
-      const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log }, abort, (done) =>
+      const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log, mode: cmd.mode }, abort, (done) =>
         progress({ stage: 'DESCRIBING', done, total: images.length }),
       );
       deps.log.info('described', {
@@ -153,26 +160,32 @@ export function createStudio(deps: StudioDeps) {
         bytesUploaded: described.bytesUploaded,
         bytesSent: described.bytesSent,
       });
-      const prompt = composePrompt({
-        options: req.options,
-        descriptions: described.descriptions,
-        uploadedSlots: input.uploadedSlots,
-        freeText: req.freeText,
+      const staged = await promptStage({
+        ...req,
         mode: cmd.mode,
+        described,
+        references: await references,
+        generator: deps.generator,
+        writer: deps.promptWriter,
+        writerTimeoutMs: deps.promptWriterTimeoutMs ?? 5000,
+        log: deps.log,
+        signal: abort,
       });
-      await deps.ledger.recordPrompt(generationId, described.descriptions, prompt, described.warnings);
+      deps.log.info('prompt written', { generationId, by: staged.writtenBy, writerMs: staged.writerMs, chars: staged.prompt.length });
+      await deps.ledger.recordPrompt(generationId, described.descriptions, staged.prompt, staged.warnings);
 
-      const result = await deps.generator.generate({
+      const generated = await deps.generator.generate({
         generationId,
-        prompt,
+        prompt: staged.prompt,
         count: cmd.count,
         mode: cmd.mode,
         options: req.options,
-        references: await references,
+        references: staged.references,
         signal: abort,
         onProgress: progress,
         onSubmitted: (providerRequestId) => deps.ledger.setProviderRequest(generationId, providerRequestId),
       });
+      const result = await screenOutputs(generated, deps.describer, deps.log, abort);
       progress({ stage: 'SETTLING' });
       await settle(deps.ledger, generationId, req.options, described.descriptions, result);
     } catch (error) {

@@ -44,7 +44,52 @@ export interface PreparedImage extends VisionImage {
 export interface Describer {
   /** model id, part of the description cache key */
   readonly model: string;
-  describe(image: VisionImage, signal: AbortSignal): Promise<string>;
+  /** rejects with DescribeError when it can say why (refused, rejected); any other error is a failure */
+  describe(image: VisionImage, signal: AbortSignal): Promise<string | DescribeReply>;
+  /** true for each generated image the vision model judges unsafe; used when the image model reports nothing */
+  screen?(images: GeneratedImage[], signal: AbortSignal): Promise<boolean[]>;
+}
+
+export interface DescribeReply {
+  text: string;
+  /** the text is partial (cut at the output limit and trimmed to whole sentences): told to the seller */
+  warning?: string;
+}
+
+/** Why a photo has no description. `refused`: the vision model's safety filter blocked it, so it must
+ *  not be sent on to the image model either. `rejected`: the request itself was refused (a
+ *  non-retryable 4xx: key, model id, parameter), so every photo will fail the same way. */
+export class DescribeError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'refused' | 'rejected' | 'failed',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DescribeError';
+  }
+}
+
+/** Everything a prompt writer needs to write the final English prompt for one generation. */
+export interface PromptRequest {
+  mode: GenerationMode;
+  options: StyleOptions;
+  descriptions: Description[];
+  /** the seller's own words, in any language */
+  freeText: string | null;
+  /** REFERENCE: the sentence naming each input by position, to be kept verbatim; null otherwise */
+  roles: string | null;
+  /** the deterministic prompt for the same facts: already correct and within limits */
+  draft: string;
+  targetModel: string;
+  limits: { chars: number; words?: number; t5Tokens?: number };
+}
+
+/** Turns the facts into the final prompt (translating the seller's text); the studio checks the
+ *  answer and falls back to its own composer on any failure. */
+export interface PromptWriter {
+  readonly model: string;
+  write(request: PromptRequest, signal: AbortSignal): Promise<string>;
 }
 
 /** Shared store of descriptions so a repeated photo costs no vision call. */
@@ -96,10 +141,17 @@ export interface GeneratedImage {
 export interface GenerateResult {
   images: GeneratedImage[];
   warnings: string[];
+  /** the image model's own safety output was read (flagged images already withheld); when false the
+   *  studio has the vision model check each image */
+  screened?: boolean;
 }
 
 export interface Generator {
   readonly name: string;
+  /** model id per mode, looked up in the prompt profiles (budget, references, safety output) */
+  readonly models?: Record<GenerationMode, string>;
+  /** REFERENCE photos the configured edit model reads, when the configuration says so */
+  readonly maxReferences?: number;
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** fetch the result of a job submitted before a restart; absent when the provider cannot resume */
   resume?(providerRequestId: string, mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult>;

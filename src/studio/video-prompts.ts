@@ -2,7 +2,7 @@
 // image-to-video model animates what the photo shows. A: soft natural motion with a stable camera.
 // B: a slow zoom onto the product's texture and branding. Varied per image so a batch isn't uniform.
 import type { Description, VideoPrompt } from './ports.js';
-import { label } from './prompt.js';
+import { label } from './prompt/vocabulary.js';
 import type { StyleOptions } from './style-catalog.js';
 
 const MODEL_MOTION = [

@@ -81,6 +81,7 @@ const NAMED_SIZES: Record<string, [number, number]> = {
 };
 const PALETTE = ['#c8553d', '#588b8b', '#ffd5c2', '#2d3047', '#f28f3b', '#93b7be'];
 const NAMESPACES = ['workflows', 'comfy'];
+const REPORTS_NSFW = (app: string) => !/seedream|nano-banana/.test(app);
 
 /** fal keeps owner/alias of an app id for queue paths: fal-ai/flux/schnell → fal-ai/flux */
 export function appRoot(app: string): string {
@@ -192,7 +193,8 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
         images,
         timings: { inference: job.latencyMs / 1000 },
         seed: 424242,
-        has_nsfw_concepts: images.map((_, i) => job.nsfw[i] === true),
+        // Seedream and Nano Banana report no safety flags (their flagged images come back all the same)
+        ...(REPORTS_NSFW(job.app) ? { has_nsfw_concepts: images.map((_, i) => job.nsfw[i] === true) } : {}),
         prompt: job.input?.prompt ?? '',
       };
     }

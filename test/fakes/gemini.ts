@@ -1,5 +1,8 @@
 // A wire-level fake of the Gemini API (generateContent only) for the real @google/genai SDK to talk
 // to: point the SDK at `url` with httpOptions.baseUrl. Faults and latency are scripted per test.
+// Like the real API it honours generationConfig.maxOutputTokens (≈ 4 characters a token): a longer
+// answer is cut there, mid-word, with finishReason MAX_TOKENS. It rejects a thinkingConfig that
+// names both thinkingBudget and thinkingLevel, or the wrong one for the model family, with HTTP 400.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,15 +15,25 @@ export type GeminiFault =
   /** 200 with a body that is not JSON */
   | { kind: 'malformed' }
   /** 200 with no candidates, as when a prompt is blocked */
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  /** 400 INVALID_ARGUMENT, as for an unknown model or a bad parameter */
+  | { kind: '400' };
+
+/** A scripted answer: text, or how the reply ended instead (a safety block, a recitation). */
+export interface GeminiAnswer {
+  text?: string;
+  finishReason?: 'STOP' | 'MAX_TOKENS' | 'SAFETY' | 'RECITATION' | 'PROHIBITED_CONTENT';
+  /** promptFeedback.blockReason: the input itself was blocked, no candidates */
+  blockReason?: 'SAFETY' | 'PROHIBITED_CONTENT' | 'OTHER';
+}
 
 export interface GeminiScript {
   /** delay before every answer (faults included), ms */
   latencyMs?: number;
   /** appended to the queue; each fault is used by exactly one request, in order */
   faults?: Array<GeminiFault | GeminiFault['kind']>;
-  /** replaces the default reply text */
-  reply?: (request: GeminiRequest) => string;
+  /** replaces the default reply */
+  reply?: (request: GeminiRequest) => string | GeminiAnswer;
 }
 
 export interface GeminiRequest {
@@ -53,11 +66,20 @@ export interface GeminiFakeOptions {
   latencyMs?: number;
 }
 
-/** The default caption: deterministic and derived from what was sent, so tests can check the wiring. */
+export const textOf = (request: GeminiRequest): string =>
+  (request.body?.contents?.flatMap((c: any) => c?.parts ?? []) ?? []).map((p: any) => p?.text ?? '').join(' ');
+
+const DRAFT = 'Draft (correct and within the limits; improve it): ';
+
+/** The default caption: deterministic and derived from what was sent, so tests can check the wiring.
+ *  A text-only prompt-writing request gets its draft back; a safety question gets SAFE. */
 export function defaultGeminiReply(request: GeminiRequest): string {
   const parts: any[] = request.body?.contents?.flatMap((c: any) => c?.parts ?? []) ?? [];
   const image = parts.find((p) => p?.inlineData)?.inlineData;
-  const text = parts.map((p) => p?.text ?? '').join(' ').toLowerCase();
+  const all = textOf(request);
+  if (!image && all.includes(DRAFT)) return all.slice(all.indexOf(DRAFT) + DRAFT.length).trim();
+  if (/SAFE or UNSAFE/.test(all)) return 'SAFE';
+  const text = all.toLowerCase();
   const slot = ['product', 'face', 'background'].filter((w) => text.includes(w)).join('/') || 'image';
   const bytes = image?.data ? Buffer.from(image.data, 'base64').length : 0;
   return `A ${slot} photo (${image?.mimeType ?? 'no image'}, ${bytes} bytes). The subject is centred on a plain surface.`;
@@ -69,7 +91,7 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
   const requests: GeminiRequest[] = [];
   let faults: GeminiFault[] = [];
   let latencyMs = options.latencyMs ?? 0;
-  let reply = defaultGeminiReply;
+  let reply: (request: GeminiRequest) => string | GeminiAnswer = defaultGeminiReply;
   let inFlight = 0;
   let maxInFlight = 0;
   const hanging = new Set<http.ServerResponse>();
@@ -136,11 +158,36 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
         return send(res, 200, '{"candidates":[{"content":{"parts":[{"text":"trunc');
       case 'empty':
         return send(res, 200, { promptFeedback: { blockReason: 'OTHER' }, usageMetadata: { promptTokenCount: 270, totalTokenCount: 270 } });
+      case '400':
+        return send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.'));
     }
-    const text = reply(record);
     const model = /models\/([^/:]+):/.exec(path)?.[1] ?? 'unknown';
+    const thinking = body?.generationConfig?.thinkingConfig;
+    const thinkingProblem =
+      thinking?.thinkingBudget !== undefined && thinking?.thinkingLevel !== undefined
+        ? 'You cannot use both thinking_level and thinking_budget in the same request.'
+        : thinking?.thinkingLevel !== undefined && model.startsWith('gemini-2.5')
+          ? 'Thinking level is not supported for this model.'
+          : thinking?.thinkingBudget === 0 && (model.startsWith('gemini-3') || model.startsWith('gemini-2.5-pro'))
+            ? 'Budget 0 is invalid. This model only works in thinking mode.'
+            : null;
+    if (thinkingProblem) return send(res, 400, googleError(400, 'INVALID_ARGUMENT', thinkingProblem));
+
+    const scripted = reply(record);
+    const answer: GeminiAnswer = typeof scripted === 'string' ? { text: scripted } : scripted;
+    if (answer.blockReason) {
+      return send(res, 200, { promptFeedback: { blockReason: answer.blockReason }, usageMetadata: { promptTokenCount: 270, totalTokenCount: 270 } });
+    }
+    let text = answer.text ?? '';
+    let finishReason = answer.finishReason ?? 'STOP';
+    const limit = Number(body?.generationConfig?.maxOutputTokens) || Infinity;
+    if (Math.ceil(text.length / 4) > limit) {
+      text = text.slice(0, limit * 4);
+      finishReason = 'MAX_TOKENS';
+    }
+    const content = finishReason === 'SAFETY' || finishReason === 'RECITATION' || finishReason === 'PROHIBITED_CONTENT' ? undefined : { parts: [{ text }], role: 'model' };
     send(res, 200, {
-      candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      candidates: [{ ...(content ? { content } : {}), finishReason, index: 0 }],
       usageMetadata: { promptTokenCount: 320, candidatesTokenCount: Math.ceil(text.length / 4), totalTokenCount: 320 + Math.ceil(text.length / 4) },
       modelVersion: model,
       responseId: `fake-${requests.length}`,

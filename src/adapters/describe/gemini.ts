@@ -1,67 +1,51 @@
-// Describer backed by Gemini: one short factual caption per uploaded image, which the prompt composer
-// folds into the generation prompt. Retries are ours, not the SDK's, so the time budget holds.
-import { ApiError, GoogleGenAI } from '@google/genai';
+// Describer backed by Gemini: one short, dense description per photo of what the image model must
+// reproduce, sized for the prompt budget; and a safety check of generated images for edit models
+// that report none. Retries are ours, not the SDK's, so the time budget holds.
+import { ApiError, type GenerateContentResponse, type Part } from '@google/genai';
+import sharp from 'sharp';
 import type { Config } from '../../config.js';
-import type { Describer, VisionImage, SlotKind } from '../../studio/ports.js';
-import { RetryError, retry, type RetryOptions } from '../retry.js';
+import { DescribeError, type DescribeReply, type Describer, type GeneratedImage, type SlotKind, type VisionImage } from '../../studio/ports.js';
+import { lastWholeSentence } from '../../studio/prompt/text.js';
+import { retry, type RetryOptions } from '../retry.js';
+import { AttemptTimeout, endingOf, geminiClient, isRejection, reason, retryAfterMs, retryable, thinkingFor } from './gemini-common.js';
 
 export type GeminiDescriberConfig = Extract<Config['describer'], { kind: 'gemini' }>;
 
 export interface GeminiDescriberDeps {
   sleep?: RetryOptions['sleep'];
   random?: RetryOptions['random'];
+  /** fetches generated images for the safety check (tests may wrap it) */
+  fetch?: typeof fetch;
 }
 
 const INSTRUCTIONS: Record<SlotKind, string> = {
   product:
-    'Describe this product photo for an image generator that must reproduce the product faithfully: ' +
-    'product type, exact colours, material, design details, any logos or text (quote them exactly), and shape.',
+    'Describe the product in this photo for an image generator that must reproduce it faithfully: product type, ' +
+    'exact colours, material, shape and design details, and any logos or text on it, quoted exactly. ' +
+    'Describe the product itself, not the photo, its setting or its lighting.',
   face:
     'Describe the person in this photo for an image generator that must keep their likeness: face shape, ' +
-    'skin tone, hair (colour, length, style), distinctive features, and expression.',
+    'skin tone, hair (colour, length, style), distinctive features, and expression. Describe the person, not the photo.',
   background:
     'Describe this background photo for an image generator that must recreate the setting: environment, ' +
-    'colours, lighting, notable objects, textures, and mood.',
+    'colours, lighting, notable objects, textures, and mood. Describe the place, not the photo.',
 };
-const FORMAT = 'Answer in 2-4 short factual sentences in English. No preamble, no lists, no markdown.';
+const FORMAT = 'Answer in 1-3 short factual sentences in English, at most 50 words. No preamble, no lists, no markdown.';
+const SCREEN =
+  'Is this image unsuitable for a general e-commerce audience: nudity, sexual content, graphic violence or gore? ' +
+  'Answer with exactly one word: SAFE or UNSAFE.';
 
-/** A try that ran past its own timeout: retryable, unlike an abort by the caller. */
-class AttemptTimeout extends Error {}
+/** Output limits: the first try, and the one retry when a description is cut at the first. */
+const MAX_TOKENS = [200, 400] as const;
+const TRIMMED = 'its description was cut at the length limit, so only its whole sentences were used.';
 
-/** Retry-After as seconds or an HTTP date; Google's RetryInfo ("13s") in the error body otherwise. */
-function retryAfterMs(header: string | null, error: ApiError): number | null {
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  const delay = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(error.message);
-  return delay ? Number(delay[1]) * 1000 : null;
-}
-
-function retryable(error: unknown): boolean | { afterMs: number } {
-  if (error instanceof AttemptTimeout) return true;
-  if (error instanceof ApiError) {
-    if (error.status !== 429 && error.status < 500) return false;
-    const after = (error as ApiError & { retryAfterMs?: number | null }).retryAfterMs;
-    return after != null ? { afterMs: after } : true;
-  }
-  // fetch's own network failures (connection reset, refused) are worth another try
-  return error instanceof TypeError && /fetch failed/i.test(error.message);
-}
-
-/** One line for logs and warnings: ApiError messages are whole JSON bodies. */
-function reason(error: unknown): string {
-  const inner = error instanceof RetryError ? error.lastError : error;
-  const what = inner instanceof ApiError ? `HTTP ${inner.status}` : inner instanceof Error ? inner.message : String(inner);
-  return error instanceof RetryError ? `${what} (${error.message})` : what;
-}
+type Answer = { kind: 'text'; text: string; cut: boolean } | { kind: 'refused'; why: string };
 
 export function createGeminiDescriber(config: GeminiDescriberConfig, deps: GeminiDescriberDeps = {}): Describer {
-  const ai = new GoogleGenAI({ apiKey: config.apiKey, ...(config.baseUrl ? { httpOptions: { baseUrl: config.baseUrl } } : {}) });
+  const ai = geminiClient(config);
+  const thinkingConfig = thinkingFor(config.model);
 
-  async function once(image: VisionImage, signal: AbortSignal, timeoutMs: number): Promise<string> {
+  async function once(parts: Part[], maxOutputTokens: number, signal: AbortSignal, timeoutMs: number): Promise<Answer> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     let retryAfterHeader: string | null = null;
@@ -72,32 +56,28 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
       return response;
     };
     try {
-      const response = await ai.models.generateContent({
+      const response: GenerateContentResponse = await ai.models.generateContent({
         model: config.model,
-        contents: [
-          {
-            role: 'user',
-            parts: [
-              { inlineData: { mimeType: image.vision.contentType, data: Buffer.from(image.vision.bytes).toString('base64') } },
-              { text: `${INSTRUCTIONS[image.kind]} ${FORMAT}` },
-            ],
-          },
-        ],
+        contents: [{ role: 'user', parts }],
         config: {
           temperature: 0.2,
-          maxOutputTokens: 200,
-          // Captions gain nothing from thinking and 2.5 models think by default, at a cost.
-          thinkingConfig: { thinkingBudget: 0 },
+          maxOutputTokens,
+          ...(thinkingConfig ? { thinkingConfig } : {}),
           abortSignal: AbortSignal.any([signal, timeout.signal]),
           httpOptions: { fetch: fetchSpy },
         },
       });
-      const text = response.text?.trim();
-      if (!text) {
-        const why = response.promptFeedback?.blockReason ?? response.candidates?.[0]?.finishReason ?? 'no candidates';
-        throw new Error(`empty reply (${why})`);
+      const ending = endingOf(response);
+      switch (ending.kind) {
+        case 'refused':
+          return { kind: 'refused', why: ending.why };
+        case 'recitation':
+          throw new DescribeError('the answer was withheld (RECITATION)', 'failed');
+        case 'empty':
+          throw new Error(`empty reply (${ending.why})`);
+        default:
+          return { kind: 'text', text: ending.text, cut: ending.kind === 'max-tokens' };
       }
-      return text;
     } catch (error) {
       if (timeout.signal.aborted && !signal.aborted) throw new AttemptTimeout(`no answer within ${timeoutMs} ms`);
       if (error instanceof ApiError) Object.assign(error, { retryAfterMs: retryAfterMs(retryAfterHeader, error) });
@@ -107,27 +87,57 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
     }
   }
 
+  const ask = (parts: Part[], maxOutputTokens: number, signal: AbortSignal) =>
+    retry(
+      ({ remainingMs }) => once(parts, maxOutputTokens, signal, Math.min(config.timeoutMs, remainingMs)),
+      { attempts: config.retries + 1, budgetMs: config.budgetMs, baseMs: 500, maxMs: 8000, retryable, sleep: deps.sleep, random: deps.random },
+      signal,
+    );
+
+  async function describe(image: VisionImage, signal: AbortSignal): Promise<DescribeReply> {
+    const parts: Part[] = [
+      { inlineData: { mimeType: image.vision.contentType, data: Buffer.from(image.vision.bytes).toString('base64') } },
+      { text: `${INSTRUCTIONS[image.kind]} ${FORMAT}` },
+    ];
+    let answer = await ask(parts, MAX_TOKENS[0], signal);
+    // Cut at maxOutputTokens: once more with room to finish, then whole sentences only, flagged.
+    if (answer.kind === 'text' && answer.cut) answer = await ask(parts, MAX_TOKENS[1], signal);
+    if (answer.kind === 'refused') throw new DescribeError(`the safety filter refused the photo (${answer.why})`, 'refused');
+    if (!answer.cut) return { text: answer.text };
+    const whole = lastWholeSentence(answer.text);
+    if (!whole) throw new DescribeError('the description was cut before its first sentence ended (MAX_TOKENS)', 'failed');
+    return { text: whole, warning: TRIMMED };
+  }
+
+  /** Downscaled like an upload before it is sent: the vision model reads ≤ 1024 px anyway. */
+  async function visionCopy(image: GeneratedImage, signal: AbortSignal): Promise<Part> {
+    const response = await (deps.fetch ?? fetch)(image.url, { signal });
+    if (!response.ok) throw new Error(`could not fetch a generated image (HTTP ${response.status})`);
+    const bytes = await sharp(Buffer.from(await response.arrayBuffer()))
+      .resize(1024, 1024, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    return { inlineData: { mimeType: 'image/jpeg', data: bytes.toString('base64') } };
+  }
+
   return {
     model: config.model,
     async describe(image, signal) {
       try {
-        return await retry(
-          ({ remainingMs }) => once(image, signal, Math.min(config.timeoutMs, remainingMs)),
-          {
-            attempts: config.retries + 1,
-            budgetMs: config.budgetMs,
-            baseMs: 500,
-            maxMs: 8000,
-            retryable,
-            sleep: deps.sleep,
-            random: deps.random,
-          },
-          signal,
-        );
+        return await describe(image, signal);
       } catch (error) {
         if (signal.aborted) throw error;
-        throw new Error(`Gemini (${config.model}) could not describe ${image.slot}: ${reason(error)}`, { cause: error });
+        const kind = error instanceof DescribeError ? error.kind : isRejection(error) ? 'rejected' : 'failed';
+        throw new DescribeError(`Gemini (${config.model}) could not describe ${image.slot}: ${reason(error)}`, kind, { cause: error });
       }
+    },
+    async screen(images, signal) {
+      return Promise.all(
+        images.map(async (image) => {
+          const answer = await ask([await visionCopy(image, signal), { text: SCREEN }], 16, signal);
+          return answer.kind === 'refused' || /\bUNSAFE\b/i.test(answer.text);
+        }),
+      );
     },
   };
 }

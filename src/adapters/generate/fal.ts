@@ -14,6 +14,7 @@ import {
   type Generator,
   type PreparedImage,
 } from '../../studio/ports.js';
+import { profileFor, type ModelProfile } from '../../studio/prompt/profiles.js';
 import { pixelSize, ratioOf } from '../../studio/style-catalog.js';
 import { abortReason, sleep } from '../retry.js';
 
@@ -82,6 +83,8 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
   const log = deps.log ?? ((message, detail) => console.error(`[fal] ${message}`, detail));
   const pollDelay = (elapsedMs: number) => deps.pollIntervalMs ?? (elapsedMs < FAST_POLL_WINDOW_MS ? 150 : 500);
   const appFor = (mode: GenerationMode) => (mode === 'REFERENCE' ? config.editModel : config.textModel);
+  const editProfile = profileFor(config.editModel, 'REFERENCE');
+  const maxReferences = config.maxReferences ?? editProfile.maxReferences;
 
   function toGenerationError(error: unknown, app: string, requestId: string | null): GenerationError {
     if (error instanceof GenerationError) return error;
@@ -109,7 +112,9 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
 
   function collect(data: any, fallback: { width: number; height: number }): GenerateResult {
     const images: any[] = Array.isArray(data?.images) ? data.images : [];
-    const flagged: unknown[] = Array.isArray(data?.has_nsfw_concepts) ? data.has_nsfw_concepts : [];
+    // Seedream and Nano Banana return no has_nsfw_concepts: the studio then screens their images.
+    const screened = Array.isArray(data?.has_nsfw_concepts);
+    const flagged: unknown[] = screened ? data.has_nsfw_concepts : [];
     if (images.length === 0) throw new GenerationError(MESSAGES.empty);
     const kept: GeneratedImage[] = images
       .filter((image, i) => flagged[i] !== true && typeof image?.url === 'string')
@@ -121,7 +126,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       }));
     if (kept.length === 0) throw new GenerationError(MESSAGES.allWithheld);
     const withheld = images.length - kept.length;
-    return { images: kept, warnings: withheld ? [`${withheld} image${withheld === 1 ? '' : 's'} withheld by the safety filter`] : [] };
+    return { images: kept, warnings: withheld ? [`${withheld} image${withheld === 1 ? '' : 's'} withheld by the safety filter`] : [], screened };
   }
 
   /** Polls until COMPLETED, then fetches the result. On abort the job is cancelled: nobody will collect it. */
@@ -158,10 +163,11 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
 
   async function referenceInput(request: GenerateRequest, warnings: string[]) {
     const ordered = [...request.references].sort((a, b) => SLOTS.indexOf(a.slot) - SLOTS.indexOf(b.slot));
-    const sent = ordered.slice(0, config.maxReferences);
-    const dropped = ordered.slice(config.maxReferences).map((r) => r.slot);
+    // The studio already orders and caps them (the prompt names each by position); this is a backstop.
+    const sent = ordered.slice(0, maxReferences);
+    const dropped = ordered.slice(maxReferences).map((r) => r.slot);
     if (dropped.length) {
-      warnings.push(`The image model reads at most ${config.maxReferences} reference photos; not sent: ${dropped.join(', ')}.`);
+      warnings.push(`The image model reads at most ${maxReferences} reference photos; not sent: ${dropped.join(', ')}.`);
     }
     const upload = (image: PreparedImage) =>
       fal.storage.upload(
@@ -172,9 +178,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       prompt: request.prompt,
       image_urls: imageUrls,
       num_images: request.count,
-      // Seedream's smallest output is ~0.92 MP and it reads references at high resolution: ask for
-      // a 2048 px long edge so every aspect ratio is above that floor instead of silently upscaled.
-      image_size: pixelSize(request.options.aspectRatio, REFERENCE_LONG_EDGE),
+      ...sizeInput(editProfile, request.options.aspectRatio),
       enable_safety_checker: true,
     };
   }
@@ -193,6 +197,8 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
 
   return {
     name: 'fal',
+    models: { TEXT_TO_IMAGE: config.textModel, REFERENCE: config.editModel },
+    maxReferences,
 
     async generate(request) {
       const app = appFor(request.mode);
@@ -215,7 +221,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       }
       const size = pixelSize(request.options.aspectRatio, request.mode === 'REFERENCE' ? REFERENCE_LONG_EDGE : 1024);
       const result = await waitForResult(app, requestId, request.signal, request.onProgress, size);
-      return { images: result.images, warnings: [...warnings, ...result.warnings] };
+      return { ...result, warnings: [...warnings, ...result.warnings] };
     },
 
     async resume(providerRequestId, mode, signal) {
@@ -223,4 +229,19 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       return waitForResult(appFor(mode), providerRequestId, signal, () => {}, { width: 1024, height: 1024 });
     },
   };
+}
+
+/** The output size as the edit model asks for it. Seedream has a pixel floor (0.92 MP for v4, 3.7 MP
+ *  for v4.5) below which it silently upscales: the long edge grows in steps of 16 px until the
+ *  frame is above it. Nano Banana takes an aspect ratio and a resolution instead. */
+export function sizeInput(profile: ModelProfile, aspectRatio: string): Record<string, unknown> {
+  const size = profile.size;
+  if (size.param === 'aspect_ratio') {
+    const [w, h] = ratioOf(aspectRatio);
+    return { aspect_ratio: `${w}:${h}`, ...(size.resolution ? { resolution: size.resolution } : {}) };
+  }
+  let longEdge = Math.max(size.longEdge, REFERENCE_LONG_EDGE);
+  let px = pixelSize(aspectRatio, longEdge);
+  while (px.width * px.height < size.minPixels && longEdge < 4096) px = pixelSize(aspectRatio, (longEdge += 16));
+  return { image_size: px };
 }

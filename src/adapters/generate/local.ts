@@ -53,6 +53,7 @@ export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
 
   return {
     name: 'local',
+    models: { TEXT_TO_IMAGE: 'local', REFERENCE: 'local' },
 
     async generate(request: GenerateRequest): Promise<GenerateResult> {
       const { generationId, signal } = request;
@@ -87,7 +88,8 @@ export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
       }
       // The manifest marks the batch complete: resume() trusts it, never a partial directory.
       await writeAtomic(path.join(dir, MANIFEST), JSON.stringify({ images }));
-      return { images, warnings: [] };
+      // Nothing here is generated: the pictures are the seller's own (unrefused) photos on a tone.
+      return { images, warnings: [], screened: true };
     },
 
     async resume(providerRequestId: string, _mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult> {
@@ -102,7 +104,7 @@ export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
       }
       // URLs are rebuilt so a changed PUBLIC_URL between runs still yields working links.
       const images = manifest.images.map((image, i) => ({ ...image, url: urlFor(generationId, i + 1) }));
-      return { images, warnings: [] };
+      return { images, warnings: [], screened: true };
     },
   };
 }
