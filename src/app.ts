@@ -10,7 +10,7 @@ import { openEvents } from './adapters/events/pubsub.js';
 import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
-import { createLogger } from './logger.js';
+import { createObservability } from './observability/index.js';
 import { createImagePreparer } from './media/prepare.js';
 import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
@@ -66,13 +66,14 @@ function extraRoutes(config: Config, ledger: Ledger): Plugin {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
-  const log = overrides.log ?? createLogger(config.logLevel);
+  const observability = createObservability(config, { log: overrides.log });
+  const log = observability.log;
   const clock = overrides.clock ?? { now: () => new Date() };
-  const ledger = overrides.ledger ?? (await openLedger(config, log));
+  const ledger = await observability.ledger(overrides.ledger ?? openLedger(config, log));
   await ledger.setSignupCoins(config.coins.signup);
   const [describer, generator, authenticator, events] = await Promise.all([
-    overrides.describer ?? openDescriber(config),
-    overrides.generator ?? openGenerator(config, log),
+    observability.describer(overrides.describer ?? openDescriber(config)),
+    observability.generator(overrides.generator ?? openGenerator(config, log)),
     openAuthenticator(config, log),
     openEvents(config, log),
   ]);
@@ -81,7 +82,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     ledger,
     describer,
     generator,
-    preparer: createImagePreparer({ maxPixels: config.limits.maxPixels }),
+    preparer: observability.preparer(createImagePreparer({ maxPixels: config.limits.maxPixels })),
     clock,
     ids: { uuid: randomUUID },
     log,
@@ -127,7 +128,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
+    plugins: [...observability.plugins, useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),
@@ -151,6 +152,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     yoga,
     services,
     log,
+    metrics: observability.metrics.registry,
     /** runs one recovery sweep now (also runs at start and every RECOVERY_INTERVAL_MS) */
     sweep,
     async close() {
