@@ -1,0 +1,13 @@
+import { createApp } from '/work/wt-observability/src/app.ts';
+import { parseConfig } from '/work/wt-observability/src/config.ts';
+import { mkdtempSync } from 'node:fs';
+const dir = mkdtempSync('/tmp/smoke-');
+const app = await createApp(parseConfig({ DATA_DIR: dir, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', RECOVERY_INTERVAL_MS: '0' }));
+let r = await app.yoga.fetch('http://localhost/health');
+console.log(r.status, r.headers.get('x-request-id'));
+r = await app.yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'abc-123' }, body: JSON.stringify({ query: '{ quote { coins } }' }) });
+console.log(r.status, r.headers.get('x-request-id'), await r.text());
+r = await app.yoga.fetch('http://localhost/metrics');
+const t = await r.text();
+console.log(r.status, t.split('\n').filter(l => l.startsWith('graphql') || l.startsWith('etalase')).slice(0, 30).join('\n'));
+await app.close();
