@@ -3,8 +3,11 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLocalGenerator } from '../src/adapters/generate/local.js';
+import { RetryError } from '../src/adapters/retry.js';
+import { ConfigError, parseConfig } from '../src/config.js';
+import { errorKind } from '../src/observability/instrument.js';
 import { serveMetrics } from '../src/observability/metrics-endpoint.js';
-import type { Generator } from '../src/studio/ports.js';
+import { GenerationError, type Generator } from '../src/studio/ports.js';
 import { GenerateImagesDocument } from './generated/graphql.js';
 import { startTestApp, type TestApp, type UploadFile } from './helpers/app.js';
 import { jpeg, png } from './helpers/images.js';
@@ -28,6 +31,21 @@ async function metricsOf(t: TestApp, headers: Record<string, string> = { authori
   const response = await t.app.yoga.fetch('http://localhost/metrics', { headers });
   return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
 }
+
+test('vendor errors are sorted into a few kinds', () => {
+  expect(errorKind(new DOMException('deadline', 'TimeoutError'))).toBe('timeout');
+  expect(errorKind(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toBe('aborted');
+  expect(errorKind(new Error('Gemini could not describe PRODUCT_1', { cause: new RetryError('gave up', 3, Object.assign(new Error('x'), { status: 429 })) }))).toBe('rate_limited');
+  expect(errorKind(new GenerationError('The image service could not accept this request.', { status: 422 }))).toBe('rejected');
+  expect(errorKind(new GenerationError('The image service failed.', { status: 502 }))).toBe('server');
+  expect(errorKind(new GenerationError('The image service returned no images.'))).toBe('failed');
+});
+
+test('METRICS_PORT must differ from PORT', () => {
+  expect(() => parseConfig({ METRICS_PORT: '4000' })).toThrow(ConfigError);
+  expect(() => parseConfig({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(/METRICS_PORT: must differ from PORT/);
+  expect(parseConfig({ METRICS_PORT: '9464', METRICS_TOKEN: ' t0ken ' }).metrics).toEqual({ port: 9464, token: 't0ken' });
+});
 
 describe('metrics of generations', () => {
   let t: TestApp;
