@@ -3,6 +3,7 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { runAsJob } from '../src/observability/jobs.js';
 import { createLogger } from '../src/observability/logger.js';
 import { configSecrets, createScrubber } from '../src/observability/redact.js';
 import { GenerateImagesDocument } from './generated/graphql.js';
@@ -37,6 +38,15 @@ describe('the pino logger', () => {
     expect(out.lines[0]).toMatchObject({ level: 'info', message: 'listening', port: 4000 });
     expect(new Date(out.lines[0]!.time).toISOString()).toBe(out.lines[0]!.time);
     expect(out.lines[1]).toMatchObject({ level: 'error', message: 'went wrong', error: 'boom' });
+  });
+
+  test('lines logged inside a job carry its job id and generation id', async () => {
+    const out = collector();
+    const log = createLogger({ level: 'info', format: 'json', destination: out.destination });
+    await runAsJob('generation', { jobId: 'job-7', generationId: 'gen-7' }, async () => log.info('working'));
+    log.info('outside');
+    expect(out.lines[0]).toMatchObject({ message: 'working', jobId: 'job-7', generationId: 'gen-7' });
+    expect(out.lines[1]).not.toHaveProperty('jobId');
   });
 
   test('LOG_LEVEL keeps its values: debug shows everything, silent nothing', () => {

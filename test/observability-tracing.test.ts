@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { runAsJob } from '../src/observability/jobs.js';
 import { startTracing, type Tracing } from '../src/observability/tracing.js';
 import { startFalFake, type FalFake } from './fakes/fal.js';
 import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
@@ -111,6 +112,9 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
     headers: { 'content-type': 'application/json', traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
     body: JSON.stringify({ query: 'query Price { quote { coins } }' }),
   });
+  // Work outside a request, as a queue worker or the recovery sweep runs it: a trace of its own.
+  const settledAgain = await runAsJob('recovery', { generationId: generation.id }, () => t.app.services.ledger.fail(generation.id, 'late'));
+  expect(settledAgain.refunded).toBe(false);
   await tracing.shutdown(); // flushes every buffered span to the collector
 
   expect(collector.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
@@ -139,6 +143,11 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
   // Every span hangs off another one of the same trace, up to the request.
   const ids = new Set(trace.map((s) => s.spanId));
   expect(trace.filter((s) => s !== root).every((s) => s.parentSpanId && ids.has(s.parentSpanId))).toBe(true);
+
+  const job = spans.find((s) => s.name === 'job recovery')!;
+  expect(job.attributes['etalase.generation.id']).toBe(generation.id);
+  expect(job.traceId).not.toBe(root.traceId);
+  expect(spans.find((s) => s.name === 'ledger.fail' && s.traceId === job.traceId)?.parentSpanId).toBe(job.spanId);
 
   const priced = spans.find((s) => s.name === 'query.Price')!;
   expect(priced.traceId).toBe(callerTrace);

@@ -25,7 +25,7 @@ const headerGetter: TextMapGetter<Headers> = {
 const routeOf = (pathname: string) => (pathname.startsWith('/media/') ? '/media/*' : pathname);
 
 interface RequestState {
-  scope: Scope;
+  scope: Scope & { requestId: string };
   started: number;
   span?: Span;
 }
@@ -77,7 +77,7 @@ function useRequestScope(log: Logger, tracing: boolean): Plugin<{ viewer?: { use
       }
       const line = { method: request.method, path: routeOf(path), status: response.status, durationMs: Math.round(performance.now() - state.started) };
       // The scope is gone by now (the response is sent outside it): pass its ids explicitly.
-      (QUIET_PATHS.has(path) ? log.debug : log.info)('request', { ...state.scope, ...line });
+      log[QUIET_PATHS.has(path) ? 'debug' : 'info']('request', { ...state.scope, ...line });
     },
   };
 }

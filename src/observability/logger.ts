@@ -39,7 +39,7 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: pretty ? {} : { level: (label) => ({ level: label }) },
       mixin: () => {
         const scope = currentScope();
-        return scope ? { requestId: scope.requestId, userId: scope.userId, generationId: scope.generationId } : {};
+        return scope ? { requestId: scope.requestId, jobId: scope.jobId, userId: scope.userId, generationId: scope.generationId } : {};
       },
     },
     pretty ?? options.destination ?? pino.destination({ dest: 2, sync: true }),

@@ -3,7 +3,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface Scope {
-  requestId: string;
+  /** an HTTP request's id (echoed as x-request-id) */
+  requestId?: string;
+  /** a background job's id: the queue's, or the sweep's */
+  jobId?: string;
   userId?: string;
   generationId?: string;
 }
