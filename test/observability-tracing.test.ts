@@ -12,6 +12,7 @@ import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
 import { GenerateImagesDocument } from './generated/graphql.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { jpeg } from './helpers/images.js';
+import { startServer } from './helpers/server.js';
 
 const GEMINI_KEY = 'gemini-trace-key-5e6f7a8b';
 const FAL_KEY = 'fal-trace-id:fal-trace-secret-1a2b3c';
@@ -158,4 +159,28 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
   const b64 = Buffer.from(photo).toString('base64');
   expect(exported).not.toContain(b64.slice(200, 260));
   expect(exported).not.toContain(Buffer.from(photo.subarray(100, 140)).toString('hex'));
+});
+
+test('npm start with OTEL_EXPORTER_OTLP_ENDPOINT exports the request spans, flushed on SIGTERM', async () => {
+  const own = await startCollector();
+  const server = await startServer({ OTEL_EXPORTER_OTLP_ENDPOINT: own.url, OTEL_SERVICE_NAME: 'etalase-test' });
+  try {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Price { quote { coins } }' }),
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id');
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const spans = own.spans();
+    const root = spans.find((s) => s.name === 'POST /graphql')!;
+    expect(root.attributes['etalase.request.id']).toBe(requestId);
+    expect(spans.find((s) => s.name === 'query.Price')?.traceId).toBe(root.traceId);
+    const resource = JSON.parse(own.bodies[0]!).resourceSpans[0].resource.attributes;
+    expect(resource).toContainEqual({ key: 'service.name', value: { stringValue: 'etalase-test' } });
+  } finally {
+    await server.close();
+    await own.close();
+  }
 });
