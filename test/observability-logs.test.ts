@@ -139,6 +139,9 @@ describe('logs of a request', () => {
     // From the moment the viewer is known, every line names them; from the reserve on, the generation.
     const firstWithUser = mine.findIndex((l) => l.userId);
     expect(mine.slice(firstWithUser).every((l) => l.userId === userId)).toBe(true);
+    const firstWithGeneration = mine.findIndex((l) => l.generationId);
+    expect(firstWithGeneration).toBeGreaterThanOrEqual(firstWithUser);
+    expect(mine.slice(firstWithGeneration).every((l) => l.generationId === generation.id)).toBe(true);
     expect(mine.at(-1)).toMatchObject({ message: 'request', method: 'POST', path: '/graphql', status: 200, userId, generationId: generation.id });
     // Nothing of the request leaked into lines of other requests.
     expect(out.lines.filter((l) => l.requestId !== requestId && l.generationId === generation.id)).toEqual([]);
