@@ -10,7 +10,7 @@ import { createFalGenerator } from '../src/adapters/generate/fal.js';
 import { openDescriber, openGenerator, openLedger, openPromptWriter } from '../src/adapters/wiring.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 import { multipartBody, type UploadFile } from '../test/helpers/app.js';
 import { COUNT } from './protocol.js';
 
@@ -89,7 +89,7 @@ export async function startEtalase(options: EtalaseOptions) {
     FAL_BASE_URL: options.falUrl,
   });
   if (config.generator.kind !== 'fal') throw new Error('expected the fal generator');
-  const log = createLogger(config.logLevel);
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const spans: Span[] = [];
   const generator =
     options.pollIntervalMs === undefined

@@ -13,7 +13,7 @@ import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { useRequestGuard } from './http/multipart-guard.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
-import { createLogger } from './logger.js';
+import { createObservability } from './observability/index.js';
 import { createImagePreparer } from './media/prepare.js';
 import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
@@ -74,17 +74,18 @@ function extraRoutes(config: Config, ledger: Ledger): Plugin {
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
-  const log = overrides.log ?? createLogger(config.logLevel);
+  const observability = createObservability(config, { log: overrides.log });
+  const log = observability.log;
   const clock = overrides.clock ?? { now: () => new Date() };
-  const ledger = overrides.ledger ?? (await openLedger(config, log));
+  const ledger = await observability.ledger(overrides.ledger ?? openLedger(config, log));
   await ledger.setSignupCoins(config.coins.signup);
   await ledger.setGenerationLimits({
     maxActive: config.fairUse?.maxActiveGenerations ?? null,
     perMinute: config.fairUse?.generationsPerMinute ?? null,
   });
   const [describer, generator, authenticator, events] = await Promise.all([
-    overrides.describer ?? openDescriber(config),
-    overrides.generator ?? openGenerator(config, log),
+    observability.describer(overrides.describer ?? openDescriber(config)),
+    observability.generator(overrides.generator ?? openGenerator(config, log)),
     openAuthenticator(config, log),
     openEvents(config, log),
   ]);
@@ -94,7 +95,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     ledger,
     describer,
     generator,
-    preparer: createImagePreparer({ maxPixels: config.limits.maxPixels }),
+    preparer: observability.preparer(createImagePreparer({ maxPixels: config.limits.maxPixels })),
     clock,
     ids: { uuid: randomUUID },
     log,
@@ -162,6 +163,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       },
     },
     plugins: [
+      ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       extraRoutes(config, ledger),
@@ -193,6 +195,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     yoga,
     services,
     log,
+    metrics: observability.metrics.registry,
     /** runs one recovery sweep now (also runs at start and every RECOVERY_INTERVAL_MS) */
     sweep,
     async close() {

@@ -90,6 +90,11 @@ const envSchema = z
 
     REDIS_URL: optionalUrl,
 
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_TOKEN: optionalText,
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default('etalase'),
   });
 
 // Checked on the raw environment so they are reported together with type errors, not after them.
@@ -105,7 +110,9 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
     [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
     [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
   ];
-  return rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
+  const problems = rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
+  if (set('METRICS_PORT') && raw.METRICS_PORT?.trim() === (raw.PORT?.trim() || '4000')) problems.push('METRICS_PORT: must differ from PORT');
+  return problems;
 }
 
 /** In production every development default must be asked for by name. */
@@ -148,6 +155,12 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** auto: pretty when stderr is a terminal, JSON lines otherwise */
+  logFormat: Env['LOG_FORMAT'];
+  /** /metrics on its own port (not on PORT), and/or behind a bearer token */
+  metrics: { port: number | null; token: string | null };
+  /** OTLP/HTTP traces; null = tracing off */
+  tracing: { endpoint: string; serviceName: string } | null;
   corsOrigins: string[] | null;
   coins: { signup: number; textToImage: number; reference: number };
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
@@ -227,6 +240,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     dataDir,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
+    metrics: { port: env.METRICS_PORT ?? null, token: env.METRICS_TOKEN ?? null },
+    tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''), serviceName: env.OTEL_SERVICE_NAME }
+      : null,
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null,
     coins: { signup: env.SIGNUP_COINS, textToImage: env.PRICE_TEXT_TO_IMAGE, reference: env.PRICE_REFERENCE },
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },

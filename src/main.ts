@@ -2,6 +2,8 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { serveMetrics } from './observability/metrics-endpoint.js';
+import { startTracing } from './observability/tracing.js';
 
 let config: Config;
 try {
@@ -14,7 +16,11 @@ try {
   throw error;
 }
 
+const tracing = await startTracing(config);
 const app = await createApp(config);
+const metricsServer = config.metrics.port
+  ? await serveMetrics(app.metrics, { port: config.metrics.port, host: config.host, token: config.metrics.token })
+  : null;
 // A request (headers and body, uploads included) must arrive whole within REQUEST_TIMEOUT_MS: a
 // client trickling bytes cannot hold a connection. The answer itself (a generateImages can take
 // minutes) is not limited by this. Node checks the timers every connectionsCheckingInterval.
@@ -33,6 +39,8 @@ server.listen(config.port, config.host, () => {
     describer: config.describer.kind,
     generator: config.generator.kind,
     auth: config.auth.kind,
+    metrics: config.metrics.port ? `port ${config.metrics.port}` : '/metrics',
+    tracing: config.tracing ? config.tracing.endpoint : 'off',
   });
   if (config.auth.kind === 'dev') {
     process.stderr.write(`\nEtalase is up: ${config.publicUrl}/graphql\nGet a token: npm run -s dev-token -- --user alice\n\n`);
@@ -51,7 +59,9 @@ async function shutdown(signal: string) {
   server.closeIdleConnections();
   await app.services.events.close(); // ends open subscriptions, which would otherwise hold the server open
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+  metricsServer?.close();
   await app.close();
+  await tracing.shutdown().catch((error) => app.log.warn('flushing traces failed', { error: String(error) }));
   process.exit(0);
 }
 const onSignal = (signal: string) =>

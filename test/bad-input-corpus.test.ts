@@ -38,6 +38,10 @@ const post = async (body: BodyInit, headers: Record<string, string> = {}): Promi
   } catch {}
   return { status: response.status, body: parsed };
 };
+const answer = async (response: Response | Promise<Response>): Promise<Answer> => {
+  const r = await response;
+  return { status: r.status, body: await r.text() };
+};
 const json = (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   post(JSON.stringify({ query, variables }), { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers });
 const generate = (input: Record<string, unknown>, files: UploadFile[] = []) =>
@@ -122,7 +126,7 @@ const cases: Case[] = [
   ['a map key with no file part', () => raw([['operations', ops({ input: { productImages: [null] } })], ['map', '{"0":["variables.input.productImages.0"]}']]), status(400)],
   ['a file part not in the map', () => raw([['operations', ops({ input: { productImages: [null] } })], ['map', '{}'], ['0', blob()]]), status(400)],
   ['two files on one path', () => raw([['operations', ops({ input: { productImages: [null] } })], ['map', '{"0":["variables.input.productImages.0"],"1":["variables.input.productImages.0"]}'], ['0', blob()], ['1', blob()]]), status(400)],
-  ['multipart without the CSRF header', () => t.app.yoga.fetch('http://localhost/graphql', { method: 'POST', body: multipartBody(GENERATE, { input: { productImages: [null] } }, [product(photo)]) }).then(async (r) => ({ status: r.status, body: await r.text() })), status(403)],
+  ['multipart without the CSRF header', () => answer(t.app.yoga.fetch('http://localhost/graphql', { method: 'POST', body: multipartBody(GENERATE, { input: { productImages: [null] } }, [product(photo)]) })), status(403)],
 
   // Documents
   ['20 000 levels of nesting', () => json(`{ ${'me { '.repeat(20_000)}id${' }'.repeat(20_000)} }`), graphqlError('GRAPHQL_PARSE_FAILED')],
@@ -136,7 +140,7 @@ const cases: Case[] = [
   ['a 1.1 MB document', () => json(`{ quote { coins } } # ${'x'.repeat(1_100_000)}`), status(413)],
   ['a 20 MB JSON body', () => post(`{"query":"{ quote { coins } }","variables":{"pad":"${'x'.repeat(20_000_000)}"}}`, { 'content-type': 'application/json' }), status(413)],
   ['JSON that does not parse', () => post('{"query":', { 'content-type': 'application/json' }), status(400)],
-  ['a mutation over GET', () => t.app.yoga.fetch(`http://localhost/graphql?query=${encodeURIComponent('mutation { cancelGeneration(input: { id: "x" }) { __typename } }')}`, { headers: { 'x-graphql-yoga-csrf': '1' } }).then(async (r) => ({ status: r.status, body: await r.text() })), status(405)],
+  ['a mutation over GET', () => answer(t.app.yoga.fetch(`http://localhost/graphql?query=${encodeURIComponent('mutation { cancelGeneration(input: { id: "x" }) { __typename } }')}`, { headers: { 'x-graphql-yoga-csrf': '1' } })), status(405)],
   ['an operation name that is not in the document', () => post(JSON.stringify({ query: 'query A { quote { coins } }', operationName: 'B' }), { 'content-type': 'application/json' }), (r) => expect(r.body.errors[0].message).toMatch(/Unknown operation named "B"/)],
   ['variables that are not an object', () => post(JSON.stringify({ query: 'query($c: Int) { quote(input: { count: $c }) { coins } }', variables: [1] }), { 'content-type': 'application/json' }), status(400)],
 

@@ -1,0 +1,226 @@
+// Decorators that wrap the studio's ports at wiring time: the pipeline stays unaware of metrics and
+// traces. A generation's stages are read off the port calls it makes, in order:
+//   reserve → (describe…) → recordPrompt → generate → complete | fail
+// describe = reserve → recordPrompt, prompt = recordPrompt → generate starts (recording the prompt,
+// finishing the reference copies), generate = the generator call, store = ledger.complete.
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { slotKind, type Describer, type Generator, type ImagePreparer, type Ledger } from '../studio/ports.js';
+import type { Metrics } from './metrics.js';
+import type { Scrubber } from './redact.js';
+import { annotateScope, currentScope } from './scope.js';
+
+export const GENERATION_ID = 'etalase.generation.id';
+const tracer = () => trace.getTracer('etalase');
+
+/** What went wrong with a vendor call, as a small fixed set of label values. */
+export function errorKind(error: unknown): string {
+  let e: any = error;
+  for (let depth = 0; e && depth < 6; depth++) {
+    if (e.name === 'AbortError') return 'aborted';
+    if (e.name === 'TimeoutError' || /timed? ?out|no answer within/i.test(String(e.message))) return 'timeout';
+    const status = typeof e.status === 'number' ? e.status : typeof e.detail?.status === 'number' ? e.detail.status : undefined;
+    if (status === 429) return 'rate_limited';
+    if (status >= 500) return 'server';
+    if (status >= 400) return 'rejected';
+    e = e.lastError ?? e.cause;
+  }
+  return 'failed';
+}
+
+interface Timeline {
+  mode: string;
+  cost: number;
+  reservedAt: number;
+  describedAt?: number;
+}
+const MAX_TRACKED = 10_000;
+
+export interface InstrumentationDeps {
+  metrics: Metrics;
+  scrubber: Scrubber;
+  /** vendor label of the describer (gemini, local) and of the ledger (pglite, postgres, supabase) */
+  describerVendor: string;
+  ledgerVendor: string;
+  now?: () => number;
+}
+
+export function createInstrumentation(deps: InstrumentationDeps) {
+  const { metrics, scrubber } = deps;
+  const now = deps.now ?? Date.now;
+  const timelines = new Map<string, Timeline>();
+
+  const generationAttribute = (id = currentScope()?.generationId): Attributes => (id ? { [GENERATION_ID]: id } : {});
+
+  function markFailed(span: Span, error: unknown) {
+    const e = error as { name?: string; message?: string };
+    span.recordException({ name: e?.name ?? 'Error', message: scrubber.text(String(e?.message ?? error)) });
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+
+  function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+    return tracer().startActiveSpan(name, { attributes }, async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        markFailed(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /** A stage seen only from its two ends: observed, and traced after the fact with its real times. */
+  function pastStage(stage: string, provider: string, generationId: string, from: number, to: number) {
+    metrics.stageDuration.observe({ stage, provider }, (to - from) / 1000);
+    tracer()
+      .startSpan(`etalase.stage.${stage}`, { startTime: new Date(from), attributes: { ...generationAttribute(generationId), 'etalase.provider': provider } })
+      .end(new Date(to));
+  }
+
+  async function liveStage<T>(stage: string, provider: string, generationId: string, fn: () => Promise<T>): Promise<T> {
+    const started = now();
+    try {
+      return await inSpan(`etalase.stage.${stage}`, { ...generationAttribute(generationId), 'etalase.provider': provider }, fn);
+    } finally {
+      metrics.stageDuration.observe({ stage, provider }, (now() - started) / 1000);
+    }
+  }
+
+  async function vendorCall<T>(vendor: string, operation: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+    metrics.vendorCalls.inc({ vendor, operation });
+    const started = now();
+    try {
+      return await inSpan(`vendor.${vendor}.${operation}`, { 'etalase.vendor': vendor, ...attributes }, async (span) => {
+        try {
+          return await fn();
+        } catch (error) {
+          const kind = errorKind(error);
+          span.setAttribute('etalase.error.kind', kind);
+          metrics.vendorErrors.inc({ vendor, operation, kind });
+          throw error;
+        }
+      });
+    } finally {
+      metrics.vendorDuration.observe({ vendor, operation }, (now() - started) / 1000);
+    }
+  }
+
+  function track(generationId: string, timeline: Timeline) {
+    if (timelines.size >= MAX_TRACKED) timelines.delete(timelines.keys().next().value!);
+    timelines.set(generationId, timeline);
+  }
+
+  /** mode and cost of a generation this instance did not reserve (recovery of an earlier process) */
+  async function lookup(ledger: Ledger, generationId: string): Promise<{ mode: string; cost: number }> {
+    const known = timelines.get(generationId);
+    if (known) return known;
+    const record = await ledger.generation(generationId).catch(() => null);
+    return { mode: record?.mode ?? 'unknown', cost: record?.cost ?? 0 };
+  }
+
+  function describer(inner: Describer): Describer {
+    const vendor = deps.describerVendor;
+    return {
+      model: inner.model,
+      describe: (image, signal) =>
+        vendorCall(vendor, 'describe', { ...generationAttribute(), 'etalase.slot': image.slot }, () => inner.describe(image, signal)),
+    };
+  }
+
+  function generator(inner: Generator): Generator {
+    const vendor = inner.name;
+    const wrapped: Generator = {
+      name: inner.name,
+      generate(request) {
+        const timeline = timelines.get(request.generationId);
+        if (timeline?.describedAt !== undefined) pastStage('prompt', 'composer', request.generationId, timeline.describedAt, now());
+        return liveStage('generate', vendor, request.generationId, () =>
+          vendorCall(vendor, 'generate', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.count': request.count }, () =>
+            inner.generate(request),
+          ),
+        );
+      },
+    };
+    if (inner.resume) {
+      const resume = inner.resume.bind(inner);
+      wrapped.resume = (providerRequestId, mode, signal) => vendorCall(vendor, 'resume', { 'etalase.mode': mode }, () => resume(providerRequestId, mode, signal));
+    }
+    return wrapped;
+  }
+
+  function ledger(inner: Ledger): Ledger {
+    const decorated: Partial<Ledger> = {
+      reserve: (request) =>
+        inSpan('ledger.reserve', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.cost': request.cost }, async (span) => {
+          const outcome = await inner.reserve(request);
+          span.setAttribute('etalase.reservation', outcome.kind);
+          metrics.reservations.inc({ mode: request.mode, outcome: outcome.kind });
+          if (outcome.kind === 'reserved') {
+            metrics.coinsDebited.inc({ mode: request.mode }, request.cost);
+            track(request.generationId, { mode: request.mode, cost: request.cost, reservedAt: now() });
+            annotateScope({ generationId: request.generationId });
+          } else if (outcome.kind === 'replay' || outcome.kind === 'idempotency-conflict') {
+            annotateScope({ generationId: outcome.generationId });
+          }
+          return outcome;
+        }),
+      recordPrompt(generationId, ...rest) {
+        const timeline = timelines.get(generationId);
+        if (timeline) {
+          timeline.describedAt = now();
+          pastStage('describe', deps.describerVendor, generationId, timeline.reservedAt, timeline.describedAt);
+        }
+        return inner.recordPrompt(generationId, ...rest);
+      },
+      complete: (generationId, settlement) =>
+        liveStage('store', deps.ledgerVendor, generationId, async () => {
+          const completed = await inner.complete(generationId, settlement);
+          if (completed) metrics.generations.inc({ mode: (await lookup(inner, generationId)).mode, status: 'SUCCEEDED' });
+          timelines.delete(generationId);
+          return completed;
+        }),
+      fail: (generationId, reason, status = 'FAILED') =>
+        inSpan('ledger.fail', { ...generationAttribute(generationId), 'etalase.status': status }, async (span) => {
+          const result = await inner.fail(generationId, reason, status);
+          span.setAttribute('etalase.refunded', result.refunded);
+          if (result.refunded) {
+            const { mode, cost } = await lookup(inner, generationId);
+            metrics.coinsRefunded.inc({ mode }, cost);
+            metrics.generations.inc({ mode, status });
+          }
+          timelines.delete(generationId);
+          return result;
+        }),
+    };
+    // Every other method goes straight to the adapter, bound to it (adapters may be class instances).
+    return new Proxy(inner, {
+      get(target, property, receiver) {
+        if (typeof property === 'string' && Object.hasOwn(decorated, property)) return decorated[property as keyof Ledger];
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  function preparer(inner: ImagePreparer): ImagePreparer {
+    const counted =
+      <T>(name: 'inspect' | 'prepare', call: (slot: Parameters<ImagePreparer['inspect']>[0], bytes: Uint8Array) => Promise<T>) =>
+      (slot: Parameters<ImagePreparer['inspect']>[0], bytes: Uint8Array) =>
+        inSpan(`media.${name}`, { 'etalase.slot': slot, 'etalase.upload.bytes': bytes.byteLength }, async () => {
+          const kind = slotKind(slot);
+          metrics.uploadBytes.inc({ kind }, bytes.byteLength);
+          try {
+            const result = await call(slot, bytes);
+            metrics.uploads.inc({ kind, outcome: 'accepted' });
+            return result;
+          } catch (error) {
+            metrics.uploads.inc({ kind, outcome: 'rejected' });
+            throw error;
+          }
+        });
+    return { inspect: counted('inspect', (s, b) => inner.inspect(s, b)), prepare: counted('prepare', (s, b) => inner.prepare(s, b)) };
+  }
+
+  return { describer, generator, ledger, preparer };
+}
