@@ -18,6 +18,7 @@ import { StudioError, UnknownUserError } from './studio/errors.js';
 import { createStudio } from './studio/pipeline.js';
 import type { Clock, Describer, Generator, Ledger, Logger } from './studio/ports.js';
 import { recoverOverdue } from './studio/recovery.js';
+import { createWebRoutes } from './web/serve.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -40,7 +41,8 @@ const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are p
 #   { "Authorization": "Bearer <output of: npm run -s dev-token -- --user alice>" }
 # then try:
 #   { me { id coinsBalance generations { id status images { url } } } }
-# Uploads (generateImages) need a multipart client: see the README's curl example.
+# Uploads (generateImages) need a multipart client: the studio page at / does it in the browser
+# (and signs you in), or see the README's curl example.
 `;
 
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
@@ -49,9 +51,10 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
   new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function extraRoutes(config: Config, ledger: Ledger): Plugin {
+function extraRoutes(config: Config, ledger: Ledger, log: Logger): Plugin {
+  const web = createWebRoutes(config, log);
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname.startsWith('/media/')) {
         const response = await serveMedia(mediaDir(config), url.pathname);
         if (response) endResponse(response);
@@ -60,6 +63,9 @@ function extraRoutes(config: Config, ledger: Ledger): Plugin {
           .balance('00000000-0000-4000-8000-000000000000')
           .then(() => true, () => false);
         endResponse(json(fetchAPI, { status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503));
+      } else {
+        const response = await web.handle(request, url);
+        if (response) endResponse(response);
       }
     },
   };
@@ -127,7 +133,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
+    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger, log)],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),
