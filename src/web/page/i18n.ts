@@ -23,6 +23,7 @@ const en = {
   FACE: 'Face',
   BACKGROUND: 'Background',
   remove: 'Remove',
+  choosePhoto: '+ Choose a photo',
   style: 'Style',
   contentType: 'Content',
   category: 'Category',
@@ -98,6 +99,7 @@ const id: Record<Key, string> = {
   FACE: 'Wajah',
   BACKGROUND: 'Latar',
   remove: 'Hapus',
+  choosePhoto: '+ Pilih foto',
   style: 'Gaya',
   contentType: 'Konten',
   category: 'Kategori',
@@ -153,4 +155,7 @@ const id: Record<Key, string> = {
 const words: Record<Lang, Record<Key, string>> = { id, en };
 
 export const translate = (lang: Lang, key: Key): string => words[lang][key];
+/** "1 coin", "2 coins", "2 koin" */
+export const coinCount = (lang: Lang, n: number): string => `${n} ${lang === 'en' && n === 1 ? 'coin' : words[lang].coins}`;
+
 export const isKey = (key: string): key is Key => Object.hasOwn(en, key);

@@ -14,7 +14,7 @@ import {
   type StudioGenerationFragment,
 } from '../generated/graphql.js';
 import { $, h } from './dom.js';
-import { isKey, translate, type Key, type Lang } from './i18n.js';
+import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
 import { renderHistory, renderResults, renderStages, type StageEvent } from './views.js';
 
@@ -116,8 +116,8 @@ async function refreshQuote() {
   const button = $<HTMLButtonElement>('#generate');
   try {
     const { quote } = await client.request(StudioQuoteDocument, { input: { mode: mode(), count: count() } });
-    const parts = [`${t('cost')}: ${quote.coins} ${t('coins')}`];
-    if (quote.balance != null) parts.push(`${t('balance')}: ${quote.balance} ${t('coins')}`);
+    const parts = [`${t('cost')}: ${coinCount(state.lang, quote.coins)}`];
+    if (quote.balance != null) parts.push(`${t('balance')}: ${coinCount(state.lang, quote.balance)}`);
     if (quote.affordable === false) parts.push(t('notEnough'));
     if (!state.token) parts.push(t('signInToGenerate'));
     $('#quote').textContent = parts.join(' · ');
@@ -132,12 +132,14 @@ async function refreshQuote() {
 function buildSlots() {
   for (const slot of SLOTS) {
     const preview = h('img', { class: 'preview', alt: '', hidden: true });
-    const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', name: slot });
+    const empty = h('span', { class: 'empty', 'data-i18n': 'choosePhoto' });
+    const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', name: slot, class: 'file' });
     const clear = h('button', { type: 'button', class: 'clear', 'data-i18n': 'remove', hidden: true });
     const set = (file: File | null) => {
       state.files[slot] = file;
       if (preview.src) URL.revokeObjectURL(preview.src);
       preview.hidden = !file;
+      empty.hidden = !!file;
       if (file) preview.src = URL.createObjectURL(file);
       else preview.removeAttribute('src');
       clear.hidden = !file;
@@ -145,7 +147,7 @@ function buildSlots() {
     };
     input.addEventListener('change', () => set(input.files?.[0] ?? null));
     clear.addEventListener('click', () => set(null));
-    $('#slots').append(h('div', { class: 'slot', 'data-slot': slot }, h('label', {}, h('span', { 'data-i18n': slot }), preview, input), clear));
+    $('#slots').append(h('div', { class: 'slot', 'data-slot': slot }, h('label', {}, h('b', { 'data-i18n': slot }), input, h('span', { class: 'frame' }, preview, empty)), clear));
   }
 }
 

@@ -3,7 +3,7 @@
 // prompts (each with a copy button), and the seller's history.
 import type { StudioGenerationEventsSubscription, StudioGenerationFragment } from '../generated/graphql.js';
 import { h } from './dom.js';
-import { translate, type Key, type Lang } from './i18n.js';
+import { coinCount, translate, type Key, type Lang } from './i18n.js';
 
 export type StageEvent = StudioGenerationEventsSubscription['generationEvents'];
 
@@ -89,7 +89,7 @@ export function renderHistory(root: HTMLElement, generations: StudioGenerationFr
         { 'data-generation': g.id, 'data-status': g.status },
         h('time', { datetime: g.createdAt }, when.format(new Date(g.createdAt))),
         h('span', { class: `status ${g.status.toLowerCase()}` }, translate(lang, statusKey(g.status))),
-        h('span', {}, `${translate(lang, g.mode as Key)} · ${g.count}× · ${g.cost} ${translate(lang, 'coins')}`),
+        h('span', {}, `${translate(lang, g.mode as Key)} · ${g.count}× · ${coinCount(lang, g.cost)}`),
         h('span', { class: 'thumbs' }, ...g.images.slice(0, 4).map((image) => h('img', { src: image.url, alt: '', width: 48, height: 48 }))),
         g.images.length ? button : null,
       );
