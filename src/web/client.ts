@@ -146,14 +146,14 @@ export function createClient(options: ClientOptions) {
       }
     })();
     finished.catch(failedToOpen);
-    return {
-      opened: openedPromise,
-      finished: finished.catch((error) => {
-        if (abort.signal.aborted) return;
-        throw error;
-      }),
-      close: () => abort.abort(),
-    };
+    const settled = finished.catch((error) => {
+      if (abort.signal.aborted) return;
+      throw error;
+    });
+    // A caller that gave up at `opened` never awaits this: that must not be an unhandled rejection.
+    settled.catch(() => {});
+    openedPromise.catch(() => {});
+    return { opened: openedPromise, finished: settled, close: () => abort.abort() };
   }
 
   return { request, subscribe };
