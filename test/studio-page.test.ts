@@ -8,7 +8,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
-import { startTestApp } from './helpers/app.js';
+import { userIdFor } from '../src/adapters/auth/dev.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const ARTIFACTS = path.join(root, 'test/artifacts');
@@ -17,62 +18,59 @@ const available = existsSync(CHROMIUM);
 if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`);
 if (!available) console.warn(`[studio-page] skipping: ${CHROMIUM} not installed`);
 
-describe('studio page over HTTP', () => {
+describe('studio page over HTTP (AUTH=dev)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+  const get = (p: string, init: RequestInit = {}) => t.app.yoga.fetch(`http://localhost${p}`, init);
+
   test('serves the page and its assets with their types, nosniff and a self-only CSP', async () => {
-    const t = await startTestApp();
-    try {
-      const get = (p: string, init: RequestInit = {}) => t.app.yoga.fetch(`http://localhost${p}`, init);
-      for (const [p, type] of [
-        ['/', 'text/html; charset=utf-8'],
-        ['/studio/app.js', 'text/javascript; charset=utf-8'],
-        ['/studio/studio.css', 'text/css; charset=utf-8'],
-        ['/studio/icon.svg', 'image/svg+xml'],
-      ] as const) {
-        const response = await get(p);
-        expect(response.status, p).toBe(200);
-        expect(response.headers.get('content-type'), p).toBe(type);
-        expect(response.headers.get('x-content-type-options'), p).toBe('nosniff');
-        const csp = response.headers.get('content-security-policy')!;
-        expect(csp).toContain("script-src 'self'");
-        expect(csp).toContain("default-src 'none'");
-        expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:\/\/(?!localhost)/);
-        const body = await response.text();
-        expect(body.length, p).toBeGreaterThan(100);
-        // Revalidation by ETag: unchanged assets cost a 304.
-        const again = await get(p, { headers: { 'if-none-match': response.headers.get('etag')! } });
-        expect(again.status).toBe(304);
-      }
-      const html = await (await get('/')).text();
-      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
-      expect(html).not.toMatch(/\bstyle=|https?:\/\//); // no inline style, nothing from elsewhere
-      const script = await (await get('/studio/app.js')).text();
-      expect(script).toContain('generationEvents'); // the codegen documents are bundled in
-      expect((await get('/', { method: 'POST' })).status).toBe(405);
-      expect((await get('/studio/nope.js')).status).toBe(404);
-    } finally {
-      await t.close();
+    for (const [p, type] of [
+      ['/', 'text/html; charset=utf-8'],
+      ['/studio/app.js', 'text/javascript; charset=utf-8'],
+      ['/studio/studio.css', 'text/css; charset=utf-8'],
+      ['/studio/icon.svg', 'image/svg+xml'],
+    ] as const) {
+      const response = await get(p);
+      expect(response.status, p).toBe(200);
+      expect(response.headers.get('content-type'), p).toBe(type);
+      expect(response.headers.get('x-content-type-options'), p).toBe('nosniff');
+      const csp = response.headers.get('content-security-policy')!;
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:\/\/(?!localhost)/);
+      expect((await response.text()).length, p).toBeGreaterThan(100);
+      // Revalidation by ETag: unchanged assets cost a 304.
+      const again = await get(p, { headers: { 'if-none-match': response.headers.get('etag')! } });
+      expect(again.status).toBe(304);
     }
+    const html = await (await get('/')).text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    expect(html).not.toMatch(/\bstyle=|https?:\/\//); // no inline style, nothing from elsewhere
+    const script = await (await get('/studio/app.js')).text();
+    expect(script).toContain('generationEvents'); // the codegen documents are bundled in
+    expect((await get('/', { method: 'POST' })).status).toBe(405);
+    expect((await get('/studio/nope.js')).status).toBe(404);
   });
 
-  test('POST /dev/token signs a dev token for a name under AUTH=dev and validates its input', async () => {
-    const t = await startTestApp();
-    try {
-      const post = (body: string, type = 'application/json') =>
-        t.app.yoga.fetch('http://localhost/dev/token', { method: 'POST', headers: { 'content-type': type }, body });
-      const response = await post(JSON.stringify({ name: 'sari' }));
-      expect(response.status).toBe(200);
-      const { token } = (await response.json()) as { token: string };
-      expect((await t.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me.coinsBalance).toBe(10);
-      expect((await post('name=sari', 'application/x-www-form-urlencoded')).status).toBe(415);
-      expect((await post(JSON.stringify({ name: '' }))).status).toBe(400);
-      expect((await post(JSON.stringify({ name: 'x'.repeat(65) }))).status).toBe(400);
-      expect((await post('{')).status).toBe(400);
-    } finally {
-      await t.close();
-    }
+  test('POST /dev/token signs a dev token for a name and validates its input', async () => {
+    const post = (body: string, type = 'application/json') => get('/dev/token', { method: 'POST', headers: { 'content-type': type }, body });
+    const response = await post(JSON.stringify({ name: 'sari' }));
+    expect(response.status).toBe(200);
+    const { token, userId } = (await response.json()) as { token: string; userId: string };
+    expect(userId).toBe(userIdFor('sari'));
+    expect((await t.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me).toEqual({ id: userId, coinsBalance: 10 });
+    expect((await post('name=sari', 'application/x-www-form-urlencoded')).status).toBe(415);
+    expect((await post(JSON.stringify({ name: '' }))).status).toBe(400);
+    expect((await post(JSON.stringify({ name: 'x'.repeat(65) }))).status).toBe(400);
+    expect((await post('{')).status).toBe(400);
   });
+});
 
-  test('there is no dev-token route when the server does not run AUTH=dev', async () => {
+describe('studio page over HTTP (AUTH=supabase)', () => {
+  test('there is no dev-token route; the page is served for a pasted token', async () => {
     const t = await startTestApp({ AUTH: 'supabase', SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_JWT_SECRET: 'x'.repeat(32) });
     try {
       for (const method of ['GET', 'POST']) {
@@ -83,7 +81,7 @@ describe('studio page over HTTP', () => {
         });
         expect(response.status, method).toBe(404);
       }
-      expect((await t.app.yoga.fetch('http://localhost/')).status).toBe(200); // the page works with a pasted token
+      expect((await t.app.yoga.fetch('http://localhost/', {})).status).toBe(200);
     } finally {
       await t.close();
     }

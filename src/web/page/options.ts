@@ -36,6 +36,11 @@ export function createStyleForm(root: HTMLElement, catalog: Catalog): StyleForm 
   const selects = new Map<Field, HTMLSelectElement>();
   const colour = h('input', { name: 'backgroundColor', placeholder: '#F5F0E6 / krem', maxlength: 32 });
   const colourLabel = h('label', { 'data-field': 'backgroundColor' }, h('span'), colour);
+  // Free text next to its preset: a pose or a background in the seller's own words.
+  const texts = { customPose: h('input', { name: 'customPose', maxlength: 300 }), customBackground: h('input', { name: 'customBackground', maxlength: 300 }) };
+  const textLabels = Object.fromEntries(
+    Object.entries(texts).map(([field, input]) => [field, h('label', { 'data-field': field }, h('span'), input)]),
+  ) as Record<keyof typeof texts, HTMLLabelElement>;
   const listeners: Array<() => void> = [];
   let lang: Lang = 'id';
 
@@ -44,7 +49,8 @@ export function createStyleForm(root: HTMLElement, catalog: Catalog): StyleForm 
     select.dataset.preset = preset ?? '';
     selects.set(field, select);
     root.append(h('label', { 'data-field': field }, h('span'), select));
-    if (field === 'background') root.append(colourLabel);
+    if (field === 'pose') root.append(textLabels.customPose);
+    if (field === 'background') root.append(colourLabel, textLabels.customBackground);
     select.addEventListener('change', () => {
       sync();
       listeners.forEach((listener) => listener());
@@ -89,12 +95,14 @@ export function createStyleForm(root: HTMLElement, catalog: Catalog): StyleForm 
         root.querySelector(`[data-field="${field}"] > span`)!.textContent = translate(lang, key);
       }
       colourLabel.querySelector('span')!.textContent = translate(lang, 'backgroundColor');
+      for (const field of ['customPose', 'customBackground'] as const) textLabels[field].querySelector('span')!.textContent = translate(lang, field);
       sync();
     },
     values() {
       const options: StyleOptionsInput = {};
       for (const [field] of FIELDS) if (value(field) && !selects.get(field)!.disabled) options[field] = value(field);
       if (!colourLabel.hidden && colour.value.trim()) options.backgroundColor = colour.value.trim();
+      for (const field of ['customPose', 'customBackground'] as const) if (texts[field].value.trim()) options[field] = texts[field].value.trim();
       return options;
     },
     contentType: () => value('contentType'),
