@@ -166,7 +166,8 @@ async function main(argv: string[]): Promise<number> {
         idempotencyKey: key,
       },
     });
-    if (result.__typename !== 'GenerateImagesSuccess') {
+    // Told apart by shape, not by the success type's name, which a start-only mutation would change.
+    if ('message' in result) {
       const detail =
         result.__typename === 'InvalidInputError' ? ` (${result.field})`
         : result.__typename === 'InvalidImageError' ? ` (${result.slot}: ${result.reason})`

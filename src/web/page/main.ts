@@ -177,6 +177,16 @@ function input(idempotencyKey: string): GenerateImagesInput {
   };
 }
 
+// crypto.randomUUID exists only in secure contexts; a phone opening http://<LAN address>:4000 is not one.
+function idempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function stage(event: StageEvent) {
   state.stages.push(event);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
@@ -191,12 +201,13 @@ async function generate() {
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
   $('#progress-card').hidden = false;
   // Subscribe by the key first, then send: the stream sees the batch from its first second.
-  const key = crypto.randomUUID();
+  const key = idempotencyKey();
   const events = client.subscribe(StudioGenerationEventsDocument, { idempotencyKey: key }, (data) => stage(data.generationEvents));
   try {
     await events.opened;
     const { result } = await client.request(StudioGenerateDocument, { input: input(key) });
-    if (result.__typename !== 'GenerateImagesSuccess') {
+    // Told apart by shape, not by the success type's name, which a start-only mutation would change.
+    if ('message' in result) {
       const refunded = result.__typename === 'GenerationFailedError' && result.refunded ? ` ${t('refunded')}` : '';
       const where = result.__typename === 'InvalidImageError' ? `${t(result.slot as Key)}: ` : '';
       $('#generate-error').textContent = `${where}${result.message}${refunded}`;

@@ -36,9 +36,22 @@ export function renderStages(list: HTMLElement, events: StageEvent[], lang: Lang
   return last.stage === 'FINISHED' ? 1 : (index + describing) / STAGES.length;
 }
 
+// The Clipboard API needs a secure context (localhost is one, a LAN address is not): fall back to the
+// old selection copy there.
+async function writeClipboard(text: string) {
+  if (navigator.clipboard) return navigator.clipboard.writeText(text);
+  const area = h('textarea', { readonly: true, class: 'offscreen' });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('copy refused');
+}
+
 async function copy(button: HTMLButtonElement, text: string, lang: Lang) {
   try {
-    await navigator.clipboard.writeText(text);
+    await writeClipboard(text);
     button.textContent = translate(lang, 'copied');
     button.dataset.copied = 'true';
   } catch {
