@@ -21,6 +21,7 @@ import { StudioError, UnknownUserError } from './studio/errors.js';
 import { createStudio } from './studio/pipeline.js';
 import type { Clock, Describer, Generator, Ledger, Logger, PromptWriter } from './studio/ports.js';
 import { recoverOverdue } from './studio/recovery.js';
+import { createWebRoutes } from './web/serve.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -45,7 +46,8 @@ const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are p
 #   { "Authorization": "Bearer <output of: npm run -s dev-token -- --user alice>" }
 # then try:
 #   { me { id coinsBalance generations { id status images { url } } } }
-# Uploads (generateImages) need a multipart client: see the README's curl example.
+# Uploads (generateImages) need a multipart client: the studio page at / does it in the browser
+# (and signs you in), or see the README's curl example.
 `;
 
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
@@ -54,7 +56,8 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
   new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function extraRoutes(config: Config, ledger: Ledger): Plugin {
+function extraRoutes(config: Config, ledger: Ledger, log: Logger): Plugin {
+  const web = createWebRoutes(config, log);
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname.startsWith('/media/')) {
@@ -68,6 +71,9 @@ function extraRoutes(config: Config, ledger: Ledger): Plugin {
           .balance('00000000-0000-4000-8000-000000000000')
           .then(() => true, () => false);
         endResponse(json(fetchAPI, { status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503));
+      } else {
+        const response = await web.handle(request, url);
+        if (response) endResponse(response);
       }
     },
   };
@@ -166,7 +172,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, ledger),
+      extraRoutes(config, ledger, log),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
       useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens }),
       ...queryLimitPlugins(config),

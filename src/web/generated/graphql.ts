@@ -1,0 +1,355 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ContentType =
+  | 'MODEL'
+  | 'PRODUCT_ONLY';
+
+export type GenerateImagesInput = {
+  /** The environment to place the product in */
+  backgroundImage?: File | Blob | null | null | undefined;
+  count?: number | null | undefined;
+  /** The model's face, for MODEL content */
+  faceImage?: File | Blob | null | null | undefined;
+  /** Retrying with the same key returns the same generation and charges once */
+  idempotencyKey?: string | null | undefined;
+  mode?: GenerationMode | null | undefined;
+  options?: StyleOptionsInput | null | undefined;
+  /** Up to 4 product photos (JPEG, PNG or WebP) */
+  productImages?: Array<File | Blob | null> | null | undefined;
+  /** Extra direction in your own words */
+  prompt?: string | null | undefined;
+};
+
+export type GenerationMode =
+  /** An edit model sees your photos themselves: closer to the real product, costs more. */
+  | 'REFERENCE'
+  /** A text-to-image model works from the prompt composed from your photos and options. */
+  | 'TEXT_TO_IMAGE';
+
+export type GenerationStage =
+  /** The vision model is reading the photos (done/total). */
+  | 'DESCRIBING'
+  /** Done: see status; query generation(id) for the images. */
+  | 'FINISHED'
+  /** The images are being made. */
+  | 'GENERATING'
+  /** Waiting in the image service queue (queuePosition). */
+  | 'QUEUED'
+  /** Saving the result. */
+  | 'SETTLING';
+
+export type GenerationStatus =
+  | 'CANCELED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type ImageSlot =
+  | 'BACKGROUND'
+  | 'FACE'
+  | 'PRODUCT_1'
+  | 'PRODUCT_2'
+  | 'PRODUCT_3'
+  | 'PRODUCT_4';
+
+export type QuoteInput = {
+  /** Images in the batch (1–4). The price is per batch, so it does not change the quote today. */
+  count?: number | null | undefined;
+  mode?: GenerationMode | null | undefined;
+};
+
+export type StyleOptionsInput = {
+  /** Aspect ratio, default 1:1: a value or label from styleCatalog (English or Indonesian). */
+  aspectRatio?: string | null | undefined;
+  /** Background preset; UPLOADED is implied by a backgroundImage: a value or label from styleCatalog (English or Indonesian). */
+  background?: string | null | undefined;
+  /** For background SOLID_COLOR: #RRGGBB or a colour name (English or Indonesian) */
+  backgroundColor?: string | null | undefined;
+  /** Camera angle: a value or label from styleCatalog (English or Indonesian). */
+  cameraAngle?: string | null | undefined;
+  /** Product category: a value or label from styleCatalog (English or Indonesian). */
+  category?: string | null | undefined;
+  /** MODEL (default) or PRODUCT_ONLY: a value or label from styleCatalog (English or Indonesian). */
+  contentType?: string | null | undefined;
+  /** A background in your own words */
+  customBackground?: string | null | undefined;
+  /** A pose in your own words; overrides pose */
+  customPose?: string | null | undefined;
+  /** Hands or feet holding/wearing the product: a value or label from styleCatalog (English or Indonesian). */
+  interaction?: string | null | undefined;
+  /** Lighting: a value or label from styleCatalog (English or Indonesian). */
+  lighting?: string | null | undefined;
+  /** Who models the product (MODEL content only): a value or label from styleCatalog (English or Indonesian). */
+  modelType?: string | null | undefined;
+  /** A pose valid for the content type and category: a value or label from styleCatalog (English or Indonesian). */
+  pose?: string | null | undefined;
+  /** Photo style: a value or label from styleCatalog (English or Indonesian). */
+  style?: string | null | undefined;
+};
+
+export type VideoPromptVersion =
+  | 'A'
+  | 'B';
+
+export type StudioCatalogQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StudioCatalogQuery = { styleCatalog: { contentTypes: Array<{ value: string, label: string, labelId: string, note: string | null }>, categories: Array<{ value: string, label: string, labelId: string, note: string | null }>, modelTypes: Array<{ value: string, label: string, labelId: string, note: string | null }>, interactions: Array<{ value: string, label: string, labelId: string, note: string | null }>, backgrounds: Array<{ value: string, label: string, labelId: string, note: string | null }>, styles: Array<{ value: string, label: string, labelId: string, note: string | null }>, lightings: Array<{ value: string, label: string, labelId: string, note: string | null }>, cameraAngles: Array<{ value: string, label: string, labelId: string, note: string | null }>, aspectRatios: Array<{ value: string, label: string, labelId: string, note: string | null }>, poses: Array<{ contentType: ContentType, category: string, poses: Array<{ value: string, label: string, labelId: string, note: string | null }> }> } };
+
+export type ChoiceFragment = { value: string, label: string, labelId: string, note: string | null };
+
+export type StudioQuoteQueryVariables = Exact<{
+  input?: QuoteInput | null | undefined;
+}>;
+
+
+export type StudioQuoteQuery = { quote: { coins: number, balance: number | null, affordable: boolean | null } };
+
+export type StudioMeQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: Array<{ id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> }> } };
+
+export type StudioGenerationQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> } | null };
+
+export type StudioGenerateMutationVariables = Exact<{
+  input: GenerateImagesInput;
+}>;
+
+
+export type StudioGenerateMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'GenerateImagesSuccess', remainingCoins: number, generation: { id: string, status: GenerationStatus } }
+    | { __typename: 'GenerationFailedError', message: string, refunded: boolean, generationId: string }
+    | { __typename: 'InsufficientCoinsError', message: string, required: number, balance: number }
+    | { __typename: 'InvalidImageError', message: string, slot: ImageSlot, reason: string }
+    | { __typename: 'InvalidInputError', message: string, field: string }
+   };
+
+export type StudioGenerationEventsSubscriptionVariables = Exact<{
+  idempotencyKey?: string | null | undefined;
+  id?: string | number | null | undefined;
+}>;
+
+
+export type StudioGenerationEventsSubscription = { generationEvents: { generationId: string | null, stage: GenerationStage, done: number | null, total: number | null, queuePosition: number | null, status: GenerationStatus | null } };
+
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const ChoiceFragmentDoc = new TypedDocumentString(`
+    fragment Choice on StyleOption {
+  value
+  label
+  labelId
+  note
+}
+    `, {"fragmentName":"Choice"}) as unknown as TypedDocumentString<ChoiceFragment, unknown>;
+export const StudioGenerationFragmentDoc = new TypedDocumentString(`
+    fragment StudioGeneration on Generation {
+  id
+  status
+  mode
+  count
+  cost
+  warnings
+  error
+  createdAt
+  finishedAt
+  images {
+    url
+    width
+    height
+    contentType
+    videoPrompts {
+      version
+      text
+    }
+  }
+}
+    `, {"fragmentName":"StudioGeneration"}) as unknown as TypedDocumentString<StudioGenerationFragment, unknown>;
+export const StudioCatalogDocument = new TypedDocumentString(`
+    query StudioCatalog {
+  styleCatalog {
+    contentTypes {
+      ...Choice
+    }
+    categories {
+      ...Choice
+    }
+    modelTypes {
+      ...Choice
+    }
+    interactions {
+      ...Choice
+    }
+    backgrounds {
+      ...Choice
+    }
+    styles {
+      ...Choice
+    }
+    lightings {
+      ...Choice
+    }
+    cameraAngles {
+      ...Choice
+    }
+    aspectRatios {
+      ...Choice
+    }
+    poses {
+      contentType
+      category
+      poses {
+        ...Choice
+      }
+    }
+  }
+}
+    fragment Choice on StyleOption {
+  value
+  label
+  labelId
+  note
+}`) as unknown as TypedDocumentString<StudioCatalogQuery, StudioCatalogQueryVariables>;
+export const StudioQuoteDocument = new TypedDocumentString(`
+    query StudioQuote($input: QuoteInput) {
+  quote(input: $input) {
+    coins
+    balance
+    affordable
+  }
+}
+    `) as unknown as TypedDocumentString<StudioQuoteQuery, StudioQuoteQueryVariables>;
+export const StudioMeDocument = new TypedDocumentString(`
+    query StudioMe($first: Int = 10) {
+  me {
+    id
+    coinsBalance
+    generations(first: $first) {
+      ...StudioGeneration
+    }
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  mode
+  count
+  cost
+  warnings
+  error
+  createdAt
+  finishedAt
+  images {
+    url
+    width
+    height
+    contentType
+    videoPrompts {
+      version
+      text
+    }
+  }
+}`) as unknown as TypedDocumentString<StudioMeQuery, StudioMeQueryVariables>;
+export const StudioGenerationDocument = new TypedDocumentString(`
+    query StudioGeneration($id: ID!) {
+  generation(id: $id) {
+    ...StudioGeneration
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  mode
+  count
+  cost
+  warnings
+  error
+  createdAt
+  finishedAt
+  images {
+    url
+    width
+    height
+    contentType
+    videoPrompts {
+      version
+      text
+    }
+  }
+}`) as unknown as TypedDocumentString<StudioGenerationQuery, StudioGenerationQueryVariables>;
+export const StudioGenerateDocument = new TypedDocumentString(`
+    mutation StudioGenerate($input: GenerateImagesInput!) {
+  result: generateImages(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+    ... on InsufficientCoinsError {
+      required
+      balance
+    }
+    ... on InvalidImageError {
+      slot
+      reason
+    }
+    ... on InvalidInputError {
+      field
+    }
+    ... on GenerationFailedError {
+      refunded
+      generationId
+    }
+    ... on GenerateImagesSuccess {
+      remainingCoins
+      generation {
+        id
+        status
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
+export const StudioGenerationEventsDocument = new TypedDocumentString(`
+    subscription StudioGenerationEvents($idempotencyKey: String, $id: ID) {
+  generationEvents(idempotencyKey: $idempotencyKey, id: $id) {
+    generationId
+    stage
+    done
+    total
+    queuePosition
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<StudioGenerationEventsSubscription, StudioGenerationEventsSubscriptionVariables>;

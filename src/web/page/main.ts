@@ -1,0 +1,289 @@
+/// <reference lib="dom" />
+// The studio page: sign in, six upload slots, the style form, the quote, Generate with live progress,
+// the results and the history. Every GraphQL document is a typed one from ../operations.graphql.
+import { createClient, GraphQLRequestError } from '../client.js';
+import {
+  StudioCatalogDocument,
+  StudioGenerateDocument,
+  StudioGenerationDocument,
+  StudioGenerationEventsDocument,
+  StudioMeDocument,
+  StudioQuoteDocument,
+  type GenerateImagesInput,
+  type GenerationMode,
+  type StudioGenerationFragment,
+} from '../generated/graphql.js';
+import { $, h } from './dom.js';
+import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
+import { createStyleForm, type StyleForm } from './options.js';
+import { renderHistory, renderResults, renderStages, type StageEvent } from './views.js';
+
+const SLOTS = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'] as const;
+type Slot = (typeof SLOTS)[number];
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+// generateImages answers after the batch is done; the stream's FINISHED normally lands before it.
+// Never let a lost event hold the results back longer than this.
+const STREAM_GRACE_MS = 5_000;
+
+const store = {
+  get: (key: string) => localStorage.getItem(`etalase.${key}`),
+  set: (key: string, value: string | null) =>
+    value === null ? localStorage.removeItem(`etalase.${key}`) : localStorage.setItem(`etalase.${key}`, value),
+};
+
+const state = {
+  lang: (store.get('lang') === 'en' ? 'en' : 'id') as Lang,
+  token: store.get('token'),
+  files: Object.fromEntries(SLOTS.map((s) => [s, null])) as Record<Slot, File | null>,
+  stages: [] as StageEvent[],
+  shown: null as StudioGenerationFragment | null,
+  history: [] as StudioGenerationFragment[],
+  running: false,
+};
+const t = (key: Key) => translate(state.lang, key);
+const client = createClient({ endpoint: '/graphql', token: () => state.token });
+let styleForm: StyleForm | null = null;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : t('errorUnexpected'));
+const form = () => $<HTMLFormElement>('#studio');
+const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
+const count = () => Number(new FormData(form()).get('count') ?? 2);
+
+// ---- language --------------------------------------------------------------------------------
+
+function render() {
+  document.documentElement.lang = state.lang;
+  for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const key = element.dataset.i18n!;
+    if (isKey(key)) element.textContent = t(key);
+  }
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === state.lang));
+  }
+  styleForm?.render(state.lang);
+  $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
+  renderResults($('#results'), state.shown, state.lang);
+  renderHistory($('#history'), state.history, state.lang, show);
+}
+
+function show(generation: StudioGenerationFragment) {
+  state.shown = generation;
+  renderResults($('#results'), generation, state.lang);
+}
+
+// ---- account ---------------------------------------------------------------------------------
+
+async function refreshAccount() {
+  $('#signed-out').hidden = !!state.token;
+  $('#signed-in').hidden = !state.token;
+  if (state.token) {
+    try {
+      const { me } = await client.request(StudioMeDocument, { first: 10 });
+      $('#who').textContent = me.id;
+      $('#balance').textContent = String(me.coinsBalance);
+      state.history = me.generations;
+      renderHistory($('#history'), state.history, state.lang, show);
+    } catch (error) {
+      if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') signIn(null);
+      $('#account-error').textContent = messageOf(error);
+    }
+  }
+  await refreshQuote();
+}
+
+function signIn(token: string | null) {
+  state.token = token;
+  store.set('token', token);
+  if (!token) state.history = [];
+  $('#account-error').textContent = '';
+  $('#signed-out').hidden = !!token;
+  $('#signed-in').hidden = !token;
+  renderHistory($('#history'), state.history, state.lang, show);
+}
+
+async function devSignIn(name: string) {
+  const response = await fetch('/dev/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  const body = (await response.json()) as { token?: string; error?: string };
+  if (!body.token) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body.token;
+}
+
+async function refreshQuote() {
+  const button = $<HTMLButtonElement>('#generate');
+  try {
+    const { quote } = await client.request(StudioQuoteDocument, { input: { mode: mode(), count: count() } });
+    const parts = [`${t('cost')}: ${coinCount(state.lang, quote.coins)}`];
+    if (quote.balance != null) parts.push(`${t('balance')}: ${coinCount(state.lang, quote.balance)}`);
+    if (quote.affordable === false) parts.push(t('notEnough'));
+    if (!state.token) parts.push(t('signInToGenerate'));
+    $('#quote').textContent = parts.join(' · ');
+    button.disabled = state.running || !state.token || quote.affordable === false;
+  } catch (error) {
+    $('#quote').textContent = messageOf(error);
+  }
+}
+
+// ---- uploads ---------------------------------------------------------------------------------
+
+function buildSlots() {
+  for (const slot of SLOTS) {
+    const preview = h('img', { class: 'preview', alt: '', hidden: true });
+    const empty = h('span', { class: 'empty', 'data-i18n': 'choosePhoto' });
+    const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', name: slot, class: 'file' });
+    const clear = h('button', { type: 'button', class: 'clear', 'data-i18n': 'remove', hidden: true });
+    const set = (file: File | null) => {
+      state.files[slot] = file;
+      if (preview.src) URL.revokeObjectURL(preview.src);
+      preview.hidden = !file;
+      empty.hidden = !!file;
+      if (file) preview.src = URL.createObjectURL(file);
+      else preview.removeAttribute('src');
+      clear.hidden = !file;
+      if (!file) input.value = '';
+    };
+    input.addEventListener('change', () => set(input.files?.[0] ?? null));
+    clear.addEventListener('click', () => set(null));
+    $('#slots').append(h('div', { class: 'slot', 'data-slot': slot }, h('label', {}, h('b', { 'data-i18n': slot }), input, h('span', { class: 'frame' }, preview, empty)), clear));
+  }
+}
+
+// A face only shows in MODEL content: the slot is off for product-only shots.
+function syncFaceSlot() {
+  const product = styleForm?.contentType() === 'PRODUCT_ONLY';
+  const slot = $('[data-slot="FACE"]');
+  slot.classList.toggle('off', product);
+  $<HTMLInputElement>('input', slot).disabled = product;
+  if (product && state.files.FACE) $<HTMLButtonElement>('.clear', slot).click();
+}
+
+// ---- generate --------------------------------------------------------------------------------
+
+function input(idempotencyKey: string): GenerateImagesInput {
+  const products = [state.files.PRODUCT_1, state.files.PRODUCT_2, state.files.PRODUCT_3, state.files.PRODUCT_4].filter((f): f is File => !!f);
+  const prompt = String(new FormData(form()).get('prompt') ?? '').trim();
+  return {
+    productImages: products,
+    faceImage: state.files.FACE,
+    backgroundImage: state.files.BACKGROUND,
+    options: styleForm?.values(),
+    prompt: prompt || null,
+    count: count(),
+    mode: mode(),
+    idempotencyKey,
+  };
+}
+
+// crypto.randomUUID exists only in secure contexts; a phone opening http://<LAN address>:4000 is not one.
+function idempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function stage(event: StageEvent) {
+  state.stages.push(event);
+  $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
+}
+
+async function generate() {
+  if (state.running || !state.token) return;
+  state.running = true;
+  $<HTMLButtonElement>('#generate').disabled = true;
+  $('#generate-error').textContent = '';
+  state.stages = [];
+  $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
+  $('#progress-card').hidden = false;
+  // Subscribe by the key first, then send: the stream sees the batch from its first second.
+  const key = idempotencyKey();
+  const events = client.subscribe(StudioGenerationEventsDocument, { idempotencyKey: key }, (data) => stage(data.generationEvents));
+  try {
+    await events.opened;
+    const { result } = await client.request(StudioGenerateDocument, { input: input(key) });
+    // Told apart by shape, not by the success type's name, which a start-only mutation would change.
+    if ('message' in result) {
+      const refunded = result.__typename === 'GenerationFailedError' && result.refunded ? ` ${t('refunded')}` : '';
+      const where = result.__typename === 'InvalidImageError' ? `${t(result.slot as Key)}: ` : '';
+      $('#generate-error').textContent = `${where}${result.message}${refunded}`;
+      return;
+    }
+    // With generateImages the batch is done here; a mutation that only starts it (startGeneration)
+    // answers RUNNING, and FINISHED on the stream says when to fetch the images.
+    const grace = new Promise((resolve) => setTimeout(resolve, STREAM_GRACE_MS));
+    await (TERMINAL.has(result.generation.status) ? Promise.race([events.finished, grace]) : events.finished);
+    const { generation } = await client.request(StudioGenerationDocument, { id: result.generation.id });
+    if (generation) show(generation);
+  } catch (error) {
+    $('#generate-error').textContent = messageOf(error);
+  } finally {
+    events.close();
+    state.running = false;
+    await refreshAccount();
+  }
+}
+
+// ---- start -----------------------------------------------------------------------------------
+
+async function start() {
+  buildSlots();
+  render();
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+    button.addEventListener('click', () => {
+      state.lang = button.dataset.lang === 'en' ? 'en' : 'id';
+      store.set('lang', state.lang);
+      render();
+      void refreshQuote();
+    });
+  }
+  $('#token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const field = $<HTMLInputElement>('input[name="token"]', event.currentTarget as HTMLElement);
+    signIn(field.value.trim() || null);
+    field.value = '';
+    void refreshAccount();
+  });
+  $('#dev-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const name = $<HTMLInputElement>('input[name="name"]', event.currentTarget as HTMLElement).value.trim();
+    devSignIn(name).then(
+      (token) => {
+        signIn(token);
+        return refreshAccount();
+      },
+      (error) => ($('#account-error').textContent = messageOf(error)),
+    );
+  });
+  $('#sign-out').addEventListener('click', () => {
+    signIn(null);
+    void refreshAccount();
+  });
+  form().addEventListener('submit', (event) => {
+    event.preventDefault();
+    void generate();
+  });
+  form().addEventListener('change', (event) => {
+    const name = (event.target as HTMLInputElement).name;
+    if (name === 'mode' || name === 'count') void refreshQuote();
+  });
+
+  // The dev-token route exists only under AUTH=dev: show the name field only when it answers.
+  fetch('/dev/token').then((r) => ($('#dev-form').hidden = !r.ok), () => undefined);
+  try {
+    const { styleCatalog } = await client.request(StudioCatalogDocument, {});
+    styleForm = createStyleForm($('#options'), styleCatalog);
+    styleForm.onChange(syncFaceSlot);
+    styleForm.render(state.lang);
+  } catch (error) {
+    $('#generate-error').textContent = messageOf(error);
+  }
+  await refreshAccount();
+  document.body.dataset.ready = 'true';
+}
+
+void start();
