@@ -80,6 +80,14 @@ describe('a production server', () => {
       const badEnum = await t.gql('mutation { generateImages(input: { mode: REFERENCES }) { __typename } }', {}, { token: await t.token('p') });
       expect(JSON.stringify(badEnum.body)).not.toMatch(/Did you mean/);
 
+      // The dev sign-in of the studio page does not exist, even with ALLOW_DEV_AUTH.
+      const devToken = await t.app.yoga.fetch('http://localhost/dev/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'mallory' }),
+      });
+      expect(devToken.status).toBe(404);
+
       // Ordinary queries still work.
       const ok = await t.gql('{ styleCatalog { categories { value } } }');
       expect(ok.status).toBe(200);
