@@ -131,6 +131,7 @@ const cases: Case[] = [
   ['a map key with no file part', () => raw([['operations', ops({ input: { productImages: [null] } })], ['map', '{"0":["variables.input.productImages.0"]}']]), status(400)],
   ['a file part not in the map', () => raw([['operations', ops({ input: { productImages: [null] } })], ['map', '{}'], ['0', blob()]]), status(400)],
   ['two files on one path', () => raw([['operations', ops({ input: { productImages: [null] } })], ['map', '{"0":["variables.input.productImages.0"],"1":["variables.input.productImages.0"]}'], ['0', blob()], ['1', blob()]]), status(400)],
+  ['a file part with no name', () => post(`--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${ops({ input: { productImages: [null] } })}\r\n--b\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.productImages.0"]}\r\n--b\r\nContent-Disposition: form-data; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\nxx\r\n--b--\r\n`, { 'content-type': 'multipart/form-data; boundary=b', authorization: `Bearer ${token}` }), status(400)],
   ['multipart without the CSRF header', () => answer(t.app.yoga.fetch('http://localhost/graphql', { method: 'POST', body: multipartBody(GENERATE, { input: { productImages: [null] } }, [product(photo)]) })), status(403)],
 
   // Documents

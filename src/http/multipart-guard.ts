@@ -33,7 +33,11 @@ const INDEX = /^(0|[1-9]\d*)$/;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+// Part names come from the client and may be missing altogether (a part without a name="…").
+const quote = (value: unknown) => {
+  const s = String(value ?? "");
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+};
 const isMultipart = (request: Request) => {
   const type = request.headers.get('content-type')?.split(',')[0]?.trim();
   return request.method === 'POST' && !!type && (type === 'multipart/form-data' || type.startsWith('multipart/form-data;'));
