@@ -1,0 +1,115 @@
+// `npm run bench -- --only throughput`: requests per second of Etalase on PostgreSQL against a bare
+// graphql-yoga server answering the same shapes from memory, both in child processes, loaded by
+// autocannon from a third process on loopback, in the same run. Rate limits off (RATE_LIMITS=off),
+// local providers (instant describer, sharp-made images).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { multipartBody } from '../test/helpers/app.js';
+import { jpeg } from '../test/helpers/images.js';
+import { freePort } from '../test/helpers/ports.js';
+
+const run = promisify(execFile);
+const ROOT = new URL('..', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const PG = process.env.ETALASE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Load { requests: number; latencyP50: number; latencyP99: number; non2xx: number; errors: number; timeouts: number; total: number }
+
+function child(args: string[], env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    proc.stdout!.on('data', (d) => { out += d; if (out.includes('ready')) resolve(proc); });
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+}
+
+async function waitHealthy(url: string) {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} never became healthy`);
+}
+
+async function load(options: Record<string, unknown>): Promise<Load> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/throughput/load.ts', JSON.stringify({ duration: SECONDS, ...options })], { cwd: ROOT, maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.slice(stdout.lastIndexOf("RESULT ") + 7));
+}
+
+export async function throughputBench() {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'etalase-throughput-'));
+  const dbName = `etalase_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG });
+  await admin.connect();
+  await admin.query(`drop database if exists ${dbName} with (force)`);
+  await admin.query(`create database ${dbName}`);
+  const dbUrl = new URL(PG);
+  dbUrl.pathname = `/${dbName}`;
+  const [etalasePort, barePort] = [await freePort(), await freePort()];
+  const etalaseUrl = `http://127.0.0.1:${etalasePort}`;
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const procs: ChildProcess[] = [];
+  try {
+    const etalase = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(etalasePort), HOST: '127.0.0.1', DATA_DIR: scratch,
+        DATABASE_URL: dbUrl.toString(), RATE_LIMITS: 'off', LOG_LEVEL: 'error', SIGNUP_COINS: '1000000000', RECOVERY_INTERVAL_MS: '0',
+      },
+      stdio: 'ignore',
+    });
+    procs.push(etalase);
+    await waitHealthy(etalaseUrl);
+    const { stdout: token } = await run(process.execPath, ['--import', 'tsx', 'src/cli/dev-token.ts', '--user', 'bench'], { cwd: ROOT, env: { ...process.env, DATA_DIR: scratch } });
+    const auth = { authorization: `Bearer ${token.trim()}` };
+
+    const catalogQuery = '{ styleCatalog { categories { value label labelId } modelTypes { value label labelId } contentTypes { value label labelId } interactions { value label labelId } poses { contentType category poses { value label labelId } } backgrounds { value label labelId } styles { value label labelId } lightings { value label labelId } cameraAngles { value label labelId } aspectRatios { value label labelId } } }';
+    const catalog = await fetch(`${etalaseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: catalogQuery }) }).then((r) => r.json() as Promise<any>);
+    if (!catalog.data) throw new Error(`styleCatalog: ${JSON.stringify(catalog)}`);
+    const catalogFile = path.join(scratch, 'catalog.json');
+    await writeFile(catalogFile, JSON.stringify(catalog.data.styleCatalog));
+    procs.push(await child(['bench/throughput/bare-yoga.ts', String(barePort), catalogFile], {}));
+
+    const photo = await jpeg({ width: 256, height: 256 });
+    const mutation = 'mutation($input: GenerateImagesInput!) { generateImages(input: $input) { __typename ... on GenerateImagesSuccess { remainingCoins } } }';
+    const form = multipartBody(mutation, { input: { productImages: [null, null, null, null], count: 1 } }, [0, 1, 2, 3].map((i) => ({ path: `input.productImages.${i}`, bytes: photo })));
+    const multipart = new Response(form);
+    const bodyFile = path.join(scratch, 'multipart.bin');
+    await writeFile(bodyFile, new Uint8Array(await multipart.arrayBuffer()));
+    const multipartHeaders = { 'content-type': multipart.headers.get('content-type')!, 'x-graphql-yoga-csrf': '1', ...auth };
+
+    const json = (query: string) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query }) });
+    const cases = [
+      { name: 'me', goal: 0.7, options: { connections: 32, ...json('{ me { coinsBalance } }') } },
+      { name: 'styleCatalog', goal: 0.9, options: { connections: 32, ...json(catalogQuery) } },
+      { name: 'generateImages (4 small photos)', goal: null, latencyGoal: 1.3, options: { connections: 4, method: 'POST', headers: multipartHeaders, bodyFile } },
+    ];
+    const results = [];
+    for (const c of cases) {
+      const bare = await load({ url: `${bareUrl}/graphql`, ...c.options });
+      const ours = await load({ url: `${etalaseUrl}/graphql`, ...c.options });
+      const ratio = ours.requests / bare.requests;
+      const latencyRatio = ours.latencyP50 / Math.max(bare.latencyP50, 1);
+      results.push({ name: c.name, etalase: ours, bare, ratio, latencyRatio, goal: c.goal, latencyGoal: c.latencyGoal ?? null });
+      console.log(
+        `${c.name}: Etalase ${ours.requests.toFixed(0)} req/s (p50 ${ours.latencyP50} ms, p99 ${ours.latencyP99} ms, non-2xx ${ours.non2xx})` +
+          ` | bare Yoga ${bare.requests.toFixed(0)} req/s (p50 ${bare.latencyP50} ms, p99 ${bare.latencyP99} ms)` +
+          ` | ${ratio.toFixed(2)}×${c.goal ? ` (goal ≥ ${c.goal}×: ${ratio >= c.goal ? 'PASS' : 'MISS'})` : ''}` +
+          `${c.latencyGoal ? `; p50 latency ${latencyRatio.toFixed(2)}× (goal ≤ ${c.latencyGoal}×: ${latencyRatio <= c.latencyGoal ? 'PASS' : 'MISS'})` : ''}`,
+      );
+    }
+    return results;
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
