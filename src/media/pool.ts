@@ -50,14 +50,17 @@ export function createWorkPool(size: number): WorkPool {
           active++;
           started++;
           peakActive = Math.max(peakActive, active);
-          // A job that throws synchronously still frees its slot.
+          // The slot is free by the time the caller hears back; a job that throws synchronously frees it too.
+          const release = () => {
+            active--;
+            next();
+          };
           Promise.resolve()
             .then(job)
-            .then(resolve, reject)
-            .finally(() => {
-              active--;
-              next();
-            });
+            .then(
+              (value) => (release(), resolve(value)),
+              (error: unknown) => (release(), reject(error)),
+            );
         },
         drop: reject,
       };

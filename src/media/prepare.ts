@@ -99,7 +99,7 @@ export function createImagePreparer({ maxPixels, pool = imagePool }: PreparerOpt
    *  to save ~40% of a ~50 KB copy. A JPEG is decoded twice, each time cheaply at the scale its copy
    *  needs (shrink-on-load); PNG and WebP cannot shrink on load, so they are decoded once, to the
    *  reference size, and both copies come from that. */
-  async function decodeChecked(checked: Checked, signal: AbortSignal | undefined): Promise<InspectedImage> {
+  async function decodeChecked(checked: Checked, signal: AbortSignal | undefined, onRefused: (refusal: InvalidImageError) => void): Promise<InspectedImage> {
     const { slot, bytes, sourceFormat } = checked;
     const { vision, referenceSource } = await pool.run(async () => {
       try {
@@ -128,7 +128,10 @@ export function createImagePreparer({ maxPixels, pool = imagePool }: PreparerOpt
         );
         return { vision, referenceSource };
       } catch {
-        throw new InvalidImageError(slot, TRUNCATED);
+        // Told before the pool frees this slot, so no queued sibling starts in it.
+        const refusal = new InvalidImageError(slot, TRUNCATED);
+        onRefused(refusal);
+        throw refusal;
       }
     }, signal);
 
@@ -165,8 +168,9 @@ export function createImagePreparer({ maxPixels, pool = imagePool }: PreparerOpt
     // The first refusal drops the decodes still queued; those already running finish unheard.
     const siblings = new AbortController();
     const stop = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
+    const refuse = (refusal: InvalidImageError) => siblings.abort(refusal);
     try {
-      return await Promise.all(checked.map((c) => decodeChecked(c, stop)));
+      return await Promise.all(checked.map((c) => decodeChecked(c, stop, refuse)));
     } catch (error) {
       siblings.abort(error);
       throw error;
