@@ -23,6 +23,10 @@ import { imagePool, type WorkPool } from './pool.js';
 
 type SourceFormat = PreparedImage['sourceFormat'];
 
+// libvips' operation cache keeps recent pipelines with their buffers (up to 50 MB, 100 operations)
+// for a repeat that never comes: every upload is new. Off, so memory follows the pool, not the past.
+sharp.cache(false);
+
 const ACCEPTED = new Set<string>(['jpeg', 'png', 'webp']);
 const MIN_SHORT_EDGE = 64;
 const VISION = { longEdge: 1024, quality: 82 };
