@@ -159,13 +159,15 @@ describe('headers first', () => {
   it('a request aborted from outside drops its queued decodes', async () => {
     const pool = createWorkPool(1);
     const preparer = createImagePreparer({ maxPixels: 40_000_000, pool });
-    const gate = pool.run(() => new Promise((r) => setTimeout(r, 20)));
+    let release!: () => void;
+    const gate = pool.run(() => new Promise<void>((r) => (release = r)));
     const controller = new AbortController();
     const inspected = preparer.inspectAll(products([await img.jpeg(), await img.png()]), controller.signal);
     // Headers are checked (no pool), then both decodes queue behind `gate`.
     while (pool.stats().queued < 2) await new Promise((r) => setTimeout(r, 1));
     controller.abort(new Error('client went away'));
     await expect(inspected).rejects.toThrow('client went away');
+    release();
     await gate;
     expect(pool.stats()).toMatchObject({ started: 1, queued: 0 });
   });
