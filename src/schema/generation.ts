@@ -85,7 +85,20 @@ const GenerateImagesSuccess = builder.objectRef<GenerateOutcome>('GenerateImages
   }),
 });
 
-const bytesOf = async (file: UploadedFile): Promise<Uint8Array> => new Uint8Array(await file.arrayBuffer());
+// Yoga's files (@whatwg-node's File) keep the multipart chunks they were parsed from and answer
+// arrayBuffer() with a fresh concatenation: two copies of every upload for as long as the request
+// lives. The file is pointed at the one contiguous copy, which the studio reads through a view.
+const bytesOf = async (file: UploadedFile): Promise<Uint8Array> => {
+  const data: ArrayBuffer | ArrayBufferView = await file.arrayBuffer();
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const parsed = file as { blobParts?: unknown; _buffer?: unknown };
+  if (Array.isArray(parsed.blobParts) && parsed.blobParts.length > 1) {
+    const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    parsed.blobParts = [whole];
+    parsed._buffer = whole;
+  }
+  return bytes;
+};
 const maybeBytesOf = async (file: UploadedFile | null | undefined) => (file ? bytesOf(file) : null);
 
 builder.mutationField('generateImages', (t) =>

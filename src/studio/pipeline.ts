@@ -103,8 +103,9 @@ export function createStudio(deps: StudioDeps) {
 
   async function run(cmd: GenerateCommand): Promise<GenerateOutcome> {
     const req = validate(cmd);
-    // Inspected before the reserve: a bad file is rejected before any coin moves.
-    const inspected = await Promise.all(req.uploads.map((u) => deps.preparer.inspect(u.slot, u.bytes)));
+    // Inspected before the reserve: a bad file is rejected before any coin moves, every header
+    // before any decode, and the first refusal stops the rest.
+    const inspected = await deps.preparer.inspectAll(req.uploads);
     const images = inspected.map((i) => i.image);
     const cost = priceOf(deps.pricing, cmd.mode);
     const generationId = deps.ids.uuid();

@@ -282,10 +282,25 @@ export interface Ids {
   uuid(): string;
 }
 
+/** What an upload's header says, read without decoding a pixel. */
+export interface CheckedImage {
+  slot: Slot;
+  sourceFormat: VisionImage['sourceFormat'];
+  sourceBytes: number;
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
 /** Turns an upload into provider-ready copies: type from the bytes, pixel limit, auto-rotate, re-encode.
- *  Rejects with InvalidImageError (studio/errors.ts) naming the slot. */
+ *  Rejects with InvalidImageError (studio/errors.ts) naming the slot. Decoding is CPU- and
+ *  memory-heavy, so implementations bound it process-wide: a busy server queues, it does not grow. */
 export interface ImagePreparer {
-  /** everything a bad file is refused for (it is decoded in full), plus the small vision copy */
+  /** the cheap refusals, from the header alone: type, dimensions, pixel limit, minimum size, a file cut short */
+  check(slot: Slot, bytes: Uint8Array): Promise<CheckedImage>;
+  /** checks every upload before decoding any, then decodes them in full with the small vision copy;
+   *  the first refusal (in upload order for header refusals) rejects at once and drops queued decodes */
+  inspectAll(uploads: ReadonlyArray<{ slot: Slot; bytes: Uint8Array }>, signal?: AbortSignal): Promise<InspectedImage[]>;
+  /** inspectAll of one upload */
   inspect(slot: Slot, bytes: Uint8Array): Promise<InspectedImage>;
   /** inspect and complete in one step */
   prepare(slot: Slot, bytes: Uint8Array): Promise<PreparedImage>;
@@ -293,8 +308,9 @@ export interface ImagePreparer {
 
 export interface InspectedImage {
   image: VisionImage;
-  /** makes the reference copy; the pipeline runs it while the vision model reads the small one */
-  complete(): Promise<PreparedImage>;
+  /** makes the reference copy; the pipeline runs it while the vision model reads the small one.
+   *  Still queued when `signal` (by default inspectAll's) aborts, it never starts. */
+  complete(signal?: AbortSignal): Promise<PreparedImage>;
 }
 
 export interface Logger {

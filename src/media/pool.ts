@@ -1,0 +1,78 @@
+// One bounded queue for the CPU-heavy image work (decode, resize, encode), shared by every request in
+// the process. sharp would otherwise start every pipeline at once on libuv's threads, each holding its
+// decoded pixels; past the cores that buys no speed, only memory. More load waits here instead.
+import os from 'node:os';
+
+export interface PoolStats {
+  size: number;
+  active: number;
+  queued: number;
+  /** jobs that ever started: a test can tell that nothing was decoded */
+  started: number;
+  /** the most jobs that ever ran at once */
+  peakActive: number;
+}
+
+export interface WorkPool {
+  readonly size: number;
+  /** runs `job` when a slot is free; a job still queued when `signal` aborts never starts */
+  run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  stats(): PoolStats;
+}
+
+interface Waiting {
+  start(): void;
+  drop(reason: unknown): void;
+}
+
+export function createWorkPool(size: number): WorkPool {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
+  const queue: Waiting[] = [];
+  let active = 0;
+  let started = 0;
+  let peakActive = 0;
+
+  function next() {
+    while (active < size && queue.length > 0) queue.shift()!.start();
+  }
+
+  function run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        const at = queue.indexOf(waiting);
+        if (at >= 0) queue.splice(at, 1);
+        waiting.drop(signal!.reason);
+      };
+      const waiting: Waiting = {
+        start() {
+          signal?.removeEventListener('abort', onAbort);
+          active++;
+          started++;
+          peakActive = Math.max(peakActive, active);
+          // The slot is free by the time the caller hears back; a job that throws synchronously frees it too.
+          const release = () => {
+            active--;
+            next();
+          };
+          Promise.resolve()
+            .then(job)
+            .then(
+              (value) => (release(), resolve(value)),
+              (error: unknown) => (release(), reject(error)),
+            );
+        },
+        drop: reject,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(waiting);
+      next();
+    });
+  }
+
+  return { size, run, stats: () => ({ size, active, queued: queue.length, started, peakActive }) };
+}
+
+/** The process-wide pool for image work: one job per core. Each job is one sharp pipeline, which
+ *  itself uses sharp.concurrency() libvips threads (1 on glibc without jemalloc, sharp's default). */
+export const imagePool: WorkPool = createWorkPool(os.availableParallelism());
