@@ -219,7 +219,26 @@ export function createInstrumentation(deps: InstrumentationDeps) {
             throw error;
           }
         });
-    return { inspect: counted('inspect', (s, b) => inner.inspect(s, b)), prepare: counted('prepare', (s, b) => inner.prepare(s, b)) };
+    // What the pipeline calls: every upload of a request in one step (headers first, then decodes).
+    const inspectAll: ImagePreparer['inspectAll'] = (uploads, signal) =>
+      inSpan('media.inspect', { 'etalase.uploads': uploads.length, 'etalase.upload.bytes': uploads.reduce((n, u) => n + u.bytes.byteLength, 0) }, async () => {
+        for (const u of uploads) metrics.uploadBytes.inc({ kind: slotKind(u.slot) }, u.bytes.byteLength);
+        try {
+          const result = await inner.inspectAll(uploads, signal);
+          for (const u of uploads) metrics.uploads.inc({ kind: slotKind(u.slot), outcome: 'accepted' });
+          return result;
+        } catch (error) {
+          const refused = (error as { slot?: Parameters<ImagePreparer['inspect']>[0] }).slot;
+          if (refused) metrics.uploads.inc({ kind: slotKind(refused), outcome: 'rejected' });
+          throw error;
+        }
+      });
+    return {
+      check: (slot, bytes) => inner.check(slot, bytes),
+      inspectAll,
+      inspect: counted('inspect', (s, b) => inner.inspect(s, b)),
+      prepare: counted('prepare', (s, b) => inner.prepare(s, b)),
+    };
   }
 
   return { describer, generator, ledger, preparer };
