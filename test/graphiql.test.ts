@@ -1,14 +1,11 @@
 // GraphiQL in a real browser (playwright-core gives each launch a fresh profile) with no network beyond this server: the page renders from bundled
 // assets and runs a query. Needs Debian's chromium (CI installs it); skipped elsewhere without it.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`);
-if (!available) console.warn(`[graphiql] skipping: ${CHROMIUM} not installed`);
+const available = chromiumAvailable('graphiql');
 
 describe.skipIf(!available)('GraphiQL', () => {
   let server: RunningServer;
@@ -16,13 +13,7 @@ describe.skipIf(!available)('GraphiQL', () => {
 
   beforeAll(async () => {
     server = await startServer({});
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

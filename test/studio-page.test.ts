@@ -2,10 +2,10 @@
 // against the real server on the offline providers, with every request outside the server refused:
 // dev sign-in, real photos through the file inputs, Generate, the stages as they arrive, images that
 // load, a video prompt copied, ID/EN, the history. Screenshots go to test/artifacts/ (gitignored).
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 import { userIdFor } from '../src/adapters/auth/dev.js';
@@ -13,10 +13,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const ARTIFACTS = path.join(root, 'test/artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`);
-if (!available) console.warn(`[studio-page] skipping: ${CHROMIUM} not installed`);
+const available = chromiumAvailable('studio-page');
 
 describe('studio page over HTTP (AUTH=dev)', () => {
   let t: TestApp;
@@ -95,13 +92,7 @@ describe.skipIf(!available)('studio page in Chromium', () => {
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     server = await startServer({});
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

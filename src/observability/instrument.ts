@@ -119,19 +119,34 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     return { mode: record?.mode ?? 'unknown', cost: record?.cost ?? 0 };
   }
 
+  /** `inner` with some methods replaced; every other property and method is the adapter's own, bound to
+   *  it (adapters may be class instances), so a port that grows a field is never silently cut off. */
+  function decorate<T extends object>(inner: T, replaced: Partial<T>): T {
+    return new Proxy(inner, {
+      get(target, property, receiver) {
+        if (typeof property === 'string' && Object.hasOwn(replaced, property)) return replaced[property as keyof T];
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
   function describer(inner: Describer): Describer {
     const vendor = deps.describerVendor;
-    return {
-      model: inner.model,
+    const wrapped: Partial<Describer> = {
       describe: (image, signal) =>
         vendorCall(vendor, 'describe', { ...generationAttribute(), 'etalase.slot': image.slot }, () => inner.describe(image, signal)),
     };
+    if (inner.screen) {
+      const screen = inner.screen.bind(inner);
+      wrapped.screen = (images, signal) => vendorCall(vendor, 'screen', { 'etalase.images': images.length }, () => screen(images, signal));
+    }
+    return decorate(inner, wrapped);
   }
 
   function generator(inner: Generator): Generator {
     const vendor = inner.name;
-    const wrapped: Generator = {
-      name: inner.name,
+    const wrapped: Partial<Generator> = {
       generate(request) {
         const timeline = timelines.get(request.generationId);
         if (timeline?.describedAt !== undefined) pastStage('prompt', 'composer', request.generationId, timeline.describedAt, now());
@@ -146,7 +161,7 @@ export function createInstrumentation(deps: InstrumentationDeps) {
       const resume = inner.resume.bind(inner);
       wrapped.resume = (providerRequestId, mode, signal) => vendorCall(vendor, 'resume', { 'etalase.mode': mode }, () => resume(providerRequestId, mode, signal));
     }
-    return wrapped;
+    return decorate(inner, wrapped);
   }
 
   function ledger(inner: Ledger): Ledger {
@@ -193,14 +208,7 @@ export function createInstrumentation(deps: InstrumentationDeps) {
           return result;
         }),
     };
-    // Every other method goes straight to the adapter, bound to it (adapters may be class instances).
-    return new Proxy(inner, {
-      get(target, property, receiver) {
-        if (typeof property === 'string' && Object.hasOwn(decorated, property)) return decorated[property as keyof Ledger];
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    return decorate(inner, decorated);
   }
 
   function preparer(inner: ImagePreparer): ImagePreparer {
