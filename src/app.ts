@@ -7,7 +7,7 @@ import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { openEvents } from './adapters/events/pubsub.js';
-import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger } from './adapters/wiring.js';
+import { openAuthenticator, openDescriber, openGenerator, openLedger, openStorage } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { createLogger } from './logger.js';
@@ -49,11 +49,11 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
   new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function extraRoutes(config: Config, ledger: Ledger): Plugin {
+function extraRoutes(media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname.startsWith('/media/')) {
-        const response = await serveMedia(mediaDir(config), url.pathname);
+      if (media && url.pathname.startsWith('/media/')) {
+        const response = await serveMedia(media, url);
         if (response) endResponse(response);
       } else if (url.pathname === '/ready') {
         const ready = await ledger
@@ -70,15 +70,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const clock = overrides.clock ?? { now: () => new Date() };
   const ledger = overrides.ledger ?? (await openLedger(config, log));
   await ledger.setSignupCoins(config.coins.signup);
-  const [describer, generator, authenticator, events] = await Promise.all([
+  const [describer, generator, authenticator, events, media] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
     openAuthenticator(config, log),
     openEvents(config, log),
+    openStorage(config, overrides.clock),
   ]);
+  const { storage } = media;
 
   const studio = createStudio({
     ledger,
+    storage,
     describer,
     generator,
     preparer: createImagePreparer({ maxPixels: config.limits.maxPixels }),
@@ -89,7 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     deadlineMs: config.generationDeadlineMs,
     events,
   });
-  const services: Services = { studio, ledger, events };
+  const services: Services = { studio, ledger, events, storage };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -127,7 +130,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(config, ledger)],
+    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(media.lookup, ledger)],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),
@@ -137,7 +140,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   });
 
   const recover = () =>
-    recoverOverdue({ ledger, generator, clock, log, resumeTimeoutMs: Math.min(config.generationDeadlineMs, 60_000) });
+    recoverOverdue({ ledger, storage, generator, clock, log, resumeTimeoutMs: Math.min(config.generationDeadlineMs, 60_000) });
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
     sweeping = sweeping.then(recover).catch((error) => log.error('recovery sweep failed', { error: String(error) }));

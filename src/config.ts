@@ -29,6 +29,7 @@ const envSchema = z
     MAX_PIXELS: int(40_000_000, 1),
     GENERATION_DEADLINE_MS: int(180_000, 1000),
     RECOVERY_INTERVAL_MS: int(30_000, 0),
+    MEDIA_URL_TTL_SECONDS: int(3600, 1),
 
     AUTH: z.enum(['dev', 'supabase']).optional(),
     DESCRIBER: z.enum(['local', 'gemini']).optional(),
@@ -91,6 +92,8 @@ export interface Config {
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
   generationDeadlineMs: number;
   recoveryIntervalMs: number;
+  /** how long a signed image URL stays valid */
+  mediaUrlTtlSeconds: number;
   auth:
     | { kind: 'dev' }
     | { kind: 'supabase'; url: string; issuer: string; jwtSecret?: string; rejectKeys: string[] };
@@ -142,6 +145,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
     recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
+    mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     auth:
       authKind === 'supabase'
         ? {

@@ -1,12 +1,13 @@
 // Per-request context: who is asking (from the bearer token) and the services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
 import type { Studio } from './studio/pipeline.js';
-import type { EventBus, Ledger } from './studio/ports.js';
+import type { EventBus, Ledger, Storage } from './studio/ports.js';
 
 export interface Services {
   studio: Studio;
   ledger: Ledger;
   events: EventBus;
+  storage: Storage;
 }
 
 export interface Context {

@@ -147,7 +147,7 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(done.images).toHaveLength(2);
     for (const image of done.images) {
-      expect(image.url.startsWith(`${fal.url}/files/${issued}/`)).toBe(true);
+      expect(image.key).toMatch(new RegExp(`^outputs/${orphan.id}/\\d\\.jpg$`));
       expect(image.videoPrompts.map((v) => v.version)).toEqual(['A', 'B']);
     }
     // recovery only ran once the deadline had passed, and collected the job instead of paying again
@@ -170,7 +170,9 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     });
     const { data } = await response.json();
     expect(data.me.coinsBalance).toBe(8);
-    expect(data.generation).toEqual({ status: 'SUCCEEDED', images: done.images.map((i) => ({ url: i.url })) });
+    expect(data.generation.status).toBe('SUCCEEDED');
+    expect(data.generation.images.map((i: { url: string }) => new URL(i.url).pathname)).toEqual(done.images.map((i) => `/media/${i.key}`));
+    expect((await fetch(data.generation.images[0].url)).status).toBe(200);
 
     expect(await ledger.balance(userId)).toBe(8);
     expect(await ledger.ledgerSum(userId)).toBe(8);

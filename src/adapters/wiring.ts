@@ -1,9 +1,9 @@
 // Config → adapters. Vendor SDKs are imported only when configured, so the offline default starts
 // without loading them.
-import path from 'node:path';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Describer, Generator, Ledger, Logger } from '../studio/ports.js';
+import type { Clock, Describer, Generator, Ledger, Logger, Storage } from '../studio/ports.js';
+import type { MediaLookup } from './storage/local.js';
 
 export async function openLedger(config: Config, log?: Logger): Promise<Ledger> {
   const c = config.ledger;
@@ -22,12 +22,10 @@ export async function openDescriber(config: Config): Promise<Describer> {
   return (await import('./describe/local.js')).createLocalDescriber();
 }
 
-export const mediaDir = (config: Config) => path.join(config.dataDir, 'media');
-
 export async function openGenerator(config: Config, log: Logger): Promise<Generator> {
   const c = config.generator;
   if (c.kind === 'fal') return (await import('./generate/fal.js')).createFalGenerator(c, { log: (message, detail) => log.error(message, detail) });
-  return (await import('./generate/local.js')).createLocalGenerator({ mediaDir: mediaDir(config), publicUrl: config.publicUrl });
+  return (await import('./generate/local.js')).createLocalGenerator();
 }
 
 export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {
@@ -39,4 +37,18 @@ export async function openAuthenticator(config: Config, log: Logger): Promise<Au
   }
   const dev = await import('./auth/dev.js');
   return dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir));
+}
+
+/** The store for inputs and outputs, and the /media/ route when it serves the files itself. */
+export async function openStorage(
+  config: Config,
+  clock?: Clock,
+): Promise<{ storage: Storage; lookup: ((url: URL) => Promise<MediaLookup | null>) | null }> {
+  const local = await (await import('./storage/local.js')).createLocalStorage({
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.mediaUrlTtlSeconds,
+    clock,
+  });
+  return { storage: local, lookup: local.lookup };
 }

@@ -29,7 +29,10 @@ const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
 type Image = GenerationRecord['images'][number];
 const GeneratedImage = builder.objectRef<Image>('GeneratedImage').implement({
   fields: (t) => ({
-    url: t.exposeString('url'),
+    url: t.string({
+      description: 'A signed link that expires (MEDIA_URL_TTL_SECONDS); read the generation again for a fresh one',
+      resolve: (i, _, ctx) => (i.key ? ctx.services.storage.signedUrl(i.key) : (i.url ?? '')),
+    }),
     width: t.exposeInt('width'),
     height: t.exposeInt('height'),
     contentType: t.exposeString('contentType'),

@@ -18,6 +18,7 @@ import type {
   Ledger,
   Logger,
   Slot,
+  Storage,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
 import { composePrompt } from './prompt.js';
@@ -35,6 +36,7 @@ const finished = (generationId: string | null, status: GenerationRecord['status'
 
 export interface StudioDeps {
   ledger: Ledger;
+  storage: Storage;
   describer: Describer;
   generator: Generator;
   preparer: ImagePreparer;
@@ -172,7 +174,7 @@ export function createStudio(deps: StudioDeps) {
         onSubmitted: (providerRequestId) => deps.ledger.setProviderRequest(generationId, providerRequestId),
       });
       progress({ stage: 'SETTLING' });
-      await settle(deps.ledger, generationId, req.options, described.descriptions, result);
+      await settle(deps, generationId, req.options, described.descriptions, result);
     } catch (error) {
       const status = canceled.signal.aborted ? 'CANCELED' : 'FAILED';
       const reason = canceled.signal.aborted

@@ -87,10 +87,25 @@ export interface GenerateRequest {
 }
 
 export interface GeneratedImage {
+  /** where the provider left it (fal's CDN), or '' when the bytes came back directly */
   url: string;
   width: number;
   height: number;
   contentType: string;
+  /** the image itself, when the generator already holds it (the local one, or fal's after the copy) */
+  bytes?: Uint8Array;
+}
+
+/** An image of a finished generation as the ledger keeps it: our own copy in Storage, under `key`. */
+export interface StoredImage {
+  /** Storage key; a URL is signed from it each time the generation is read */
+  key?: string;
+  /** only for images recorded before Storage existed */
+  url?: string;
+  width: number;
+  height: number;
+  contentType: string;
+  videoPrompts: VideoPrompt[];
 }
 
 export interface GenerateResult {
@@ -132,7 +147,7 @@ export interface GenerationRecord {
   cost: number;
   descriptions: Description[];
   enhancedPrompt: string | null;
-  images: Array<GeneratedImage & { videoPrompts: VideoPrompt[] }>;
+  images: StoredImage[];
   warnings: string[];
   providerRequestId: string | null;
   error: string | null;
@@ -234,6 +249,22 @@ export interface InspectedImage {
   image: VisionImage;
   /** makes the reference copy; the pipeline runs it while the vision model reads the small one */
   complete(): Promise<PreparedImage>;
+}
+
+export interface StoredObject {
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+/** Our own copies of what a job needs (the prepared uploads) and what it made (every output image).
+ *  Nothing in it is public: readers get URLs that are signed and expire. */
+export interface Storage {
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  get(key: string): Promise<StoredObject | null>;
+  /** a URL that reads `key` until it expires (MEDIA_URL_TTL_SECONDS) */
+  signedUrl(key: string): Promise<string>;
+  /** removes every object under `prefix` (a generation's inputs once it is settled); best effort */
+  removePrefix(prefix: string): Promise<void>;
 }
 
 export interface Logger {

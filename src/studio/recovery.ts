@@ -2,11 +2,12 @@
 // deadline, each is finished from the provider's stored job (already paid for) or failed and refunded.
 // Safe to run on several instances at once: completion and refund are each guarded in SQL.
 import type { StoredInput } from './pipeline.js';
-import type { Clock, Generator, Ledger, Logger } from './ports.js';
+import type { Clock, Generator, Ledger, Logger, Storage } from './ports.js';
 import { settle } from './settle.js';
 
 export interface RecoveryDeps {
   ledger: Ledger;
+  storage: Storage;
   generator: Generator;
   clock: Clock;
   log: Logger;
@@ -22,7 +23,7 @@ export async function recoverOverdue(deps: RecoveryDeps): Promise<{ resumed: num
       try {
         const result = await deps.generator.resume(g.providerRequestId, g.mode, AbortSignal.timeout(deps.resumeTimeoutMs));
         const input = g.input as StoredInput;
-        if (await settle(deps.ledger, g.id, input.options, g.descriptions, result)) {
+        if (await settle(deps, g.id, input.options, g.descriptions, result)) {
           resumed++;
           deps.log.info('recovered a generation from its provider job', { generationId: g.id });
           continue;
