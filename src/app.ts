@@ -1,30 +1,23 @@
 // createApp(config): the Yoga instance with the schema, uploads, CSRF and CORS rules, error masking,
-// /media, /health and /ready, plus the recovery sweep. main.ts only listens.
+// the signed /media route, /health and /ready, plus the in-process worker. main.ts only listens.
 import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { openEvents } from './adapters/events/pubsub.js';
-import { openAuthenticator, openDescriber, openGenerator, openLedger, openStorage } from './adapters/wiring.js';
+import { openAuthenticator } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { createLogger } from './logger.js';
-import { createImagePreparer } from './media/prepare.js';
 import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
 import { StudioError, UnknownUserError } from './studio/errors.js';
-import { createStudio } from './studio/pipeline.js';
-import type { Clock, Describer, Generator, Ledger, Logger } from './studio/ports.js';
-import { recoverOverdue } from './studio/recovery.js';
+import type { Ledger, Logger } from './studio/ports.js';
+import { openCore, type CoreOverrides } from './services.js';
 
-export interface AppOverrides {
-  clock?: Clock;
+export interface AppOverrides extends CoreOverrides {
   log?: Logger;
-  ledger?: Ledger;
-  describer?: Describer;
-  generator?: Generator;
 }
 
 const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are public; run them with ▶.
@@ -67,31 +60,8 @@ function extraRoutes(media: Parameters<typeof serveMedia>[0] | null, ledger: Led
 
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const clock = overrides.clock ?? { now: () => new Date() };
-  const ledger = overrides.ledger ?? (await openLedger(config, log));
-  await ledger.setSignupCoins(config.coins.signup);
-  const [describer, generator, authenticator, events, media] = await Promise.all([
-    overrides.describer ?? openDescriber(config),
-    overrides.generator ?? openGenerator(config, log),
-    openAuthenticator(config, log),
-    openEvents(config, log),
-    openStorage(config, overrides.clock),
-  ]);
-  const { storage } = media;
-
-  const studio = createStudio({
-    ledger,
-    storage,
-    describer,
-    generator,
-    preparer: createImagePreparer({ maxPixels: config.limits.maxPixels }),
-    clock,
-    ids: { uuid: randomUUID },
-    log,
-    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
-    deadlineMs: config.generationDeadlineMs,
-    events,
-  });
+  const [core, authenticator] = await Promise.all([openCore(config, log, overrides), openAuthenticator(config, log)]);
+  const { ledger, events, storage, studio } = core;
   const services: Services = { studio, ledger, events, storage };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -130,7 +100,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
       },
     },
-    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(media.lookup, ledger)],
+    plugins: [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), extraRoutes(core.mediaLookup, ledger)],
     logging: {
       debug: (...a) => log.debug(a.map(String).join(' ')),
       info: (...a) => log.info(a.map(String).join(' ')),
@@ -139,28 +109,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     },
   });
 
-  const recover = () =>
-    recoverOverdue({ ledger, storage, generator, clock, log, resumeTimeoutMs: Math.min(config.generationDeadlineMs, 60_000) });
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
-    sweeping = sweeping.then(recover).catch((error) => log.error('recovery sweep failed', { error: String(error) }));
-    return sweeping;
-  };
-  const timer = config.recoveryIntervalMs > 0 ? setInterval(sweep, config.recoveryIntervalMs) : null;
-  timer?.unref();
-  void sweep();
+  // The in-process worker (WORKER_CONCURRENCY; 0 = API only, jobs run by `npm run worker`).
+  await core.startWorkers(config.workerConcurrency);
 
   return {
     yoga,
     services,
     log,
-    /** runs one recovery sweep now (also runs at start and every RECOVERY_INTERVAL_MS) */
-    sweep,
-    async close() {
-      if (timer) clearInterval(timer);
-      await sweeping;
-      await Promise.all([ledger.close(), events.close()]);
-    },
+    /** takes jobs in this process too (beyond WORKER_CONCURRENCY), `concurrency` at once */
+    startWorkers: (concurrency: number) => core.startWorkers(concurrency),
+    /** stops the in-process worker (running jobs get `graceMs` to finish) and disconnects */
+    close: (graceMs?: number) => core.close(graceMs),
   };
 }
 

@@ -28,8 +28,8 @@ const envSchema = z
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
     MAX_PIXELS: int(40_000_000, 1),
     GENERATION_DEADLINE_MS: int(180_000, 1000),
-    RECOVERY_INTERVAL_MS: int(30_000, 0),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
+    WORKER_CONCURRENCY: int(4, 0),
 
     AUTH: z.enum(['dev', 'supabase']).optional(),
     DESCRIBER: z.enum(['local', 'gemini']).optional(),
@@ -73,6 +73,8 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     [raw.LEDGER === 'supabase', 'SUPABASE_URL', 'LEDGER=supabase'],
     [raw.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'LEDGER=supabase'],
+    // The job queue lives in the project's Postgres: enqueued in the reservation's own transaction.
+    [raw.LEDGER === 'supabase' || (!raw.LEDGER && !raw.DATABASE_URL?.trim() && Boolean(raw.SUPABASE_URL?.trim() && raw.SUPABASE_SERVICE_ROLE_KEY?.trim())), 'DATABASE_URL', 'LEDGER=supabase (the job queue uses the project\'s Postgres connection string)'],
     [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
     [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
   ];
@@ -91,9 +93,10 @@ export interface Config {
   coins: { signup: number; textToImage: number; reference: number };
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
   generationDeadlineMs: number;
-  recoveryIntervalMs: number;
   /** how long a signed image URL stays valid */
   mediaUrlTtlSeconds: number;
+  /** jobs this process runs at once; 0 = API only */
+  workerConcurrency: number;
   auth:
     | { kind: 'dev' }
     | { kind: 'supabase'; url: string; issuer: string; jwtSecret?: string; rejectKeys: string[] };
@@ -106,7 +109,7 @@ export interface Config {
   ledger:
     | { kind: 'pglite'; dir: string }
     | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number }
-    | { kind: 'supabase'; url: string; serviceRoleKey: string };
+    | { kind: 'supabase'; url: string; serviceRoleKey: string; queue: { url: string; poolMax: number; statementTimeoutMs: number } };
   events: { kind: 'memory' } | { kind: 'redis'; url: string };
 }
 
@@ -144,8 +147,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     coins: { signup: env.SIGNUP_COINS, textToImage: env.PRICE_TEXT_TO_IMAGE, reference: env.PRICE_REFERENCE },
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
-    recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
+    workerConcurrency: env.WORKER_CONCURRENCY,
     auth:
       authKind === 'supabase'
         ? {
@@ -188,7 +191,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
           }
         : ledgerKind === 'supabase'
-          ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! }
+          ? {
+              kind: 'supabase',
+              url: supabaseUrl!,
+              serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!,
+              queue: { url: env.DATABASE_URL!, poolMax: env.DATABASE_POOL_MAX, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
+            }
           : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
     events: (env.EVENTS ?? (env.REDIS_URL ? 'redis' : 'memory')) === 'redis' ? { kind: 'redis', url: env.REDIS_URL! } : { kind: 'memory' },
   };

@@ -1,6 +1,6 @@
 // Per-request context: who is asking (from the bearer token) and the services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
-import type { Studio } from './studio/pipeline.js';
+import type { Studio } from './studio/start.js';
 import type { EventBus, Ledger, Storage } from './studio/ports.js';
 
 export interface Services {

@@ -1,4 +1,5 @@
-// Reads the config, builds the app, listens, and shuts down cleanly on SIGINT/SIGTERM.
+// Reads the config, builds the app (API + in-process worker), listens, and shuts down cleanly on
+// SIGINT/SIGTERM.
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -24,14 +25,15 @@ server.listen(config.port, config.host, () => {
     describer: config.describer.kind,
     generator: config.generator.kind,
     auth: config.auth.kind,
+    workers: config.workerConcurrency,
   });
   if (config.auth.kind === 'dev') {
     process.stderr.write(`\nEtalase is up: ${config.publicUrl}/graphql\nGet a token: npm run -s dev-token -- --user alice\n\n`);
   }
 });
 
-// In-flight generations get a grace period to finish and settle; whatever is cut off is finished or
-// refunded by the next instance's recovery sweep.
+// In-flight generations get a grace period to finish and settle; a job cut off is retried by
+// another worker (its heartbeat stops), which resumes it from the stored fal request or refunds it.
 const SHUTDOWN_GRACE_MS = 25_000;
 let closing = false;
 async function shutdown(signal: string) {
@@ -41,8 +43,9 @@ async function shutdown(signal: string) {
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await app.services.events.close(); // ends open subscriptions, which would otherwise hold the server open
+  const started = Date.now();
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
-  await app.close();
+  await app.close(Math.max(1000, SHUTDOWN_GRACE_MS - (Date.now() - started)));
   process.exit(0);
 }
 const onSignal = (signal: string) =>

@@ -2,8 +2,43 @@
 // without loading them.
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Describer, Generator, Ledger, Logger, Storage } from '../studio/ports.js';
+import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, Storage } from '../studio/ports.js';
 import type { MediaLookup } from './storage/local.js';
+
+/** The ledger and, over the same database, the job queue (reservations and enqueues share a transaction). */
+export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; queue: JobQueue }> {
+  const { openPgBossQueue } = await import('./queue/pg-boss.js');
+  const c = config.ledger;
+  const deadlineMs = config.generationDeadlineMs;
+  const onError = (error: Error) => log.error('postgres connection error', { error: error.message });
+  if (c.kind === 'postgres') {
+    const { openPostgresRunner } = await import('./ledger/postgres.js');
+    const { SqlLedger } = await import('./ledger/sql-ledger.js');
+    const sql = await openPostgresRunner(c, { onError });
+    const queue = await openPgBossQueue({ sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax }, deadlineMs, log });
+    // One pool: the ledger closes it after the queue has stopped.
+    return { ledger: new SqlLedger(sql), queue };
+  }
+  if (c.kind === 'supabase') {
+    const { openPostgresRunner } = await import('./ledger/postgres.js');
+    // The Supabase CLI applies the migrations there; the queue only needs the connection.
+    const sql = await openPostgresRunner(c.queue, { onError, migrate: false });
+    const queue = await openPgBossQueue({ sql, connection: { kind: 'postgres', url: c.queue.url, poolMax: c.queue.poolMax }, deadlineMs, log });
+    return { ledger: (await import('./ledger/supabase.js')).openSupabaseLedger(c), queue: closingWith(queue, () => sql.close()) };
+  }
+  const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
+  // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
+  const queue = await openPgBossQueue({ sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite }, deadlineMs, log });
+  return { ledger, queue };
+}
+
+const closingWith = (queue: JobQueue, after: () => Promise<void>): JobQueue => ({
+  ...queue,
+  close: async (graceMs) => {
+    await queue.close(graceMs);
+    await after();
+  },
+});
 
 export async function openLedger(config: Config, log?: Logger): Promise<Ledger> {
   const c = config.ledger;

@@ -55,8 +55,10 @@ export interface DescriptionCache {
 
 export type GenerationProgress =
   | { stage: 'DESCRIBING'; done: number; total: number }
-  | { stage: 'QUEUED'; position: number | null }
+  /** `position`: jobs ahead at Etalase (`at: 'ETALASE'`) or at the image service (`at: 'PROVIDER'`) */
+  | { stage: 'QUEUED'; position: number | null; at?: 'ETALASE' | 'PROVIDER' }
   | { stage: 'GENERATING' }
+  | { stage: 'IMAGE_STORED'; done: number; total: number }
   | { stage: 'SETTLING' }
   | { stage: 'FINISHED'; status: GenerationStatus };
 
@@ -204,6 +206,8 @@ export interface Ledger extends DescriptionCache {
   ensureProfile(userId: string): Promise<number>;
   balance(userId: string): Promise<number>;
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
+  /** a worker takes the generation: QUEUED → RUNNING with a fresh deadline; the row as it stands after */
+  beginRun(generationId: string, deadlineAt: Date): Promise<GenerationRecord | null>;
   /** what the vision model saw and the prompt composed from it, recorded before generating */
   recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]): Promise<void>;
   setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
@@ -226,6 +230,37 @@ export interface Ledger extends DescriptionCache {
   /** the signup credit new users receive (kept in the database so the auth trigger sees it) */
   setSignupCoins(coins: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a generation's job carries: enough to find its row and to address its events. */
+export interface GenerationJob {
+  generationId: string;
+  userId: string;
+  idempotencyKey: string | null;
+}
+
+export interface JobAttempt {
+  /** 0 on the first run; more after a worker died (or the job expired) */
+  retryCount: number;
+  /** no retry follows this attempt: settle the generation whatever happens */
+  final: boolean;
+}
+
+/** Durable jobs in the ledger's own database: a generation reserved and enqueued together. */
+export interface JobQueue {
+  /** the reservation (coins, generation row) and the job, in one transaction: both or neither;
+   *  `position` (jobs ahead) is read in that transaction, before any worker can see the job */
+  reserveAndEnqueue(request: ReserveRequest, job: GenerationJob): Promise<{ outcome: ReserveOutcome; position: number | null }>;
+  /** jobs ahead of this one; null when it is not waiting (started, finished or unknown) */
+  position(generationId: string): Promise<number | null>;
+  /** the waiting jobs in the order they will start, each with its position */
+  waiting(limit: number): Promise<Array<GenerationJob & { position: number }>>;
+  /** takes a job that has not started out of the queue; false when it had started or is gone */
+  remove(generationId: string): Promise<boolean>;
+  /** runs `handler` for each job, up to `concurrency` at once in this process, until close() */
+  work(concurrency: number, handler: (job: GenerationJob, attempt: JobAttempt) => Promise<void>): Promise<void>;
+  /** stops taking jobs, lets running ones finish (up to `graceMs`), and disconnects */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface Clock {

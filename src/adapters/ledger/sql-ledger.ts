@@ -11,10 +11,15 @@ import type {
 } from '../../studio/ports.js';
 import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
 
-export interface SqlRunner {
+export interface SqlQuery {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+export interface SqlRunner extends SqlQuery {
   /** several statements, no parameters (migrations) */
   exec(sql: string): Promise<void>;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  /** `work` on one connection inside BEGIN … COMMIT (ROLLBACK when it throws) */
+  transaction<T>(work: (tx: SqlQuery) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -88,8 +93,18 @@ export function reserveArgs(r: ReserveRequest) {
   };
 }
 
+/** The reservation as SQL, for a caller that runs it inside its own transaction (with the enqueue). */
+export async function reserveIn(db: SqlQuery, request: ReserveRequest): Promise<ReserveOutcome> {
+  const a = reserveArgs(request);
+  const { rows } = await db.query<{ v: unknown }>(
+    'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
+    [a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline, JSON.stringify(a.p_input)],
+  );
+  return mapReserve(toJson(rows[0]!.v, {}));
+}
+
 export class SqlLedger implements Ledger {
-  constructor(private readonly db: SqlRunner) {}
+  constructor(readonly db: SqlRunner) {}
 
   private async value<T>(sql: string, params: unknown[]): Promise<T> {
     const { rows } = await this.db.query<{ v: T }>(sql, params);
@@ -113,15 +128,15 @@ export class SqlLedger implements Ledger {
   }
 
   async reserve(request: ReserveRequest) {
-    const a = reserveArgs(request);
-    const result = await this.value<Record<string, unknown>>(
-      'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
-      [
-        a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline,
-        JSON.stringify(a.p_input),
-      ],
-    );
-    return mapReserve(toJson(result, {}));
+    return reserveIn(this.db, request);
+  }
+
+  async beginRun(generationId: string, deadlineAt: Date) {
+    const { rows } = await this.db.query<GenerationRow>('select * from public.begin_generation_run($1, $2)', [
+      generationId,
+      deadlineAt.toISOString(),
+    ]);
+    return rows[0] ? mapGeneration(rows[0]) : null;
   }
 
   async recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]) {

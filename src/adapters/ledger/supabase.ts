@@ -114,6 +114,11 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
       return { refunded: Boolean(r.refunded), balance: Number(r.balance) };
     },
 
+    async beginRun(id: string, deadlineAt: Date) {
+      const rows = await call<GenerationRow[] | null>('begin_generation_run', { p_generation: id, p_deadline: deadlineAt.toISOString() });
+      return rows?.[0] ? mapGeneration(rows[0]) : null;
+    },
+
     async generation(id: string) {
       const rows = await call<GenerationRow[] | null>('get_generation', { p_generation: id });
       return rows?.[0] ? mapGeneration(rows[0]) : null;

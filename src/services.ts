@@ -1,0 +1,73 @@
+// Config → the running parts shared by the API (app.ts) and a worker-only process (worker.ts): the
+// ledger and the job queue over one database, storage, events, and the providers a worker calls.
+import { randomUUID } from 'node:crypto';
+import { openEvents } from './adapters/events/pubsub.js';
+import { openDescriber, openGenerator, openLedgerAndQueue, openStorage } from './adapters/wiring.js';
+import type { Config } from './config.js';
+import { createImagePreparer } from './media/prepare.js';
+import type { Clock, Describer, Generator, Logger } from './studio/ports.js';
+import { createJobRunner } from './studio/run.js';
+import { createStudio } from './studio/start.js';
+
+export interface CoreOverrides {
+  clock?: Clock;
+  describer?: Describer;
+  generator?: Generator;
+}
+
+export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}) {
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const { ledger, queue } = await openLedgerAndQueue(config, log);
+  await ledger.setSignupCoins(config.coins.signup);
+  const [describer, generator, events, media] = await Promise.all([
+    overrides.describer ?? openDescriber(config),
+    overrides.generator ?? openGenerator(config, log),
+    openEvents(config, log),
+    openStorage(config, overrides.clock),
+  ]);
+  const { storage } = media;
+  const deadlineMs = config.generationDeadlineMs;
+  const studio = createStudio({
+    ledger,
+    storage,
+    queue,
+    preparer: createImagePreparer({ maxPixels: config.limits.maxPixels }),
+    clock,
+    ids: { uuid: randomUUID },
+    log,
+    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
+    deadlineMs,
+    events,
+  });
+  const runner = createJobRunner({
+    ledger,
+    storage,
+    queue,
+    describer,
+    generator,
+    clock,
+    log,
+    deadlineMs,
+    events,
+    resumeTimeoutMs: Math.min(deadlineMs, 60_000),
+  });
+
+  return {
+    ledger,
+    queue,
+    storage,
+    events,
+    studio,
+    /** the /media route, when the storage serves its own files */
+    mediaLookup: media.lookup,
+    /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
+    startWorkers: (concurrency: number) => queue.work(concurrency, runner.run),
+    /** stops taking jobs, lets running ones finish within `graceMs`, then disconnects everything */
+    async close(graceMs = 25_000) {
+      await queue.close(graceMs);
+      await Promise.all([ledger.close(), events.close()]);
+    },
+  };
+}
+
+export type Core = Awaited<ReturnType<typeof openCore>>;
