@@ -80,3 +80,49 @@ $$;
 
 revoke execute on function public.begin_generation_run(uuid, timestamptz) from public, anon, authenticated;
 grant execute on function public.begin_generation_run(uuid, timestamptz) to service_role;
+
+-- Etalase's own queue position of a waiting generation: the jobs ahead of it, in the order workers
+-- take them (pg-boss: creation order). A job is created at its transaction's start, so one committed
+-- later can still land ahead; the position a seller is told never goes up: it is kept on the row and
+-- only ever lowered. Only new jobs count as ahead (a retried one, whose worker died, goes first
+-- without making anyone's position grow). plpgsql, so the body may name pgboss.job before pg-boss has
+-- created it (at the first start after these migrations).
+alter table public.generations add column queue_position integer check (queue_position >= 0);
+
+-- With p_generation: that one generation (no row when it is not waiting). Without: the first p_limit
+-- waiting generations, in order.
+create function public.report_queue_positions(p_generation uuid default null, p_limit integer default 100)
+returns table (generation_id uuid, user_id uuid, idempotency_key text, queue_position integer)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_generation is not null then
+    return query
+      with me as (
+        select j.id, j.created_on from pgboss.job j
+          where j.name = 'generation' and j.id = p_generation and j.state = 'created'
+      ), ahead as (
+        select count(*)::int as n from pgboss.job j, me
+          where j.name = 'generation' and j.state = 'created' and (j.created_on, j.id) < (me.created_on, me.id)
+      )
+      update public.generations g set queue_position = least(coalesce(g.queue_position, ahead.n), ahead.n)
+        from me, ahead where g.id = me.id and g.status = 'QUEUED'
+        returning g.id, g.user_id, g.idempotency_key, g.queue_position;
+  else
+    return query
+      with ranked as (
+        select j.id, (row_number() over (order by j.created_on, j.id) - 1)::int as n
+          from pgboss.job j where j.name = 'generation' and j.state = 'created'
+          order by j.created_on, j.id limit least(greatest(p_limit, 1), 1000)
+      )
+      update public.generations g set queue_position = least(coalesce(g.queue_position, ranked.n), ranked.n)
+        from ranked where g.id = ranked.id and g.status = 'QUEUED'
+        returning g.id, g.user_id, g.idempotency_key, g.queue_position;
+  end if;
+end
+$$;
+
+revoke execute on function public.report_queue_positions(uuid, integer) from public, anon, authenticated;
+grant execute on function public.report_queue_positions(uuid, integer) to service_role;

@@ -62,6 +62,8 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
   });
 
   const queued = `j.name = '${GENERATION_QUEUE}' and j.state = 'created'`;
+  type PositionRow = { generation_id: string; user_id: string; idempotency_key: string | null; queue_position: number };
+  const toJob = (r: PositionRow) => ({ generationId: r.generation_id, userId: r.user_id, idempotencyKey: r.idempotency_key, position: r.queue_position });
 
   return {
     async reserveAndEnqueue(request: ReserveRequest, job: GenerationJob) {
@@ -70,31 +72,19 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
         if (outcome.kind !== 'reserved') return { outcome, position: null };
         // The job id is the generation id: pg-boss's primary key makes it one job per generation.
         await boss.send(GENERATION_QUEUE, { ...job }, { id: job.generationId, db: asDb(tx) });
-        const { rows } = await tx.query<{ ahead: number }>(`select count(*)::int as ahead from pgboss.job j where ${queued} and j.id <> $1`, [
-          job.generationId,
-        ]);
-        return { outcome, position: rows[0]!.ahead };
+        const { rows } = await tx.query<PositionRow>('select * from public.report_queue_positions($1)', [job.generationId]);
+        return { outcome, position: rows[0]?.queue_position ?? null };
       });
     },
 
-    // Counted among new jobs only: a retried one (its worker died) goes first but does not make a
-    // waiting seller's position grow.
     async position(generationId) {
-      const { rows } = await sql.query<{ ahead: number | null }>(
-        `select (select count(*)::int from pgboss.job j where ${queued} and (j.created_on, j.id) < (me.created_on, me.id)) as ahead
-           from pgboss.job me where me.name = $1 and me.id = $2 and me.state = 'created'`,
-        [GENERATION_QUEUE, generationId],
-      );
-      return rows[0]?.ahead ?? null;
+      const { rows } = await sql.query<PositionRow>('select * from public.report_queue_positions($1)', [generationId]);
+      return rows[0]?.queue_position ?? null;
     },
 
     async waiting(limit) {
-      const { rows } = await sql.query<{ data: GenerationJob | string; position: number }>(
-        `select j.data, (row_number() over (order by j.created_on, j.id) - 1)::int as position
-           from pgboss.job j where ${queued} order by j.created_on, j.id limit $1`,
-        [limit],
-      );
-      return rows.map((r) => ({ ...(typeof r.data === 'string' ? JSON.parse(r.data) : r.data), position: r.position }));
+      const { rows } = await sql.query<PositionRow>('select * from public.report_queue_positions(null, $1)', [limit]);
+      return rows.map(toJob).sort((a, b) => a.position - b.position);
     },
 
     async remove(generationId) {
