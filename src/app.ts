@@ -32,7 +32,7 @@ const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are p
 # Signed-in queries need a token in the Headers tab:
 #   { "Authorization": "Bearer <output of: npm run -s dev-token -- --user alice>" }
 # then try:
-#   { me { id coinsBalance generations { id status images { url } } } }
+#   { me { id coinsBalance generations(first: 5) { edges { node { id status images { url } } } } } }
 # Uploads (generateImages) need a multipart client: see the README's curl example.
 `;
 

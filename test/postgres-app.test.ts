@@ -121,9 +121,9 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     expect(rest.requests.some((r) => r.fn === 'reserve_generation')).toBe(false);
     expect(rest.requests.some((r) => r.fn === 'begin_generation_run' && r.role === 'service_role')).toBe(true);
     expect(rest.requests.some((r) => r.fn === 'complete_generation' && r.role === 'service_role')).toBe(true);
-    const history = (await t.gql('{ me { generations { id status } coinHistory { kind delta } } }', {}, { token })).body.data.me;
-    expect(history.generations).toEqual([{ id: result.generation.id, status: 'SUCCEEDED' }]);
-    expect(history.coinHistory).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'SIGNUP', delta: 10 }]);
+    const history = (await t.gql('{ me { generations { edges { node { id status } } } coinHistory { edges { node { kind delta } } } } }', {}, { token })).body.data.me;
+    expect(history.generations.edges.map((e: any) => e.node)).toEqual([{ id: result.generation.id, status: 'SUCCEEDED' }]);
+    expect(history.coinHistory.edges.map((e: any) => e.node)).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'SIGNUP', delta: 10 }]);
     expect(await t.app.services.ledger.problems()).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // The Pothos builder and its plugins; the types live one file each beside it.
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from '../context.js';
 import { InvalidInputError } from '../studio/errors.js';
@@ -23,7 +24,9 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   defaultFieldNullability: false,
-  plugins: [ErrorsPlugin, ValidationPlugin],
+  plugins: [ErrorsPlugin, RelayPlugin, ValidationPlugin],
+  // Connections only (history pages); no global Node ids.
+  relay: { nodeQueryOptions: false, nodesQueryOptions: false, cursorType: 'String' },
   errors: { unsafelyHandleInputErrors: true },
   validation: {
     // Argument validation failures become the schema's InvalidInputError, naming the field.

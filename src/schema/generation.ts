@@ -44,7 +44,6 @@ export const Generation = builder.objectRef<GenerationRecord>('Generation').impl
   description: 'One batch of campaign photos, paid for once.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    cursor: t.exposeString('cursor', { description: "Pass as me.generations(before:) to list older ones" }),
     status: t.expose('status', { type: GenerationStatusEnum }),
     mode: t.expose('mode', { type: GenerationModeEnum }),
     count: t.exposeInt('count'),

@@ -140,8 +140,6 @@ export interface Description {
 
 export interface GenerationRecord {
   id: string;
-  /** opaque, increasing with creation: pass it as `before` to list older generations */
-  cursor: string;
   userId: string;
   status: GenerationStatus;
   mode: GenerationMode;
@@ -195,6 +193,8 @@ export interface CoinEntry {
   createdAt: Date;
 }
 
+export type Ordinal<T> = { ordinal: number; node: T };
+
 export interface Settlement {
   images: GenerationRecord['images'];
   warnings: string[];
@@ -216,10 +216,11 @@ export interface Ledger extends DescriptionCache {
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
   generation(id: string): Promise<GenerationRecord | null>;
-  /** the user's generations, newest first, older than the one whose `cursor` is `before` */
-  generations(userId: string, limit: number, before?: string): Promise<GenerationRecord[]>;
-  /** the user's coin movements, newest first */
-  coinHistory(userId: string, limit: number): Promise<CoinEntry[]>;
+  /** the user's generations, newest first, older than ordinal `before`; `ordinal`: the row's place among
+   *  this user's own (oldest = 1), what their history's cursors are made of */
+  generations(userId: string, limit: number, before?: number): Promise<Array<Ordinal<GenerationRecord>>>;
+  /** the user's coin movements, newest first, paged the same way */
+  coinHistory(userId: string, limit: number, before?: number): Promise<Array<Ordinal<CoinEntry>>>;
   /** RUNNING generations whose deadline has passed */
   overdue(now: Date): Promise<GenerationRecord[]>;
   grant(userId: string, amount: number, reason: string): Promise<number>;

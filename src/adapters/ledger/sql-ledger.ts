@@ -5,6 +5,7 @@ import type {
   Description,
   GenerationRecord,
   Ledger,
+  Ordinal,
   ReserveOutcome,
   ReserveRequest,
   Settlement,
@@ -32,7 +33,6 @@ const toJson = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof
 export function mapGeneration(row: GenerationRow): GenerationRecord {
   return {
     id: String(row.id),
-    cursor: String(row.seq),
     userId: String(row.user_id),
     status: row.status as GenerationRecord['status'],
     mode: row.mode as GenerationRecord['mode'],
@@ -49,6 +49,11 @@ export function mapGeneration(row: GenerationRow): GenerationRecord {
     finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
     deadlineAt: toDate(row.deadline_at),
   };
+}
+
+/** A row of a *_page function: the row's fields plus its ordinal among the user's rows. */
+export function ordinalOf<T>(row: Record<string, unknown>, map: (row: Record<string, unknown>) => T): Ordinal<T> {
+  return { ordinal: Number(row.ordinal), node: map(row) };
 }
 
 export function mapCoinEntry(row: Record<string, unknown>): CoinEntry {
@@ -175,18 +180,14 @@ export class SqlLedger implements Ledger {
     return rows[0] ? mapGeneration(rows[0]) : null;
   }
 
-  async generations(userId: string, limit: number, before?: string) {
-    const { rows } = await this.db.query<GenerationRow>('select * from public.list_generations($1, $2, $3)', [
-      userId,
-      limit,
-      before ?? null,
-    ]);
-    return rows.map(mapGeneration);
+  async generations(userId: string, limit: number, before?: number) {
+    const { rows } = await this.db.query<{ v: unknown }>('select v from public.generations_page($1, $2, $3) as v', [userId, limit, before ?? null]);
+    return rows.map((r) => ordinalOf(toJson(r.v, {}), mapGeneration));
   }
 
-  async coinHistory(userId: string, limit: number) {
-    const { rows } = await this.db.query('select * from public.list_coin_ledger($1, $2)', [userId, limit]);
-    return rows.map(mapCoinEntry);
+  async coinHistory(userId: string, limit: number, before?: number) {
+    const { rows } = await this.db.query<{ v: unknown }>('select v from public.coin_ledger_page($1, $2, $3) as v', [userId, limit, before ?? null]);
+    return rows.map((r) => ordinalOf(toJson(r.v, {}), mapCoinEntry));
   }
 
   async overdue(now: Date) {
