@@ -30,6 +30,8 @@ const envSchema = z
     GENERATION_DEADLINE_MS: int(180_000, 1000),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
     WORKER_CONCURRENCY: int(4, 0),
+    WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/=]{20,}$/, 'must be whsec_ followed by a base64 key').optional()),
+    WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false'),
 
     AUTH: z.enum(['dev', 'supabase']).optional(),
     DESCRIBER: z.enum(['local', 'gemini']).optional(),
@@ -97,6 +99,8 @@ export interface Config {
   mediaUrlTtlSeconds: number;
   /** jobs this process runs at once; 0 = API only */
   workerConcurrency: number;
+  /** null: webhookUrl is refused */
+  webhooks: { secret: string; allowLoopback: boolean } | null;
   auth:
     | { kind: 'dev' }
     | { kind: 'supabase'; url: string; issuer: string; jwtSecret?: string; rejectKeys: string[] };
@@ -149,6 +153,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    webhooks: env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET, allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === 'true' } : null,
     auth:
       authKind === 'supabase'
         ? {

@@ -8,6 +8,7 @@ import { createImagePreparer } from './media/prepare.js';
 import type { Clock, Describer, Generator, Logger } from './studio/ports.js';
 import { createJobRunner } from './studio/run.js';
 import { createStudio } from './studio/start.js';
+import { webhookHandler } from './studio/webhook.js';
 
 export interface CoreOverrides {
   clock?: Clock;
@@ -26,6 +27,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     openStorage(config, overrides.clock),
   ]);
   const { storage } = media;
+  const webhooks = config.webhooks ? (await import('./adapters/webhooks/standard.js')).createStandardWebhooks(config.webhooks) : null;
   const deadlineMs = config.generationDeadlineMs;
   const studio = createStudio({
     ledger,
@@ -38,6 +40,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
     deadlineMs,
     events,
+    webhooks,
   });
   const runner = createJobRunner({
     ledger,
@@ -50,6 +53,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     deadlineMs,
     events,
     resumeTimeoutMs: Math.min(deadlineMs, 60_000),
+    webhooks,
   });
 
   return {
@@ -61,7 +65,10 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     /** the /media route, when the storage serves its own files */
     mediaLookup: media.lookup,
     /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
-    startWorkers: (concurrency: number) => queue.work(concurrency, runner.run),
+    startWorkers: async (concurrency: number) => {
+      await queue.work(concurrency, runner.run);
+      if (webhooks) await queue.workWebhooks(concurrency, webhookHandler({ ledger, storage, queue, webhooks, log }));
+    },
     /** stops taking jobs, lets running ones finish within `graceMs`, then disconnects everything */
     async close(graceMs = 25_000) {
       await queue.close(graceMs);

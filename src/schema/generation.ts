@@ -75,6 +75,10 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
       description: 'Retrying with the same key returns the same generation and charges once',
       validate: z.string().min(1).max(200),
     }),
+    webhookUrl: t.string({
+      description:
+        'Called (POST, Standard Webhooks signature) once the generation has finished. https and a public address only.',
+    }),
   }),
 });
 
@@ -101,6 +105,7 @@ const commandOf = async (userId: string, input: Input) => ({
   count: input.count ?? 2,
   mode: input.mode ?? 'TEXT_TO_IMAGE',
   idempotencyKey: input.idempotencyKey ?? null,
+  webhookUrl: input.webhookUrl ?? null,
 });
 
 const StartGenerationSuccess = builder.objectRef<GenerateOutcome>('StartGenerationSuccess').implement({

@@ -260,8 +260,27 @@ export interface JobQueue {
   remove(generationId: string): Promise<boolean>;
   /** runs `handler` for each job, up to `concurrency` at once in this process, until close() */
   work(concurrency: number, handler: (job: GenerationJob, attempt: JobAttempt) => Promise<void>): Promise<void>;
+  /** queues the one webhook call of a finished generation (again for the same generation: nothing) */
+  enqueueWebhook(delivery: WebhookDelivery): Promise<void>;
+  /** runs `handler` for each webhook call; a throw retries it later, with backoff */
+  workWebhooks(concurrency: number, handler: (delivery: WebhookDelivery) => Promise<void>): Promise<void>;
   /** stops taking jobs, lets running ones finish (up to `graceMs`), and disconnects */
   close(graceMs?: number): Promise<void>;
+}
+
+/** One webhook call: `id` is the same on every retry, so receivers can deduplicate. */
+export interface WebhookDelivery {
+  id: string;
+  generationId: string;
+  url: string;
+}
+
+/** Calls a backend's webhook, signed. */
+export interface Webhooks {
+  /** null when `url` may be called; otherwise why not, to tell the caller */
+  check(url: string): Promise<string | null>;
+  /** one signed POST; throws when the receiver did not accept it */
+  deliver(delivery: WebhookDelivery, payload: unknown): Promise<void>;
 }
 
 export interface Clock {

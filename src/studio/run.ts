@@ -21,17 +21,21 @@ import type {
   PreparedImage,
   Slot,
   Storage,
+  Webhooks,
 } from './ports.js';
 import { composePrompt } from './prompt.js';
 import { resumePaidJob } from './recovery.js';
 import { settle } from './settle.js';
 import type { StyleOptions } from './style-catalog.js';
+import { queueWebhook } from './webhook.js';
 
 /** What a generation row keeps of its request: everything a worker elsewhere needs to run it. */
 export interface StoredInput {
   options: StyleOptions;
   freeText: string | null;
   uploadedSlots: Slot[];
+  /** called once the generation has finished (checked when the request came in) */
+  webhookUrl?: string | null;
   /** the prepared uploads without their bytes, which are in Storage (inputKey) */
   images?: Array<Omit<PreparedImage, 'vision' | 'reference'> & { vision: Omit<EncodedImage, 'bytes'>; reference: Omit<EncodedImage, 'bytes'> }>;
 }
@@ -60,6 +64,8 @@ export interface RunDeps {
   events: EventBus;
   /** how long to wait for a provider's stored job before giving up and refunding */
   resumeTimeoutMs: number;
+  /** null when WEBHOOK_SECRET is not set */
+  webhooks: Webhooks | null;
 }
 
 /** Tells every waiting job where it stands now (after a job started or left the queue). */
@@ -89,7 +95,10 @@ export function createJobRunner(deps: RunDeps) {
   async function finish(job: GenerationJob): Promise<void> {
     const g = await deps.ledger.generation(job.generationId).catch(() => null);
     publish(job, finishedEvent(job.generationId, g?.status ?? 'FAILED'));
-    if (g?.finishedAt) await deps.storage.removePrefix(`inputs/${job.generationId}/`).catch(() => {});
+    if (g?.finishedAt) {
+      await deps.storage.removePrefix(`inputs/${job.generationId}/`).catch(() => {});
+      await queueWebhook(deps, g);
+    }
   }
 
   async function failAndRefund(generationId: string, reason: string, status: 'FAILED' | 'CANCELED' = 'FAILED') {

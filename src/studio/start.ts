@@ -16,10 +16,12 @@ import type {
   Ledger,
   Logger,
   Storage,
+  Webhooks,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
 import { requestHash, validate, type GenerateCommand } from './request.js';
 import { announcePositions, finishedEvent, inputKey, type StoredInput } from './run.js';
+import { queueWebhook } from './webhook.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** how often a waiting generateImages looks at the row, in case the FINISHED event went astray */
@@ -38,6 +40,8 @@ export interface StudioDeps {
   pricing: Pricing;
   deadlineMs: number;
   events: EventBus;
+  /** null when WEBHOOK_SECRET is not set: a webhookUrl is then refused */
+  webhooks: Webhooks | null;
 }
 
 export interface GenerateOutcome {
@@ -71,6 +75,10 @@ export function createStudio(deps: StudioDeps) {
 
   async function enqueue(cmd: GenerateCommand, generationId: string): Promise<GenerateOutcome> {
     const req = validate(cmd);
+    if (req.webhookUrl) {
+      const why = deps.webhooks ? await deps.webhooks.check(req.webhookUrl) : 'Webhooks are not enabled on this server (WEBHOOK_SECRET).';
+      if (why) throw new InvalidInputError('webhookUrl', why);
+    }
     // Inspected before the reserve: a bad file is rejected before any coin moves.
     const inspected = await Promise.all(req.uploads.map((u) => deps.preparer.inspect(u.slot, u.bytes)));
     const cost = priceOf(deps.pricing, cmd.mode);
@@ -88,6 +96,7 @@ export function createStudio(deps: StudioDeps) {
       options: req.options,
       freeText: req.freeText,
       uploadedSlots: prepared.map((p) => p.slot),
+      webhookUrl: req.webhookUrl,
       images: prepared.map(({ vision: { bytes: _v, ...vision }, reference: { bytes: _r, ...reference }, ...rest }) => ({ ...rest, vision, reference })),
     };
 
@@ -198,8 +207,10 @@ export function createStudio(deps: StudioDeps) {
     if (after.status !== 'CANCELED') throw new InvalidInputError('id', `This generation already finished (${after.status}).`);
     deps.events.publish({ generationId: id, userId, idempotencyKey: null }, finishedEvent(id, 'CANCELED'));
     if (removed) {
+      // No worker will see this job: its cleanup, positions and webhook happen here.
       await deps.storage.removePrefix(`inputs/${id}/`).catch(() => {});
       void announcePositions(deps).catch(() => {});
+      await queueWebhook(deps, after);
     }
     return { generation: after, remainingCoins: await deps.ledger.balance(userId) };
   }

@@ -22,6 +22,8 @@ export type GenerateImagesInput = {
   productImages?: Array<File | Blob | null> | null | undefined;
   /** Extra direction in your own words */
   prompt?: string | null | undefined;
+  /** Called (POST, Standard Webhooks signature) once the generation has finished. https and a public address only. */
+  webhookUrl?: string | null | undefined;
 };
 
 export type GenerationMode =

@@ -6,12 +6,13 @@
 // a dead-letter queue for a job that ran out of attempts.
 import type { PGlite } from '@electric-sql/pglite';
 import { fromPglite, PgBoss, type ConstructorOptions, type Job } from 'pg-boss';
-import type { GenerationJob, JobAttempt, JobQueue, Logger, ReserveOutcome, ReserveRequest } from '../../studio/ports.js';
+import type { GenerationJob, JobAttempt, JobQueue, Logger, ReserveOutcome, ReserveRequest, WebhookDelivery } from '../../studio/ports.js';
 import { reserveIn, type SqlQuery, type SqlRunner } from '../ledger/sql-ledger.js';
 
 export const GENERATION_QUEUE = 'generation';
 /** where a generation's job goes once every attempt died with its worker: settled (resumed or refunded) there */
 export const ABANDONED_QUEUE = 'generation-abandoned';
+export const WEBHOOK_QUEUE = 'generation-webhook';
 
 export interface PgBossQueueOptions {
   /** the ledger's connection: the reservation and the enqueue share its transaction */
@@ -51,6 +52,8 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
 
   const expireInSeconds = Math.ceil(options.deadlineMs / 1000) + 60;
   await boss.createQueue(ABANDONED_QUEUE, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds });
+  // A receiver that is down gets the call again for about an hour: 5 s, 10 s, 20 s … at most 10 min apart.
+  await boss.createQueue(WEBHOOK_QUEUE, { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 });
   await boss.createQueue(GENERATION_QUEUE, {
     notify: true,
     retryLimit: RETRY_LIMIT,
@@ -114,6 +117,18 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
         run((job) => retryCount(job) >= RETRY_LIMIT),
       );
       await boss.work<GenerationJob>(ABANDONED_QUEUE, { localConcurrency: 1, pollingIntervalSeconds: 5, includeMetadata: true }, run(() => true));
+    },
+
+    async enqueueWebhook(delivery) {
+      // One call per generation: the job id is the generation id.
+      await boss.send(WEBHOOK_QUEUE, { ...delivery }, { id: delivery.generationId });
+    },
+
+    async workWebhooks(concurrency, handler) {
+      if (concurrency <= 0) return;
+      await boss.work<WebhookDelivery>(WEBHOOK_QUEUE, { localConcurrency: concurrency, pollingIntervalSeconds: 1 }, async (jobs) => {
+        for (const job of jobs) await handler(job.data);
+      });
     },
 
     async close(graceMs = 25_000) {
