@@ -30,6 +30,8 @@ const envSchema = z
     GENERATION_DEADLINE_MS: int(180_000, 1000),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
     WORKER_CONCURRENCY: int(4, 0),
+    STORAGE: z.enum(['local', 'supabase']).default('local'),
+    SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/).default('etalase-media'),
     WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/=]{20,}$/, 'must be whsec_ followed by a base64 key').optional()),
     WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false'),
 
@@ -78,6 +80,8 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
     // The job queue lives in the project's Postgres: enqueued in the reservation's own transaction.
     [raw.LEDGER === 'supabase' || (!raw.LEDGER && !raw.DATABASE_URL?.trim() && Boolean(raw.SUPABASE_URL?.trim() && raw.SUPABASE_SERVICE_ROLE_KEY?.trim())), 'DATABASE_URL', 'LEDGER=supabase (the job queue uses the project\'s Postgres connection string)'],
     [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
+    [raw.STORAGE === 'supabase', 'SUPABASE_URL', 'STORAGE=supabase'],
+    [raw.STORAGE === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'STORAGE=supabase'],
     [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
   ];
   return rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
@@ -99,6 +103,8 @@ export interface Config {
   mediaUrlTtlSeconds: number;
   /** jobs this process runs at once; 0 = API only */
   workerConcurrency: number;
+  /** where prepared uploads and generated images are kept */
+  storage: { kind: 'local' } | { kind: 'supabase'; url: string; serviceRoleKey: string; bucket: string };
   /** null: webhookUrl is refused */
   webhooks: { secret: string; allowLoopback: boolean } | null;
   auth:
@@ -153,6 +159,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    storage:
+      env.STORAGE === 'supabase'
+        ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!, bucket: env.SUPABASE_STORAGE_BUCKET }
+        : { kind: 'local' },
     webhooks: env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET, allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === 'true' } : null,
     auth:
       authKind === 'supabase'

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage, type LocalStorage } from '../src/adapters/storage/local.js';
+import { createSupabaseStorage } from '../src/adapters/storage/supabase.js';
 import { serveMedia } from '../src/media/serve.js';
+import { startSupabaseStorageFake } from './fakes/supabase-storage.js';
 import * as img from './helpers/images.js';
 
 let root: string;
@@ -118,5 +120,40 @@ describe('local storage', () => {
       expect(response.status).toBe(404);
       expect(await response.text()).not.toContain('SECRET');
     }
+  });
+});
+
+describe('Supabase Storage (storage-js against a stand-in of its HTTP API)', () => {
+  let fake: Awaited<ReturnType<typeof startSupabaseStorageFake>>;
+  let remote: ReturnType<typeof createSupabaseStorage>;
+  beforeAll(async () => {
+    fake = await startSupabaseStorageFake();
+    remote = createSupabaseStorage({ url: fake.url, serviceRoleKey: fake.serviceRoleKey, bucket: fake.bucket, ttlSeconds: 3600 });
+  });
+  afterAll(() => fake?.close());
+
+  it('keeps bytes in the private bucket and signs expiring links to them', async () => {
+    await remote.put(KEY, jpegBytes, 'image/jpeg');
+    expect(fake.objects.get(`${fake.bucket}/${KEY}`)?.bytes.equals(Buffer.from(jpegBytes))).toBe(true);
+    expect(await remote.get(KEY)).toEqual({ bytes: jpegBytes, contentType: 'image/jpeg' });
+    expect(await remote.get('outputs/3f1e4c1a-0000-4000-8000-000000000001/7.jpg')).toBeNull();
+
+    const url = await remote.signedUrl(KEY);
+    expect(url).toMatch(new RegExp(`^${fake.url}/storage/v1/object/sign/${fake.bucket}/outputs/.+\\?token=`));
+    const served = await fetch(url);
+    expect(served.status).toBe(200);
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(jpegBytes);
+    // unsigned, or tampered: refused
+    expect((await fetch(url.replace(/token=.*/, ''))).status).toBe(400);
+    expect((await fetch(`${url}x`)).status).toBe(400);
+    expect((await fetch(`${fake.url}/storage/v1/object/public/${fake.bucket}/${KEY}`)).status).toBe(400);
+  });
+
+  it('removes a generation\'s inputs', async () => {
+    const dir = 'inputs/3f1e4c1a-0000-4000-8000-000000000003/';
+    await remote.put(`${dir}PRODUCT_1-vision.jpg`, jpegBytes, 'image/jpeg');
+    await remote.put(`${dir}PRODUCT_1-reference.jpg`, jpegBytes, 'image/jpeg');
+    await remote.removePrefix(dir);
+    expect([...fake.objects.keys()].filter((k) => k.includes(dir))).toEqual([]);
   });
 });

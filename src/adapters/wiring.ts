@@ -79,6 +79,12 @@ export async function openStorage(
   config: Config,
   clock?: Clock,
 ): Promise<{ storage: Storage; lookup: ((url: URL) => Promise<MediaLookup | null>) | null }> {
+  const c = config.storage;
+  if (c.kind === 'supabase') {
+    // Supabase serves its own signed URLs: no /media route here.
+    const storage = (await import('./storage/supabase.js')).createSupabaseStorage({ ...c, ttlSeconds: config.mediaUrlTtlSeconds });
+    return { storage, lookup: null };
+  }
   const local = await (await import('./storage/local.js')).createLocalStorage({
     dataDir: config.dataDir,
     publicUrl: config.publicUrl,
