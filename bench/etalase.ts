@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
 import { createFalGenerator } from '../src/adapters/generate/fal.js';
-import { openDescriber, openGenerator, openLedger, openPromptWriter } from '../src/adapters/wiring.js';
+import { openDescriber, openGenerator, openPromptWriter } from '../src/adapters/wiring.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -80,7 +80,6 @@ export async function startEtalase(options: EtalaseOptions) {
   const config = parseConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    RECOVERY_INTERVAL_MS: '0',
     DESCRIBER: 'gemini',
     GEMINI_API_KEY: 'bench',
     GEMINI_BASE_URL: options.geminiUrl,
@@ -97,7 +96,6 @@ export async function startEtalase(options: EtalaseOptions) {
       : createFalGenerator(config.generator, { pollIntervalMs: options.pollIntervalMs, log: () => {} });
   const app = await createApp(config, {
     log,
-    ledger: timed(await openLedger(config), 'ledger', spans),
     describer: timed(await openDescriber(config), 'describer', spans),
     generator: timed(generator, 'generator', spans),
     // PROMPT_WRITER defaults to gemini with a key: its one text call sits on the critical path

@@ -1,12 +1,11 @@
 // createApp(config): the Yoga instance with the schema, uploads, CSRF and CORS rules, error masking,
-// /media, /health and /ready, plus the recovery sweep. main.ts only listens.
+// the signed /media route, /health and /ready, plus the in-process worker. main.ts only listens.
 import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { openEvents } from './adapters/events/pubsub.js';
-import { mediaDir, openAuthenticator, openDescriber, openGenerator, openLedger, openPromptWriter } from './adapters/wiring.js';
+import { openAuthenticator } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
@@ -14,23 +13,15 @@ import { useRequestGuard } from './http/multipart-guard.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { createObservability } from './observability/index.js';
-import { createImagePreparer } from './media/prepare.js';
 import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
 import { StudioError, UnknownUserError } from './studio/errors.js';
-import { createStudio } from './studio/pipeline.js';
-import type { Clock, Describer, Generator, Ledger, Logger, PromptWriter } from './studio/ports.js';
-import { recoverOverdue } from './studio/recovery.js';
+import type { Ledger, Logger } from './studio/ports.js';
+import { openCore, type CoreOverrides } from './services.js';
 import { createWebRoutes } from './web/serve.js';
 
-export interface AppOverrides {
-  clock?: Clock;
+export interface AppOverrides extends CoreOverrides {
   log?: Logger;
-  ledger?: Ledger;
-  describer?: Describer;
-  generator?: Generator;
-  /** null: no writer, the composer writes every prompt */
-  promptWriter?: PromptWriter | null;
 }
 
 const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are public; run them with ▶.
@@ -45,7 +36,7 @@ const GRAPHIQL_WELCOME = `# Etalase: AI product photography. These queries are p
 # Signed-in queries need a token in the Headers tab:
 #   { "Authorization": "Bearer <output of: npm run -s dev-token -- --user alice>" }
 # then try:
-#   { me { id coinsBalance generations { id status images { url } } } }
+#   { me { id coinsBalance generations(first: 5) { edges { node { id status images { url } } } } } }
 # Uploads (generateImages) need a multipart client: the studio page at / does it in the browser
 # (and signs you in), or see the README's curl example.
 `;
@@ -56,12 +47,12 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
   new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function extraRoutes(config: Config, ledger: Ledger, log: Logger): Plugin {
+function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, log: Logger): Plugin {
   const web = createWebRoutes(config, log);
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname.startsWith('/media/')) {
-        const response = await serveMedia(mediaDir(config), url.pathname);
+      if (media && url.pathname.startsWith('/media/')) {
+        const response = await serveMedia(media, url);
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -82,39 +73,13 @@ function extraRoutes(config: Config, ledger: Ledger, log: Logger): Plugin {
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
-  const clock = overrides.clock ?? { now: () => new Date() };
-  const ledger = await observability.ledger(overrides.ledger ?? openLedger(config, log));
-  await ledger.setSignupCoins(config.coins.signup);
-  await ledger.setGenerationLimits({
-    maxActive: config.fairUse?.maxActiveGenerations ?? null,
-    perMinute: config.fairUse?.generationsPerMinute ?? null,
-  });
-  const [describer, generator, authenticator, events] = await Promise.all([
-    observability.describer(overrides.describer ?? openDescriber(config)),
-    observability.generator(overrides.generator ?? openGenerator(config, log)),
-    openAuthenticator(config, log),
-    openEvents(config, log),
-  ]);
-  const promptWriter = overrides.promptWriter === undefined ? await openPromptWriter(config) : (overrides.promptWriter ?? undefined);
-
-  const studio = createStudio({
-    ledger,
-    describer,
-    generator,
-    preparer: observability.preparer(createImagePreparer({ maxPixels: config.limits.maxPixels })),
-    clock,
-    ids: { uuid: randomUUID },
-    log,
-    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
-    deadlineMs: config.generationDeadlineMs,
-    events,
-    promptWriter,
-    promptWriterTimeoutMs: config.promptWriterTimeoutMs,
-  });
+  const [core, authenticator] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
+  const { ledger, events, storage, studio } = core;
   const services: Services = {
     studio,
     ledger,
     events,
+    storage,
     subscriptions: { maxPerUser: config.fairUse?.maxSubscriptions ?? null, maxSeconds: config.subscriptionMaxSeconds },
   };
   const budget = config.fairUse && {
@@ -172,7 +137,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, ledger, log),
+      extraRoutes(config, core.mediaLookup, ledger, log),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
       useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens }),
       ...queryLimitPlugins(config),
@@ -186,29 +151,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     },
   });
 
-  const recover = () =>
-    recoverOverdue({ ledger, generator, clock, log, resumeTimeoutMs: Math.min(config.generationDeadlineMs, 60_000) });
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
-    sweeping = sweeping.then(recover).catch((error) => log.error('recovery sweep failed', { error: String(error) }));
-    return sweeping;
-  };
-  const timer = config.recoveryIntervalMs > 0 ? setInterval(sweep, config.recoveryIntervalMs) : null;
-  timer?.unref();
-  void sweep();
+  // The in-process worker (WORKER_CONCURRENCY; 0 = API only, jobs run by `npm run worker`).
+  await core.startWorkers(config.workerConcurrency);
 
   return {
     yoga,
     services,
     log,
     metrics: observability.metrics.registry,
-    /** runs one recovery sweep now (also runs at start and every RECOVERY_INTERVAL_MS) */
-    sweep,
-    async close() {
-      if (timer) clearInterval(timer);
-      await sweeping;
-      await Promise.all([ledger.close(), events.close()]);
-    },
+    /** takes jobs in this process too (beyond WORKER_CONCURRENCY), `concurrency` at once */
+    startWorkers: (concurrency: number) => core.startWorkers(concurrency),
+    /** stops the in-process worker (running jobs get `graceMs` to finish) and disconnects */
+    close: (graceMs?: number) => core.close(graceMs),
   };
 }
 

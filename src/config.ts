@@ -54,7 +54,12 @@ const envSchema = z
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
     MAX_PIXELS: int(40_000_000, 1),
     GENERATION_DEADLINE_MS: int(180_000, 1000),
-    RECOVERY_INTERVAL_MS: int(30_000, 0),
+    MEDIA_URL_TTL_SECONDS: int(3600, 1),
+    WORKER_CONCURRENCY: int(4, 0),
+    STORAGE: z.enum(['local', 'supabase']).default('local'),
+    SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/).default('etalase-media'),
+    WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/=]{20,}$/, 'must be whsec_ followed by a base64 key').optional()),
+    WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false'),
 
     AUTH: z.enum(['dev', 'supabase']).optional(),
     DESCRIBER: z.enum(['local', 'gemini']).optional(),
@@ -107,7 +112,11 @@ function missingRequirements(raw: Record<string, string | undefined>): string[] 
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     [raw.LEDGER === 'supabase', 'SUPABASE_URL', 'LEDGER=supabase'],
     [raw.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'LEDGER=supabase'],
+    // The job queue lives in the project's Postgres: enqueued in the reservation's own transaction.
+    [raw.LEDGER === 'supabase' || (!raw.LEDGER && !raw.DATABASE_URL?.trim() && Boolean(raw.SUPABASE_URL?.trim() && raw.SUPABASE_SERVICE_ROLE_KEY?.trim())), 'DATABASE_URL', 'LEDGER=supabase (the job queue uses the project\'s Postgres connection string)'],
     [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
+    [raw.STORAGE === 'supabase', 'SUPABASE_URL', 'STORAGE=supabase'],
+    [raw.STORAGE === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'STORAGE=supabase'],
     [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
   ];
   const problems = rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
@@ -165,7 +174,14 @@ export interface Config {
   coins: { signup: number; textToImage: number; reference: number };
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
   generationDeadlineMs: number;
-  recoveryIntervalMs: number;
+  /** how long a signed image URL stays valid */
+  mediaUrlTtlSeconds: number;
+  /** jobs this process runs at once; 0 = API only */
+  workerConcurrency: number;
+  /** where prepared uploads and generated images are kept */
+  storage: { kind: 'local' } | { kind: 'supabase'; url: string; serviceRoleKey: string; bucket: string };
+  /** null: webhookUrl is refused */
+  webhooks: { secret: string; allowLoopback: boolean } | null;
   auth:
     | { kind: 'dev' }
     | { kind: 'supabase'; url: string; issuer: string; jwtSecret?: string; rejectKeys: string[] };
@@ -182,7 +198,7 @@ export interface Config {
   ledger:
     | { kind: 'pglite'; dir: string }
     | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number }
-    | { kind: 'supabase'; url: string; serviceRoleKey: string };
+    | { kind: 'supabase'; url: string; serviceRoleKey: string; queue: { url: string; poolMax: number; statementTimeoutMs: number } };
   events: { kind: 'memory' } | { kind: 'redis'; url: string };
 }
 
@@ -249,7 +265,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     coins: { signup: env.SIGNUP_COINS, textToImage: env.PRICE_TEXT_TO_IMAGE, reference: env.PRICE_REFERENCE },
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
-    recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
+    mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    storage:
+      env.STORAGE === 'supabase'
+        ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!, bucket: env.SUPABASE_STORAGE_BUCKET }
+        : { kind: 'local' },
+    webhooks: env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET, allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === 'true' } : null,
     auth:
       authKind === 'supabase'
         ? {
@@ -297,7 +319,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
           }
         : ledgerKind === 'supabase'
-          ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! }
+          ? {
+              kind: 'supabase',
+              url: supabaseUrl!,
+              serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!,
+              queue: { url: env.DATABASE_URL!, poolMax: env.DATABASE_POOL_MAX, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
+            }
           : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
     events: (env.EVENTS ?? (env.REDIS_URL ? 'redis' : 'memory')) === 'redis' ? { kind: 'redis', url: env.REDIS_URL! } : { kind: 'memory' },
   };

@@ -1,7 +1,7 @@
 // Per-request context: who is asking (from the bearer token) and the services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
-import type { Studio } from './studio/pipeline.js';
-import type { EventBus, Ledger } from './studio/ports.js';
+import type { Studio } from './studio/start.js';
+import type { EventBus, Ledger, Storage } from './studio/ports.js';
 
 export interface Services {
   studio: Studio;
@@ -9,6 +9,7 @@ export interface Services {
   events: EventBus;
   /** open subscriptions per user (null: no cap) and how long any one may stay open */
   subscriptions: { maxPerUser: number | null; maxSeconds: number };
+  storage: Storage;
 }
 
 export interface Context {

@@ -1,4 +1,5 @@
-// Reads the config, builds the app, listens, and shuts down cleanly on SIGINT/SIGTERM.
+// Reads the config, builds the app (API + in-process worker), listens, and shuts down cleanly on
+// SIGINT/SIGTERM.
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -41,14 +42,15 @@ server.listen(config.port, config.host, () => {
     auth: config.auth.kind,
     metrics: config.metrics.port ? `port ${config.metrics.port}` : '/metrics',
     tracing: config.tracing ? config.tracing.endpoint : 'off',
+    workers: config.workerConcurrency,
   });
   if (config.auth.kind === 'dev') {
     process.stderr.write(`\nEtalase is up: ${config.publicUrl}/graphql\nGet a token: npm run -s dev-token -- --user alice\n\n`);
   }
 });
 
-// In-flight generations get a grace period to finish and settle; whatever is cut off is finished or
-// refunded by the next instance's recovery sweep.
+// In-flight generations get a grace period to finish and settle; a job cut off is retried by
+// another worker (its heartbeat stops), which resumes it from the stored fal request or refunds it.
 const SHUTDOWN_GRACE_MS = 25_000;
 let closing = false;
 async function shutdown(signal: string) {
@@ -58,9 +60,10 @@ async function shutdown(signal: string) {
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await app.services.events.close(); // ends open subscriptions, which would otherwise hold the server open
+  const started = Date.now();
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
   metricsServer?.close();
-  await app.close();
+  await app.close(Math.max(1000, SHUTDOWN_GRACE_MS - (Date.now() - started)));
   await tracing.shutdown().catch((error) => app.log.warn('flushing traces failed', { error: String(error) }));
   process.exit(0);
 }

@@ -15,7 +15,29 @@ describe('parseConfig', () => {
       describer: { kind: 'local' },
       generator: { kind: 'local' },
       ledger: { kind: 'pglite' },
+      storage: { kind: 'local' },
+      workerConcurrency: 4,
+      mediaUrlTtlSeconds: 3600,
+      webhooks: null,
     });
+  });
+
+  test('Supabase Storage, workers and webhooks by configuration', () => {
+    const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+    const config = parseConfig({
+      SUPABASE_URL: 'https://abc.supabase.co',
+      SUPABASE_SERVICE_ROLE_KEY: 's',
+      STORAGE: 'supabase',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      WORKER_CONCURRENCY: '0',
+      WEBHOOK_SECRET: secret,
+    });
+    expect(config.storage).toEqual({ kind: 'supabase', url: 'https://abc.supabase.co', serviceRoleKey: 's', bucket: 'etalase-media' });
+    expect(config.workerConcurrency).toBe(0);
+    expect(config.webhooks).toEqual({ secret, allowLoopback: false });
+    expect(() => parseConfig({ STORAGE: 'supabase', WEBHOOK_SECRET: 'plain' })).toThrow(
+      /SUPABASE_URL: required when STORAGE=supabase[\s\S]*SUPABASE_SERVICE_ROLE_KEY: required when STORAGE=supabase|WEBHOOK_SECRET/,
+    );
   });
 
   test('keys switch the real providers on', () => {
@@ -26,10 +48,18 @@ describe('parseConfig', () => {
     expect(config.ledger.kind).toBe('postgres');
   });
 
-  test('Supabase: auth and ledger from the project URL and keys', () => {
-    const config = parseConfig({ SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 's', SUPABASE_ANON_KEY: 'a' });
+  test('Supabase: auth and ledger from the project URL and keys, the job queue on its Postgres', () => {
+    const db = 'postgres://postgres@db.abc.supabase.co:5432/postgres';
+    const config = parseConfig({ SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 's', SUPABASE_ANON_KEY: 'a', LEDGER: 'supabase', DATABASE_URL: db });
     expect(config.auth).toEqual({ kind: 'supabase', url: 'https://abc.supabase.co', issuer: 'https://abc.supabase.co/auth/v1', jwtSecret: undefined, rejectKeys: ['a', 's'] });
-    expect(config.ledger).toEqual({ kind: 'supabase', url: 'https://abc.supabase.co', serviceRoleKey: 's' });
+    expect(config.ledger).toEqual({
+      kind: 'supabase',
+      url: 'https://abc.supabase.co',
+      serviceRoleKey: 's',
+      queue: { url: db, poolMax: 10, statementTimeoutMs: 10_000 },
+    });
+    // without the connection string there is nowhere to keep the queue
+    expect(() => parseConfig({ SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 's' })).toThrow(/DATABASE_URL: required when LEDGER=supabase/);
   });
 
   test('every problem is listed at once', () => {

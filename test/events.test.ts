@@ -21,7 +21,7 @@ describe('one instance, in memory', () => {
   });
   afterAll(() => t.close());
 
-  test('subscribe by key, then generate: describing → generating → settling → finished', async () => {
+  test('subscribe by key, then generate: queued → describing → generating → each image stored → finished', async () => {
     const token = await t.token('watcher');
     const key = `watch-${randomUUID()}`;
     const photo = await jpeg();
@@ -32,8 +32,10 @@ describe('one instance, in memory', () => {
     const id = result.body.data.generateImages.generation.id;
     const events = (await sub.events).map((e: any) => e.data.generationEvents);
     expect(events.every((e) => e.generationId === id)).toBe(true);
-    expect(events.map((e) => e.stage)).toEqual(['DESCRIBING', 'DESCRIBING', 'DESCRIBING', 'GENERATING', 'SETTLING', 'FINISHED']);
-    expect(events[2]).toMatchObject({ done: 2, total: 2 });
+    expect(events.map((e) => e.stage)).toEqual(['QUEUED', 'DESCRIBING', 'DESCRIBING', 'DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'FINISHED']);
+    expect(events[0]).toMatchObject({ queuePosition: 0 });
+    expect(events[3]).toMatchObject({ done: 2, total: 2 });
+    expect(events[5]).toMatchObject({ done: 1, total: 1 });
     expect(events.at(-1)).toMatchObject({ status: 'SUCCEEDED' });
   });
 

@@ -256,13 +256,17 @@ describe('a generator failure is refunded', () => {
       const result = body.data.generateImages;
       expect(result).toMatchObject({ __typename: 'GenerationFailedError', refunded: true });
       expect((await broken.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me.coinsBalance).toBe(10);
-      const history = await broken.gql('{ me { coinHistory { kind delta balanceAfter generationId } generations { id status error } } }', {}, { token });
-      expect(history.body.data.me.coinHistory).toEqual([
+      const history = await broken.gql(
+        '{ me { coinHistory { edges { node { kind delta balanceAfter generationId } } } generations { edges { node { id status error } } } } }',
+        {},
+        { token },
+      );
+      expect(history.body.data.me.coinHistory.edges.map((e: any) => e.node)).toEqual([
         { kind: 'REFUND', delta: 1, balanceAfter: 10, generationId: result.generationId },
         { kind: 'DEBIT', delta: -1, balanceAfter: 9, generationId: result.generationId },
         { kind: 'SIGNUP', delta: 10, balanceAfter: 10, generationId: null },
       ]);
-      expect(history.body.data.me.generations).toEqual([{ id: result.generationId, status: 'FAILED', error: expect.any(String) }]);
+      expect(history.body.data.me.generations.edges.map((e: any) => e.node)).toEqual([{ id: result.generationId, status: 'FAILED', error: expect.any(String) }]);
       expect(await broken.app.services.ledger.problems()).toEqual([]);
     } finally {
       await broken.close();
@@ -271,24 +275,37 @@ describe('a generator failure is refunded', () => {
 });
 
 describe('history', () => {
-  test('generations newest first, paged with before = cursor (exact even within one millisecond); coin history', async () => {
-    const token = await t.token('historian');
+  test('generations newest first as a Relay connection, paged with after = endCursor; coin history too; cursors are per user', async () => {
+    const token = await t.token(`historian-${Date.now()}`);
     // Concurrent requests land within the same millisecond often enough: the cursor must not skip any.
     const ids = await Promise.all(
       Array.from({ length: 5 }, async () => (await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages.generation.id),
     );
-    const query = 'query($before: String) { me { generations(first: 2, before: $before) { id cursor } coinHistory(first: 3) { kind delta } } }';
+    const query = `query($after: String) { me {
+      generations(first: 2, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }
+      coinHistory(first: 3) { edges { node { kind delta } } pageInfo { hasNextPage } } } }`;
     const seen: string[] = [];
-    let before: string | null = null;
+    const cursors: string[] = [];
+    let after: string | null = null;
     for (let page = 0; page < 4; page++) {
-      const me: any = (await t.gql(query, { before }, { token })).body.data.me;
-      if (page === 0) expect(me.coinHistory).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }]);
-      seen.push(...me.generations.map((g: any) => g.id));
-      if (me.generations.length < 2) break;
-      before = me.generations.at(-1).cursor;
+      const me: any = (await t.gql(query, { after }, { token })).body.data.me;
+      if (page === 0) {
+        expect(me.coinHistory.edges.map((e: any) => e.node)).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }, { kind: 'DEBIT', delta: -1 }]);
+        expect(me.coinHistory.pageInfo.hasNextPage).toBe(true);
+      }
+      seen.push(...me.generations.edges.map((e: any) => e.node.id));
+      cursors.push(...me.generations.edges.map((e: any) => e.cursor));
+      expect(me.generations.pageInfo.endCursor).toBe(me.generations.edges.at(-1)?.cursor ?? null);
+      if (!me.generations.pageInfo.hasNextPage) break;
+      after = me.generations.pageInfo.endCursor;
     }
     expect(seen).toHaveLength(5);
     expect(new Set(seen)).toEqual(new Set(ids));
+    // The newest of this seller's five is their fifth, whatever everyone else made before.
+    expect(Buffer.from(cursors[0]!, 'base64url').toString()).toBe('g:5');
+
+    const bad = await t.gql('{ me { generations(first: 2, after: "not-a-cursor") { edges { cursor } } } }', {}, { token });
+    expect(bad.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
 

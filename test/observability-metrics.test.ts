@@ -52,7 +52,7 @@ describe('metrics of generations', () => {
   let failNext = false;
   beforeAll(async () => {
     // The local generator, failing on demand the way a vendor's 503 does.
-    const local = createLocalGenerator({ mediaDir: '/tmp/etalase-metrics-media', publicUrl: 'http://localhost' });
+    const local = createLocalGenerator();
     const generator: Generator = {
       name: 'local',
       generate: (request) => {

@@ -212,7 +212,16 @@ describe('REFERENCE with every slot', () => {
     expect(submits[0]!.body.prompt.length).toBeLessThanOrEqual(2400);
 
     expect(result.generation.images).toHaveLength(2);
-    for (const image of result.generation.images) expect(image.url.startsWith(`${fal.url}/files/${fal.jobs[0]!.id}/`)).toBe(true);
+    // our own copies, signed: they outlive fal's CDN
+    fal.dropFiles();
+    expect((await fetch(`${fal.url}/files/${fal.jobs[0]!.id}/0.jpeg`)).status).toBe(404);
+    for (const image of result.generation.images) {
+      expect(image.url).toMatch(new RegExp(`^http://localhost:4000/media/outputs/${result.generation.id}/\\d\\.jpg\\?expires=\\d+&signature=`));
+      const served = await t.app.yoga.fetch(image.url);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('cache-control')).toMatch(/^private/);
+      expect(served.headers.get('content-type')).toBe('image/jpeg');
+    }
     await expectBooks(user, 8);
   });
 
@@ -349,7 +358,7 @@ describe('fal faults', () => {
     expect(result.__typename).toBe('GenerateImagesSuccess');
     expect(result.generation.status).toBe('SUCCEEDED');
     expect(result.generation.images).toHaveLength(1);
-    expect(result.generation.images[0].url).toMatch(/\/0\.jpeg$/);
+    expect(result.generation.images[0].url).toMatch(/\/outputs\/[\w-]+\/1\.jpg\?/);
     expect(result.generation.warnings).toEqual([expect.stringMatching(/1 image withheld by the safety filter/)]);
     await expectBooks(user, 9);
   });

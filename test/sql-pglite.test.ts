@@ -125,7 +125,7 @@ describe('settling', () => {
     await reserve(id, { generationId: g, deadlineAt: new Date(Date.now() - 1000) });
     await ledger.setProviderRequest(g, 'req-1');
     const overdue = await ledger.overdue(new Date());
-    expect(overdue.find((o) => o.id === g)).toMatchObject({ status: 'RUNNING', providerRequestId: 'req-1' });
+    expect(overdue.find((o) => o.id === g)).toMatchObject({ status: 'QUEUED', providerRequestId: 'req-1' });
     await ledger.fail(g, 'cleanup');
   });
 });

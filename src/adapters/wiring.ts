@@ -1,9 +1,44 @@
 // Config → adapters. Vendor SDKs are imported only when configured, so the offline default starts
 // without loading them.
-import path from 'node:path';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Describer, Generator, Ledger, Logger, PromptWriter } from '../studio/ports.js';
+import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter, Storage } from '../studio/ports.js';
+import type { MediaLookup } from './storage/local.js';
+
+/** The ledger and, over the same database, the job queue (reservations and enqueues share a transaction). */
+export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; queue: JobQueue }> {
+  const { openPgBossQueue } = await import('./queue/pg-boss.js');
+  const c = config.ledger;
+  const deadlineMs = config.generationDeadlineMs;
+  const onError = (error: Error) => log.error('postgres connection error', { error: error.message });
+  if (c.kind === 'postgres') {
+    const { openPostgresRunner } = await import('./ledger/postgres.js');
+    const { SqlLedger } = await import('./ledger/sql-ledger.js');
+    const sql = await openPostgresRunner(c, { onError });
+    const queue = await openPgBossQueue({ sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax }, deadlineMs, log });
+    // One pool: the ledger closes it after the queue has stopped.
+    return { ledger: new SqlLedger(sql), queue };
+  }
+  if (c.kind === 'supabase') {
+    const { openPostgresRunner } = await import('./ledger/postgres.js');
+    // The Supabase CLI applies the migrations there; the queue only needs the connection.
+    const sql = await openPostgresRunner(c.queue, { onError, migrate: false });
+    const queue = await openPgBossQueue({ sql, connection: { kind: 'postgres', url: c.queue.url, poolMax: c.queue.poolMax }, deadlineMs, log });
+    return { ledger: (await import('./ledger/supabase.js')).openSupabaseLedger(c), queue: closingWith(queue, () => sql.close()) };
+  }
+  const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
+  // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
+  const queue = await openPgBossQueue({ sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite }, deadlineMs, log });
+  return { ledger, queue };
+}
+
+const closingWith = (queue: JobQueue, after: () => Promise<void>): JobQueue => ({
+  ...queue,
+  close: async (graceMs) => {
+    await queue.close(graceMs);
+    await after();
+  },
+});
 
 export async function openLedger(config: Config, log?: Logger): Promise<Ledger> {
   const c = config.ledger;
@@ -29,12 +64,10 @@ export async function openPromptWriter(config: Config): Promise<PromptWriter | u
   return undefined;
 }
 
-export const mediaDir = (config: Config) => path.join(config.dataDir, 'media');
-
 export async function openGenerator(config: Config, log: Logger): Promise<Generator> {
   const c = config.generator;
   if (c.kind === 'fal') return (await import('./generate/fal.js')).createFalGenerator(c, { log: (message, detail) => log.error(message, detail) });
-  return (await import('./generate/local.js')).createLocalGenerator({ mediaDir: mediaDir(config), publicUrl: config.publicUrl });
+  return (await import('./generate/local.js')).createLocalGenerator();
 }
 
 export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {
@@ -46,4 +79,24 @@ export async function openAuthenticator(config: Config, log: Logger): Promise<Au
   }
   const dev = await import('./auth/dev.js');
   return dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir));
+}
+
+/** The store for inputs and outputs, and the /media/ route when it serves the files itself. */
+export async function openStorage(
+  config: Config,
+  clock?: Clock,
+): Promise<{ storage: Storage; lookup: ((url: URL) => Promise<MediaLookup | null>) | null }> {
+  const c = config.storage;
+  if (c.kind === 'supabase') {
+    // Supabase serves its own signed URLs: no /media route here.
+    const storage = (await import('./storage/supabase.js')).createSupabaseStorage({ ...c, ttlSeconds: config.mediaUrlTtlSeconds });
+    return { storage, lookup: null };
+  }
+  const local = await (await import('./storage/local.js')).createLocalStorage({
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.mediaUrlTtlSeconds,
+    clock,
+  });
+  return { storage: local, lookup: local.lookup };
 }

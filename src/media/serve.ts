@@ -1,49 +1,30 @@
-// Serves generated images from disk at /media/<generationId>/<file>. Names are matched against a
-// strict whitelist before any filesystem call, so "..", percent-encoding, slashes and NUL never
-// reach path.join: a name either matches the pattern or is answered 404 without touching the disk.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+// The /media/ route: a signed, unexpired URL gets the file with `Cache-Control: private` for no
+// longer than the signature lives; anything else is 403 (no, a tampered or an expired signature) or
+// 404 (no such file). Which requests are valid is the storage adapter's decision (it signed them).
+import type { MediaLookup } from '../adapters/storage/local.js';
 
-const PREFIX = '/media/';
-const MEDIA_PATH = /^\/media\/([A-Za-z0-9-]{1,100})\/([A-Za-z0-9_-]{1,100})\.(jpg|jpeg|png|webp)$/;
-
-const CONTENT_TYPES: Record<string, string> = {
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-};
-
-const notFound = () =>
-  new Response('Not found', {
-    status: 404,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+const plain = (status: number, text: string) =>
+  new Response(text, {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' },
   });
 
-/** The response for a /media/ URL, or null when `pathname` is not under /media/. */
-export async function serveMedia(mediaDir: string, pathname: string): Promise<Response | null> {
-  if (!pathname.startsWith(PREFIX)) return null;
-  const match = MEDIA_PATH.exec(pathname);
-  if (!match) return notFound();
-  const [, dir, name, ext] = match as unknown as [string, string, string, string];
-
-  const root = path.resolve(mediaDir);
-  const file = path.join(root, dir, `${name}.${ext}`);
-  // Unreachable with the pattern above; kept so a later loosening of the pattern cannot escape.
-  if (!file.startsWith(root + path.sep)) return notFound();
-
-  const body = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR') return null;
-    throw error;
-  });
-  if (!body) return notFound();
-  return new Response(body, {
+/** The response for a /media/ URL, or null when `url` is not under /media/. */
+export async function serveMedia(lookup: (url: URL) => Promise<MediaLookup | null>, url: URL, now = Date.now()): Promise<Response | null> {
+  const found = await lookup(url);
+  if (!found) return null;
+  if (found.status !== 200) {
+    return found.status === 403 ? plain(403, 'Forbidden: this link is not signed, or it has expired') : plain(404, 'Not found');
+  }
+  const { bytes, contentType } = found.object;
+  const maxAge = Math.max(0, Math.floor((found.expiresAt - now) / 1000));
+  return new Response(bytes as Uint8Array<ArrayBuffer>, {
     status: 200,
     headers: {
-      'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
-      'content-length': String(body.byteLength),
-      // A generation's files never change once written: the id is unique per request.
-      'cache-control': 'public, max-age=31536000, immutable',
+      'content-type': contentType,
+      'content-length': String(bytes.byteLength),
+      // A seller's photos: never in a shared cache, and not kept past the link's own expiry.
+      'cache-control': `private, max-age=${maxAge}`,
       'x-content-type-options': 'nosniff',
     },
   });

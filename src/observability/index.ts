@@ -1,7 +1,7 @@
 // One place that builds the operator's view for an app: the logger, the app's own metrics registry,
 // the Yoga plugins, and the decorators app.ts wraps the studio's ports in.
 import type { Config } from '../config.js';
-import type { Describer, Generator, ImagePreparer, Ledger, Logger } from '../studio/ports.js';
+import type { Describer, Generator, ImagePreparer, JobQueue, Ledger, Logger } from '../studio/ports.js';
 import { observabilityPlugins } from './http.js';
 import { createInstrumentation } from './instrument.js';
 import { createLogger } from './logger.js';
@@ -21,6 +21,7 @@ export function createObservability(config: Config, options: { log?: Logger } = 
     describer: async (describer: Describer | Promise<Describer>) => instrument.describer(await describer),
     generator: async (generator: Generator | Promise<Generator>) => instrument.generator(await generator),
     preparer: (preparer: ImagePreparer) => instrument.preparer(preparer),
+    queue: (queue: JobQueue) => instrument.queue(queue),
   };
 }
 

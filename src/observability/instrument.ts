@@ -4,7 +4,7 @@
 // describe = reserve → recordPrompt, prompt = recordPrompt → generate starts (recording the prompt,
 // finishing the reference copies), generate = the generator call, store = ledger.complete.
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { slotKind, type Describer, type Generator, type ImagePreparer, type Ledger } from '../studio/ports.js';
+import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type ReserveRequest } from '../studio/ports.js';
 import type { Metrics } from './metrics.js';
 import type { Scrubber } from './redact.js';
 import { annotateScope, currentScope } from './scope.js';
@@ -164,22 +164,40 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     return decorate(inner, wrapped);
   }
 
+  /** a reservation, made by the ledger or together with its job by the queue */
+  function reserving(request: ReserveRequest, reserve: () => Promise<ReserveOutcome>): Promise<ReserveOutcome> {
+    return inSpan('ledger.reserve', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.cost': request.cost }, async (span) => {
+      const outcome = await reserve();
+      span.setAttribute('etalase.reservation', outcome.kind);
+      metrics.reservations.inc({ mode: request.mode, outcome: outcome.kind });
+      if (outcome.kind === 'reserved') {
+        metrics.coinsDebited.inc({ mode: request.mode }, request.cost);
+        track(request.generationId, { mode: request.mode, cost: request.cost, reservedAt: now() });
+        annotateScope({ generationId: request.generationId });
+      } else if (outcome.kind === 'replay' || outcome.kind === 'idempotency-conflict') {
+        annotateScope({ generationId: outcome.generationId });
+      }
+      return outcome;
+    });
+  }
+
+  function queue(inner: JobQueue): JobQueue {
+    return decorate(inner, {
+      reserveAndEnqueue: async (request, job) => {
+        let position: number | null = null;
+        const outcome = await reserving(request, async () => {
+          const result = await inner.reserveAndEnqueue(request, job);
+          position = result.position;
+          return result.outcome;
+        });
+        return { outcome, position };
+      },
+    });
+  }
+
   function ledger(inner: Ledger): Ledger {
     const decorated: Partial<Ledger> = {
-      reserve: (request) =>
-        inSpan('ledger.reserve', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.cost': request.cost }, async (span) => {
-          const outcome = await inner.reserve(request);
-          span.setAttribute('etalase.reservation', outcome.kind);
-          metrics.reservations.inc({ mode: request.mode, outcome: outcome.kind });
-          if (outcome.kind === 'reserved') {
-            metrics.coinsDebited.inc({ mode: request.mode }, request.cost);
-            track(request.generationId, { mode: request.mode, cost: request.cost, reservedAt: now() });
-            annotateScope({ generationId: request.generationId });
-          } else if (outcome.kind === 'replay' || outcome.kind === 'idempotency-conflict') {
-            annotateScope({ generationId: outcome.generationId });
-          }
-          return outcome;
-        }),
+      reserve: (request) => reserving(request, () => inner.reserve(request)),
       recordPrompt(generationId, ...rest) {
         const timeline = timelines.get(generationId);
         if (timeline) {
@@ -249,5 +267,5 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     };
   }
 
-  return { describer, generator, ledger, preparer };
+  return { describer, generator, ledger, preparer, queue };
 }

@@ -2,8 +2,9 @@
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { getNullableType, isListType } from 'graphql';
+import { getNamedType, getNullableType, isListType } from 'graphql';
 import type { Context } from '../context.js';
 import { InvalidInputError } from '../studio/errors.js';
 
@@ -25,13 +26,17 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   defaultFieldNullability: false,
-  plugins: [ErrorsPlugin, ValidationPlugin, ComplexityPlugin],
+  plugins: [ErrorsPlugin, RelayPlugin, ValidationPlugin, ComplexityPlugin],
+  // Connections only (history pages); no global Node ids.
+  relay: { nodeQueryOptions: false, nodesQueryOptions: false, cursorType: 'String' },
   // The cost estimate (http/query-limits.ts): every field 1; a page costs what its `first` asks for
   // (Relay `edges` are already counted by their connection); other lists are short (≤ 4 images,
   // ≤ 6 descriptions, a catalog's options) and count 5 times their contents.
   complexity: {
     fieldComplexity: (args, _ctx, field) => {
       if (typeof args.first === 'number') return { field: 1, multiplier: Math.max(1, Math.min(args.first, 100)) };
+      if (typeof args.last === 'number') return { field: 1, multiplier: Math.max(1, Math.min(args.last, 100)) };
+      if (getNamedType(field.type).name.endsWith('Connection')) return { field: 1, multiplier: 20 };
       if (isListType(getNullableType(field.type)) && field.name !== 'edges') return { field: 1, multiplier: 5 };
       return 1;
     },

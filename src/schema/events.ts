@@ -11,11 +11,19 @@ import { GenerationStatusEnum } from './enums.js';
 
 const StageEnum = builder.enumType('GenerationStage', {
   values: {
+    QUEUED: { description: 'Waiting: queuePosition jobs ahead, at Etalase first (queue = ETALASE), then at the image service (PROVIDER).' },
     DESCRIBING: { description: 'The vision model is reading the photos (done/total).' },
-    QUEUED: { description: 'Waiting in the image service queue (queuePosition).' },
     GENERATING: { description: 'The images are being made.' },
-    SETTLING: { description: 'Saving the result.' },
+    IMAGE_STORED: { description: 'Our own copy of an image is stored (done/total).' },
+    SETTLING: { description: 'Saving the result.', deprecationReason: 'Never sent: each image is reported as it is stored (IMAGE_STORED).' },
     FINISHED: { description: 'Done: see status; query generation(id) for the images.' },
+  } as const,
+});
+
+const QueueEnum = builder.enumType('GenerationQueue', {
+  values: {
+    ETALASE: { description: "Etalase's own queue: waiting for a worker." },
+    PROVIDER: { description: "The image service's queue." },
   } as const,
 });
 
@@ -26,9 +34,14 @@ const GenerationEventRef = builder.objectRef<GenerationEvent>('GenerationEvent')
       description: 'Null only on a FINISHED event for a request refused before a generation existed (bad input, no coins).',
     }),
     stage: t.expose('stage', { type: StageEnum }),
-    done: t.int({ nullable: true, resolve: (e) => (e.stage === 'DESCRIBING' ? e.done : null) }),
-    total: t.int({ nullable: true, resolve: (e) => (e.stage === 'DESCRIBING' ? e.total : null) }),
+    done: t.int({ nullable: true, resolve: (e) => (e.stage === 'DESCRIBING' || e.stage === 'IMAGE_STORED' ? e.done : null) }),
+    total: t.int({ nullable: true, resolve: (e) => (e.stage === 'DESCRIBING' || e.stage === 'IMAGE_STORED' ? e.total : null) }),
     queuePosition: t.int({ nullable: true, resolve: (e) => (e.stage === 'QUEUED' ? e.position : null) }),
+    queue: t.field({
+      type: QueueEnum,
+      nullable: true,
+      resolve: (e) => (e.stage === 'QUEUED' ? (e.at ?? 'PROVIDER') : null),
+    }),
     status: t.field({ type: GenerationStatusEnum, nullable: true, resolve: (e) => (e.stage === 'FINISHED' ? e.status : null) }),
   }),
 });
@@ -64,6 +77,24 @@ function untilFinished(
   return iterator;
 }
 
+/** `first`, then whatever `rest` yields; by hand for the same reason as untilFinished. */
+function startingWith(first: GenerationEvent, rest: AsyncIterableIterator<GenerationEvent> | null): AsyncIterableIterator<GenerationEvent> {
+  const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  let sent = false;
+  const iterator: AsyncIterableIterator<GenerationEvent> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      if (!sent) {
+        sent = true;
+        return { done: false, value: first };
+      }
+      return rest ? rest.next() : end;
+    },
+    return: async () => (rest?.return ? rest.return() : end),
+  };
+  return iterator;
+}
+
 /** A place among the user's open subscriptions, held in the database so every instance counts it. */
 async function leaseFor(ctx: Context, userId: string): Promise<() => Promise<void>> {
   const { ledger, subscriptions } = ctx.services;
@@ -95,15 +126,17 @@ builder.subscriptionField('generationEvents', (t) =>
       if (!(await studio.generationOf(viewer.userId, String(id)))) {
         throw new GraphQLError('No such generation.', { extensions: { code: 'NOT_FOUND' } });
       }
-      // Listening before the second look: a batch that finishes in between is seen either way.
+      // Listening before the second look: a batch that finishes in between is seen either way. A late
+      // subscriber first gets where the batch stands, then the live events.
       const release = await leaseFor(ctx, viewer.userId);
       const live = events.subscribe({ generationId: String(id) });
       const now = (await studio.generationOf(viewer.userId, String(id)))!;
-      if (!now.finishedAt) return untilFinished(live, subscriptions.maxSeconds, release);
-      await Promise.allSettled([live.return(undefined), release()]);
-      return (async function* () {
-        yield { generationId: now.id, stage: 'FINISHED', status: now.status } satisfies GenerationEvent;
-      })();
+      const current = await studio.currentState(now);
+      if (now.finishedAt) {
+        await Promise.allSettled([live.return(undefined), release()]);
+        return startingWith(current, null);
+      }
+      return startingWith(current, untilFinished(live, subscriptions.maxSeconds, release));
     },
     resolve: (event) => event,
   }),

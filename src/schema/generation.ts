@@ -1,6 +1,6 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
 import { z } from 'zod';
-import type { GenerateOutcome } from '../studio/pipeline.js';
+import type { GenerateOutcome } from '../studio/start.js';
 import { COUNT_MESSAGE, MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/request.js';
 import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
@@ -29,7 +29,10 @@ const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
 type Image = GenerationRecord['images'][number];
 const GeneratedImage = builder.objectRef<Image>('GeneratedImage').implement({
   fields: (t) => ({
-    url: t.exposeString('url'),
+    url: t.string({
+      description: 'A signed link that expires (MEDIA_URL_TTL_SECONDS); read the generation again for a fresh one',
+      resolve: (i, _, ctx) => (i.key ? ctx.services.storage.signedUrl(i.key) : (i.url ?? '')),
+    }),
     width: t.exposeInt('width'),
     height: t.exposeInt('height'),
     contentType: t.exposeString('contentType'),
@@ -41,7 +44,6 @@ export const Generation = builder.objectRef<GenerationRecord>('Generation').impl
   description: 'One batch of campaign photos, paid for once.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    cursor: t.exposeString('cursor', { description: "Pass as me.generations(before:) to list older ones" }),
     status: t.expose('status', { type: GenerationStatusEnum }),
     mode: t.expose('mode', { type: GenerationModeEnum }),
     count: t.exposeInt('count'),
@@ -73,12 +75,16 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
     idempotencyKey: t.string({
       description: 'Retrying with the same key returns the same generation and charges once',
     }),
+    webhookUrl: t.string({
+      description:
+        'Called (POST, Standard Webhooks signature) once the generation has finished. https and a public address only.',
+    }),
   }),
 });
 
 const GenerateImagesSuccess = builder.objectRef<GenerateOutcome>('GenerateImagesSuccess').implement({
   description:
-    'The batch was paid for. generation.status is SUCCEEDED, or RUNNING when a retried idempotencyKey finds its original still being finished after a server restart (watch generationEvents or query generation(id)).',
+    'The batch was paid for. generation.status is SUCCEEDED, or QUEUED/RUNNING when it is still unfinished past its deadline (a worker died and another is finishing it: watch generationEvents or query generation(id)).',
   fields: (t) => ({
     generation: t.field({ type: Generation, resolve: (o) => o.generation }),
     remainingCoins: t.exposeInt('remainingCoins'),
@@ -101,26 +107,46 @@ const bytesOf = async (file: UploadedFile): Promise<Uint8Array> => {
 };
 const maybeBytesOf = async (file: UploadedFile | null | undefined) => (file ? bytesOf(file) : null);
 
+type Input = typeof GenerateImagesInput.$inferInput;
+const commandOf = async (userId: string, input: Input) => ({
+  userId,
+  productImages: await Promise.all((input.productImages ?? []).map(bytesOf)),
+  faceImage: await maybeBytesOf(input.faceImage),
+  backgroundImage: await maybeBytesOf(input.backgroundImage),
+  options: input.options ?? null,
+  prompt: input.prompt ?? null,
+  count: input.count ?? 2,
+  mode: input.mode ?? 'TEXT_TO_IMAGE',
+  idempotencyKey: input.idempotencyKey ?? null,
+  webhookUrl: input.webhookUrl ?? null,
+});
+
+const StartGenerationSuccess = builder.objectRef<GenerateOutcome>('StartGenerationSuccess').implement({
+  description:
+    'The batch is paid for and queued: generation.status is QUEUED (for a retried idempotencyKey, the original as it stands). Watch generationEvents(id) or query generation(id).',
+  fields: (t) => ({
+    generation: t.field({ type: Generation, resolve: (o) => o.generation }),
+    remainingCoins: t.exposeInt('remainingCoins'),
+  }),
+});
+
+builder.mutationField('startGeneration', (t) =>
+  t.field({
+    type: StartGenerationSuccess,
+    description: 'Same input, checks and price as generateImages, but answers as soon as the job is queued; a worker runs it.',
+    errors: { types: GENERATE_ERRORS, directResult: true, union: { name: 'StartGenerationResult' } },
+    args: { input: t.arg({ type: GenerateImagesInput, required: true }) },
+    resolve: async (_, { input }, ctx) => ctx.services.studio.start(await commandOf(requireViewer(ctx).userId, input)),
+  }),
+);
+
 builder.mutationField('generateImages', (t) =>
   t.field({
     type: GenerateImagesSuccess,
     description: 'Upload photos, pick a style, get a batch of campaign photos with video prompts. Costs coins (see quote).',
     errors: { types: GENERATE_ERRORS, directResult: true, union: { name: 'GenerateImagesResult' } },
     args: { input: t.arg({ type: GenerateImagesInput, required: true }) },
-    resolve: async (_, { input }, ctx) => {
-      const viewer = requireViewer(ctx);
-      return ctx.services.studio.generate({
-        userId: viewer.userId,
-        productImages: await Promise.all((input.productImages ?? []).map(bytesOf)),
-        faceImage: await maybeBytesOf(input.faceImage),
-        backgroundImage: await maybeBytesOf(input.backgroundImage),
-        options: input.options ?? null,
-        prompt: input.prompt ?? null,
-        count: input.count ?? 2,
-        mode: input.mode ?? 'TEXT_TO_IMAGE',
-        idempotencyKey: input.idempotencyKey ?? null,
-      });
-    },
+    resolve: async (_, { input }, ctx) => ctx.services.studio.generate(await commandOf(requireViewer(ctx).userId, input)),
   }),
 );
 
@@ -149,7 +175,7 @@ const CancelGenerationSuccess = builder.objectRef<GenerateOutcome>('CancelGenera
 builder.mutationField('cancelGeneration', (t) =>
   t.field({
     type: CancelGenerationSuccess,
-    description: 'Stops one of your running generations and refunds it at once. A finished one is an InvalidInputError.',
+    description: 'Stops one of your queued or running generations and refunds it at once. A finished one is an InvalidInputError.',
     errors: { types: [InvalidInputError, StudioError], directResult: true, union: { name: 'CancelGenerationResult' } },
     args: { input: t.arg({ type: CancelGenerationInput, required: true }) },
     resolve: (_, { input }, ctx) => ctx.services.studio.cancel(requireViewer(ctx).userId, String(input.id)),

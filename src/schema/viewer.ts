@@ -1,7 +1,7 @@
 // The signed-in seller and their coins.
-import { z } from 'zod';
 import type { Viewer } from '../adapters/auth/authenticator.js';
-import type { CoinEntry } from '../studio/ports.js';
+import { InvalidInputError } from '../studio/errors.js';
+import type { CoinEntry, Ordinal } from '../studio/ports.js';
 import { requireViewer } from './auth.js';
 import { builder } from './builder.js';
 import { Generation } from './generation.js';
@@ -28,7 +28,41 @@ const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
   }),
 });
 
-const page = z.number().int().min(1).max(100);
+const MAX_PAGE = 100;
+
+// Opaque to clients, per user: the row's place among the seller's own rows, nothing global.
+const encodeCursor = (kind: string, ordinal: number) => Buffer.from(`${kind}:${ordinal}`).toString('base64url');
+function decodeCursor(kind: string, cursor: string | null | undefined): number | undefined {
+  if (cursor == null) return undefined;
+  const match = new RegExp(`^${kind}:(\\d{1,15})$`).exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidInputError('after', 'after must be an endCursor from this list.');
+  return Number(match[1]);
+}
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** A forward Relay page (newest first) over a ledger list that pages by ordinal. */
+async function page<T>(kind: string, args: PageArgs, list: (limit: number, before?: number) => Promise<Array<Ordinal<T>>>) {
+  if (args.last != null || args.before != null) throw new InvalidInputError('last', 'Page forward with first and after.');
+  const first = args.first ?? 20;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new InvalidInputError('first', `first must be between 1 and ${MAX_PAGE}.`);
+  const rows = await list(first + 1, decodeCursor(kind, args.after));
+  const edges = rows.slice(0, first).map((row) => ({ cursor: encodeCursor(kind, row.ordinal), node: row.node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
 
 /** The caller whose profile exists: `me` creates it (with the signup credit) before any field resolves,
  *  so the balance and the history are read from the same, existing profile. */
@@ -38,20 +72,15 @@ const ViewerRef = builder.objectRef<SignedIn>('Viewer').implement({
   fields: (t) => ({
     id: t.exposeID('userId'),
     coinsBalance: t.exposeInt('balance'),
-    generations: t.field({
-      type: [Generation],
-      description: "Your generations, newest first. Page back with `before` = the last one's `cursor`.",
-      args: {
-        first: t.arg.int({ defaultValue: 20, validate: page }),
-        before: t.arg.string({ validate: z.string().regex(/^\d{1,18}$/, 'before must be a generation cursor') }),
-      },
-      resolve: (v, { first, before }, ctx) => ctx.services.ledger.generations(v.userId, first ?? 20, before ?? undefined),
+    generations: t.connection({
+      type: Generation,
+      description: 'Your generations, newest first (a Relay connection: first ≤ 100, then after = pageInfo.endCursor).',
+      resolve: (v, args, ctx) => page('g', args, (limit, before) => ctx.services.ledger.generations(v.userId, limit, before)),
     }),
-    coinHistory: t.field({
-      type: [CoinEntryRef],
-      description: 'Your coin movements, newest first.',
-      args: { first: t.arg.int({ defaultValue: 20, validate: page }) },
-      resolve: (v, { first }, ctx) => ctx.services.ledger.coinHistory(v.userId, first ?? 20),
+    coinHistory: t.connection({
+      type: CoinEntryRef,
+      description: 'Your coin movements, newest first (a Relay connection, like generations).',
+      resolve: (v, args, ctx) => page('c', args, (limit, before) => ctx.services.ledger.coinHistory(v.userId, limit, before)),
     }),
   }),
 });

@@ -100,8 +100,10 @@ export interface DescriptionCache {
 
 export type GenerationProgress =
   | { stage: 'DESCRIBING'; done: number; total: number }
-  | { stage: 'QUEUED'; position: number | null }
+  /** `position`: jobs ahead at Etalase (`at: 'ETALASE'`) or at the image service (`at: 'PROVIDER'`) */
+  | { stage: 'QUEUED'; position: number | null; at?: 'ETALASE' | 'PROVIDER' }
   | { stage: 'GENERATING' }
+  | { stage: 'IMAGE_STORED'; done: number; total: number }
   | { stage: 'SETTLING' }
   | { stage: 'FINISHED'; status: GenerationStatus };
 
@@ -132,10 +134,25 @@ export interface GenerateRequest {
 }
 
 export interface GeneratedImage {
+  /** where the provider left it (fal's CDN), or '' when the bytes came back directly */
   url: string;
   width: number;
   height: number;
   contentType: string;
+  /** the image itself, when the generator already holds it (the local one, or fal's after the copy) */
+  bytes?: Uint8Array;
+}
+
+/** An image of a finished generation as the ledger keeps it: our own copy in Storage, under `key`. */
+export interface StoredImage {
+  /** Storage key; a URL is signed from it each time the generation is read */
+  key?: string;
+  /** only for images recorded before Storage existed */
+  url?: string;
+  width: number;
+  height: number;
+  contentType: string;
+  videoPrompts: VideoPrompt[];
 }
 
 export interface GenerateResult {
@@ -175,8 +192,6 @@ export interface Description {
 
 export interface GenerationRecord {
   id: string;
-  /** opaque, increasing with creation: pass it as `before` to list older generations */
-  cursor: string;
   userId: string;
   status: GenerationStatus;
   mode: GenerationMode;
@@ -184,7 +199,7 @@ export interface GenerationRecord {
   cost: number;
   descriptions: Description[];
   enhancedPrompt: string | null;
-  images: Array<GeneratedImage & { videoPrompts: VideoPrompt[] }>;
+  images: StoredImage[];
   warnings: string[];
   providerRequestId: string | null;
   error: string | null;
@@ -231,6 +246,8 @@ export interface CoinEntry {
   createdAt: Date;
 }
 
+export type Ordinal<T> = { ordinal: number; node: T };
+
 export interface Settlement {
   images: GenerationRecord['images'];
   warnings: string[];
@@ -242,6 +259,8 @@ export interface Ledger extends DescriptionCache {
   ensureProfile(userId: string): Promise<number>;
   balance(userId: string): Promise<number>;
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
+  /** a worker takes the generation: QUEUED → RUNNING with a fresh deadline; the row as it stands after */
+  beginRun(generationId: string, deadlineAt: Date): Promise<GenerationRecord | null>;
   /** what the vision model saw and the prompt composed from it, recorded before generating */
   recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]): Promise<void>;
   setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
@@ -250,10 +269,11 @@ export interface Ledger extends DescriptionCache {
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
   generation(id: string): Promise<GenerationRecord | null>;
-  /** the user's generations, newest first, older than the one whose `cursor` is `before` */
-  generations(userId: string, limit: number, before?: string): Promise<GenerationRecord[]>;
-  /** the user's coin movements, newest first */
-  coinHistory(userId: string, limit: number): Promise<CoinEntry[]>;
+  /** the user's generations, newest first, older than ordinal `before`; `ordinal`: the row's place among
+   *  this user's own (oldest = 1), what their history's cursors are made of */
+  generations(userId: string, limit: number, before?: number): Promise<Array<Ordinal<GenerationRecord>>>;
+  /** the user's coin movements, newest first, paged the same way */
+  coinHistory(userId: string, limit: number, before?: number): Promise<Array<Ordinal<CoinEntry>>>;
   /** RUNNING generations whose deadline has passed */
   overdue(now: Date): Promise<GenerationRecord[]>;
   grant(userId: string, amount: number, reason: string): Promise<number>;
@@ -272,6 +292,56 @@ export interface Ledger extends DescriptionCache {
   acquireSubscriptionLease(leaseId: string, userId: string, max: number, ttlSeconds: number): Promise<boolean>;
   releaseSubscriptionLease(leaseId: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a generation's job carries: enough to find its row and to address its events. */
+export interface GenerationJob {
+  generationId: string;
+  userId: string;
+  idempotencyKey: string | null;
+}
+
+export interface JobAttempt {
+  /** 0 on the first run; more after a worker died (or the job expired) */
+  retryCount: number;
+  /** no retry follows this attempt: settle the generation whatever happens */
+  final: boolean;
+}
+
+/** Durable jobs in the ledger's own database: a generation reserved and enqueued together. */
+export interface JobQueue {
+  /** the reservation (coins, generation row) and the job, in one transaction: both or neither;
+   *  `position` (jobs ahead) is read in that transaction, before any worker can see the job */
+  reserveAndEnqueue(request: ReserveRequest, job: GenerationJob): Promise<{ outcome: ReserveOutcome; position: number | null }>;
+  /** jobs ahead of this one; null when it is not waiting (started, finished or unknown) */
+  position(generationId: string): Promise<number | null>;
+  /** the waiting jobs in the order they will start, each with its position */
+  waiting(limit: number): Promise<Array<GenerationJob & { position: number }>>;
+  /** takes a job that has not started out of the queue; false when it had started or is gone */
+  remove(generationId: string): Promise<boolean>;
+  /** runs `handler` for each job, up to `concurrency` at once in this process, until close() */
+  work(concurrency: number, handler: (job: GenerationJob, attempt: JobAttempt) => Promise<void>): Promise<void>;
+  /** queues the one webhook call of a finished generation (again for the same generation: nothing) */
+  enqueueWebhook(delivery: WebhookDelivery): Promise<void>;
+  /** runs `handler` for each webhook call; a throw retries it later, with backoff */
+  workWebhooks(concurrency: number, handler: (delivery: WebhookDelivery) => Promise<void>): Promise<void>;
+  /** stops taking jobs, lets running ones finish (up to `graceMs`), and disconnects */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** One webhook call: `id` is the same on every retry, so receivers can deduplicate. */
+export interface WebhookDelivery {
+  id: string;
+  generationId: string;
+  url: string;
+}
+
+/** Calls a backend's webhook, signed. */
+export interface Webhooks {
+  /** null when `url` may be called; otherwise why not, to tell the caller */
+  check(url: string): Promise<string | null>;
+  /** one signed POST; throws when the receiver did not accept it */
+  deliver(delivery: WebhookDelivery, payload: unknown): Promise<void>;
 }
 
 export interface Clock {
@@ -311,6 +381,22 @@ export interface InspectedImage {
   /** makes the reference copy; the pipeline runs it while the vision model reads the small one.
    *  Still queued when `signal` (by default inspectAll's) aborts, it never starts. */
   complete(signal?: AbortSignal): Promise<PreparedImage>;
+}
+
+export interface StoredObject {
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+/** Our own copies of what a job needs (the prepared uploads) and what it made (every output image).
+ *  Nothing in it is public: readers get URLs that are signed and expire. */
+export interface Storage {
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  get(key: string): Promise<StoredObject | null>;
+  /** a URL that reads `key` until it expires (MEDIA_URL_TTL_SECONDS) */
+  signedUrl(key: string): Promise<string>;
+  /** removes every object under `prefix` (a generation's inputs once it is settled); best effort */
+  removePrefix(prefix: string): Promise<void>;
 }
 
 export interface Logger {

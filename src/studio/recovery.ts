@@ -1,39 +1,31 @@
-// After a crash or a lost process, generations stay RUNNING with coins debited. Once past their
-// deadline, each is finished from the provider's stored job (already paid for) or failed and refunded.
-// Safe to run on several instances at once: completion and refund are each guarded in SQL.
-import type { StoredInput } from './pipeline.js';
-import type { Clock, Generator, Ledger, Logger } from './ports.js';
+// A job whose worker died after the provider accepted it: the provider's job is paid for, so it is
+// collected by its stored request id, never submitted again. Safe on several workers at once:
+// completion and refund are each guarded in SQL.
+import type { GenerationRecord, Generator, Ledger, Logger, Storage } from './ports.js';
+import type { StoredInput } from './run.js';
 import { settle } from './settle.js';
 
 export interface RecoveryDeps {
   ledger: Ledger;
+  storage: Storage;
   generator: Generator;
-  clock: Clock;
   log: Logger;
   /** how long to wait for a provider's stored job before giving up and refunding */
   resumeTimeoutMs: number;
 }
 
-export async function recoverOverdue(deps: RecoveryDeps): Promise<{ resumed: number; refunded: number }> {
-  let resumed = 0;
-  let refunded = 0;
-  for (const g of await deps.ledger.overdue(deps.clock.now())) {
-    if (g.providerRequestId && deps.generator.resume) {
-      try {
-        const result = await deps.generator.resume(g.providerRequestId, g.mode, AbortSignal.timeout(deps.resumeTimeoutMs));
-        const input = g.input as StoredInput;
-        if (await settle(deps.ledger, g.id, input.options, g.descriptions, result)) {
-          resumed++;
-          deps.log.info('recovered a generation from its provider job', { generationId: g.id });
-          continue;
-        }
-      } catch (error) {
-        deps.log.warn('could not resume provider job', { generationId: g.id, error: String(error) });
-      }
+/** true when the generation was finished from its provider job; false when the caller must refund it */
+export async function resumePaidJob(deps: RecoveryDeps, g: GenerationRecord): Promise<boolean> {
+  if (!g.providerRequestId || !deps.generator.resume) return false;
+  try {
+    const result = await deps.generator.resume(g.providerRequestId, g.mode, AbortSignal.timeout(deps.resumeTimeoutMs));
+    const input = g.input as StoredInput;
+    if (await settle(deps, g.id, input.options, g.descriptions, result)) {
+      deps.log.info('recovered a generation from its provider job', { generationId: g.id });
+      return true;
     }
-    const outcome = await deps.ledger.fail(g.id, 'The generation was interrupted and did not finish in time.');
-    if (outcome.refunded) refunded++;
-    deps.log.info('failed an overdue generation', { generationId: g.id, refunded: outcome.refunded });
+  } catch (error) {
+    deps.log.warn('could not resume provider job', { generationId: g.id, error: String(error) });
   }
-  return { resumed, refunded };
+  return false;
 }

@@ -22,6 +22,7 @@ export interface GenerateCommand {
   count: number;
   mode: GenerationMode;
   idempotencyKey: string | null;
+  webhookUrl?: string | null;
 }
 
 export interface ValidRequest {
@@ -29,6 +30,7 @@ export interface ValidRequest {
   options: StyleOptions;
   freeText: string | null;
   idempotencyKey: string | null;
+  webhookUrl: string | null;
 }
 
 export function validate(cmd: GenerateCommand): ValidRequest {
@@ -55,13 +57,16 @@ export function validate(cmd: GenerateCommand): ValidRequest {
   if (cmd.mode === 'REFERENCE' && uploads.length === 0) {
     throw new InvalidInputError('mode', 'REFERENCE mode needs at least one photo: upload product photos or use TEXT_TO_IMAGE.');
   }
-  return { uploads, options, freeText, idempotencyKey: key };
+  const webhookUrl = cmd.webhookUrl?.trim() || null;
+  if (webhookUrl && webhookUrl.length > 2000) throw new InvalidInputError('webhookUrl', 'webhookUrl is limited to 2000 characters.');
+  return { uploads, options, freeText, idempotencyKey: key, webhookUrl };
 }
 
 /** Everything that defines the request: the same idempotency key with another hash is a conflict. */
 export function requestHash(cmd: GenerateCommand, req: ValidRequest): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ mode: cmd.mode, count: cmd.count, options: req.options, prompt: req.freeText }));
+  if (req.webhookUrl) h.update(`|webhook:${req.webhookUrl}`);
   for (const u of req.uploads) h.update(`|${u.slot}:`).update(createHash('sha256').update(u.bytes).digest('hex'));
   return h.digest('hex');
 }

@@ -69,6 +69,8 @@ export interface FalFake {
   script(script: FalScript): void;
   /** forget requests, jobs, uploads, faults and settings (served files stay) */
   reset(): void;
+  /** every file URL answers 404 from now on, as fal's CDN does once an object's lifecycle ends */
+  dropFiles(): void;
   close(): Promise<void>;
 }
 
@@ -334,6 +336,9 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       if (script.queuePositions) settings.queuePositions = [...script.queuePositions];
       if (script.nsfw) settings.nsfw = [...script.nsfw];
       if (script.faults) faults.push(...script.faults);
+    },
+    dropFiles() {
+      files.clear();
     },
     reset() {
       requests.length = 0;

@@ -50,9 +50,9 @@ export function multipartBody(query: string, variables: Record<string, unknown>,
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-test-'));
   // Fair-use limits are off unless a test turns them on (races send hundreds of requests from one user).
-  const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RECOVERY_INTERVAL_MS: '0', RATE_LIMITS: 'off', ...env });
+  const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMITS: 'off', ...env });
   const app = await createApp(config, overrides);
-  const secret = await loadDevSecret(dataDir);
+  const secret = await loadDevSecret(config.dataDir);
 
   const send = async (body: BodyInit, opts: RequestOpts, json: boolean) => {
     const headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1', ...opts.headers };

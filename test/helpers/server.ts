@@ -18,13 +18,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** `npm run worker` as a child process: no HTTP; ready once it logs that it started. */
+export async function startWorker(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
+  return startServer(env, timeoutMs, 'src/worker.ts');
+}
+
 /** Without DATA_DIR in `env`, the server gets a temporary one of its own. */
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000, entry = 'src/main.ts'): Promise<RunningServer> {
   const ownDataDir = env.DATA_DIR ? null : await mkdtemp(path.join(os.tmpdir(), 'etalase-server-'));
   const dataDir = env.DATA_DIR ?? ownDataDir!;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +42,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${log}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok =
+      entry === 'src/main.ts' ? await fetch(`${url}/health`).then((r) => r.ok, () => false) : /"message":"worker started"/.test(log);
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

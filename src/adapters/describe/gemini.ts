@@ -111,9 +111,15 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
 
   /** Downscaled like an upload before it is sent: the vision model reads ≤ 1024 px anyway. */
   async function visionCopy(image: GeneratedImage, signal: AbortSignal): Promise<Part> {
-    const response = await (deps.fetch ?? fetch)(image.url, { signal });
-    if (!response.ok) throw new Error(`could not fetch a generated image (HTTP ${response.status})`);
-    const bytes = await sharp(Buffer.from(await response.arrayBuffer()))
+    // Our own copy when the generator already handed it over; else the provider's URL.
+    let source: Buffer;
+    if (image.bytes) source = Buffer.from(image.bytes);
+    else {
+      const response = await (deps.fetch ?? fetch)(image.url, { signal });
+      if (!response.ok) throw new Error(`could not fetch a generated image (HTTP ${response.status})`);
+      source = Buffer.from(await response.arrayBuffer());
+    }
+    const bytes = await sharp(source)
       .resize(1024, 1024, { fit: 'inside', withoutEnlargement: true })
       .jpeg({ quality: 85 })
       .toBuffer();

@@ -41,6 +41,8 @@ const FAL_HOST = /(^|\.)fal\.(ai|run|media)$/;
 const CANCEL_TIMEOUT_MS = 5_000;
 const REFERENCE_LONG_EDGE = 2048;
 const FAST_POLL_WINDOW_MS = 5_000;
+const UPLOAD_LIFETIME = '1h';
+const OUTPUT_LIFETIME = '1d';
 
 const MESSAGES = {
   rejected: 'The image service could not accept this request. Please try different photos or options.',
@@ -76,9 +78,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 export function createFalGenerator(config: FalGeneratorConfig, deps: FalGeneratorDeps = {}): Generator {
+  const http = config.baseUrl ? redirectingFetch(config.baseUrl, deps.fetch) : (deps.fetch ?? fetch);
   const fal = createFalClient({
     credentials: config.key,
-    ...(config.baseUrl ? { fetch: redirectingFetch(config.baseUrl, deps.fetch) } : deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(config.baseUrl || deps.fetch ? { fetch: http } : {}),
   });
   const log = deps.log ?? ((message, detail) => console.error(`[fal] ${message}`, detail));
   const pollDelay = (elapsedMs: number) => deps.pollIntervalMs ?? (elapsedMs < FAST_POLL_WINDOW_MS ? 150 : 500);
@@ -129,6 +132,19 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     return { images: kept, warnings: withheld ? [`${withheld} image${withheld === 1 ? '' : 's'} withheld by the safety filter`] : [], screened };
   }
 
+  /** Our own copy of every output, taken as soon as the job is done: fal's CDN links expire. */
+  async function download(result: GenerateResult, signal: AbortSignal): Promise<GenerateResult> {
+    const images = await Promise.all(
+      result.images.map(async (image) => {
+        const response = await http(image.url, { signal });
+        if (!response.ok) throw new GenerationError(MESSAGES.failed, { provider: 'fal', url: image.url, status: response.status });
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return { ...image, bytes, contentType: response.headers.get('content-type')?.split(';')[0] || image.contentType };
+      }),
+    );
+    return { ...result, images };
+  }
+
   /** Polls until COMPLETED, then fetches the result. On abort the job is cancelled: nobody will collect it. */
   async function waitForResult(
     app: string,
@@ -151,7 +167,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
         await sleep(pollDelay(Date.now() - started), signal);
       }
       const { data } = await fal.queue.result(app, { requestId, abortSignal: signal });
-      return collect(data, fallback);
+      return await download(collect(data, fallback), signal);
     } catch (error) {
       if (signal.aborted) {
         await cancel(app, requestId);
@@ -169,9 +185,11 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     if (dropped.length) {
       warnings.push(`The image model reads at most ${maxReferences} reference photos; not sent: ${dropped.join(', ')}.`);
     }
+    // fal only needs them until the model has read them: we keep our own copies.
     const upload = (image: PreparedImage) =>
       fal.storage.upload(
         new File([new Uint8Array(image.reference.bytes)], `${image.slot.toLowerCase()}.jpg`, { type: image.reference.contentType }),
+        { lifecycle: { expiresIn: UPLOAD_LIFETIME } },
       );
     const imageUrls = await untilAborted(Promise.all(sent.map(upload)), request.signal);
     return {
@@ -207,7 +225,12 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       try {
         const input = request.mode === 'REFERENCE' ? await referenceInput(request, warnings) : textInput(request);
         request.signal.throwIfAborted();
-        ({ request_id: requestId } = await fal.queue.submit(app, { input, abortSignal: request.signal }));
+        ({ request_id: requestId } = await fal.queue.submit(app, {
+          input,
+          abortSignal: request.signal,
+          // Outputs are copied off fal when the job completes; a day covers a resume after a crash.
+          storageSettings: { expiresIn: OUTPUT_LIFETIME },
+        }));
       } catch (error) {
         if (request.signal.aborted) throw abortReason(request.signal);
         throw toGenerationError(error, app, null);

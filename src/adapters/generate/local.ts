@@ -2,8 +2,6 @@
 // chosen background) with the product photos placed on it. No AI, no network: it lets the whole
 // pipeline, the media route and clients run end to end offline, and gives tests real files.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import { pixelSize } from '../../studio/style-catalog.js';
 import {
@@ -11,19 +9,11 @@ import {
   type GeneratedImage,
   type GenerateRequest,
   type GenerateResult,
-  type GenerationMode,
   type Generator,
 } from '../../studio/ports.js';
 
-export interface LocalGeneratorOptions {
-  mediaDir: string;
-  /** origin the media route is served from, e.g. "http://localhost:4000" */
-  publicUrl: string;
-}
-
 const SAFE_ID = /^[A-Za-z0-9-]{1,100}$/;
 const ID_PREFIX = 'local-';
-const MANIFEST = 'manifest.json';
 const DEFAULT_TONE = '#efe6d8'; // soft beige
 
 // One tone per background value, so "STREET" at least looks like asphalt without a photo.
@@ -47,10 +37,9 @@ const BACKGROUND_TONES: Record<string, string> = {
 type Raw = { data: Buffer; width: number; height: number; channels: 3 | 4 };
 const rawOf = ({ width, height, channels }: Raw) => ({ width, height, channels });
 
-export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
-  const publicUrl = opts.publicUrl.replace(/\/+$/, '');
-  const urlFor = (generationId: string, n: number) => `${publicUrl}/media/${generationId}/${n}.jpg`;
-
+/** The images come back as bytes (the job stores them); there is nothing to resume: a retried job
+ *  makes the same batch again, for free and identically (the seed comes from the request). */
+export function createLocalGenerator(): Generator {
   return {
     name: 'local',
     models: { TEXT_TO_IMAGE: 'local', REFERENCE: 'local' },
@@ -63,9 +52,6 @@ export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
       request.onProgress({ stage: 'GENERATING' });
 
       const { width, height } = pixelSize(request.options.aspectRatio);
-      const dir = path.join(opts.mediaDir, generationId);
-      await mkdir(dir, { recursive: true });
-
       const canvas = await backgroundCanvas(request, width, height);
       const boxEdge = Math.round(Math.min(width, height) * 0.7);
       const products = await Promise.all(
@@ -82,28 +68,9 @@ export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
           .composite(layers)
           .jpeg({ quality: 88 })
           .toBuffer();
-        const n = index + 1;
-        await writeAtomic(path.join(dir, `${n}.jpg`), jpeg);
-        images.push({ url: urlFor(generationId, n), width, height, contentType: 'image/jpeg' });
+        images.push({ url: '', bytes: new Uint8Array(jpeg), width, height, contentType: 'image/jpeg' });
       }
-      // The manifest marks the batch complete: resume() trusts it, never a partial directory.
-      await writeAtomic(path.join(dir, MANIFEST), JSON.stringify({ images }));
       // Nothing here is generated: the pictures are the seller's own (unrefused) photos on a tone.
-      return { images, warnings: [], screened: true };
-    },
-
-    async resume(providerRequestId: string, _mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult> {
-      throwIfAborted(signal);
-      const generationId = providerRequestId.startsWith(ID_PREFIX) ? providerRequestId.slice(ID_PREFIX.length) : '';
-      if (!SAFE_ID.test(generationId)) throw new GenerationError(`not a local job id: ${providerRequestId}`);
-      let manifest: { images: GeneratedImage[] };
-      try {
-        manifest = JSON.parse(await readFile(path.join(opts.mediaDir, generationId, MANIFEST), 'utf8'));
-      } catch {
-        throw new GenerationError('the local images for this generation were not finished before the restart');
-      }
-      // URLs are rebuilt so a changed PUBLIC_URL between runs still yields working links.
-      const images = manifest.images.map((image, i) => ({ ...image, url: urlFor(generationId, i + 1) }));
       return { images, warnings: [], screened: true };
     },
   };
@@ -112,12 +79,6 @@ export function createLocalGenerator(opts: LocalGeneratorOptions): Generator {
 function throwIfAborted(signal: AbortSignal): void {
   if (!signal.aborted) return;
   throw signal.reason instanceof Error ? signal.reason : Object.assign(new Error('The generation was aborted'), { name: 'AbortError' });
-}
-
-/** Write then rename, so neither the media route nor resume() ever reads half a file. */
-async function writeAtomic(file: string, data: Buffer | string): Promise<void> {
-  await writeFile(`${file}.tmp`, data);
-  await rename(`${file}.tmp`, file);
 }
 
 async function backgroundCanvas(request: GenerateRequest, width: number, height: number): Promise<Raw> {

@@ -14,7 +14,7 @@ export async function migrationFiles(): Promise<Array<{ name: string; sql: strin
 }
 
 /** `db` must be a single connection: the lock and the transactions belong to it. */
-export async function applyMigrations(db: SqlRunner, options: { authStandIn: boolean }): Promise<string[]> {
+export async function applyMigrations(db: Omit<SqlRunner, 'transaction'>, options: { authStandIn: boolean }): Promise<string[]> {
   await db.query('select pg_advisory_lock($1)', [MIGRATE_LOCK]);
   try {
     if (options.authStandIn) await db.exec(await readFile(new URL('local/auth-stand-in.sql', root), 'utf8'));

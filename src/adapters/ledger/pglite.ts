@@ -7,12 +7,21 @@ import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations } from './migrate.js';
 import { SqlLedger, type SqlRunner } from './sql-ledger.js';
 
-export function pgliteRunner(pg: PGlite, onClose: () => Promise<void> = async () => {}): SqlRunner {
+export interface PgliteRunner extends SqlRunner {
+  /** the instance itself, for pg-boss (one connection: the queue shares it) */
+  pglite: PGlite;
+}
+
+export function pgliteRunner(pg: PGlite, onClose: () => Promise<void> = async () => {}): PgliteRunner {
   return {
+    pglite: pg,
     exec: async (sql) => {
       await pg.exec(sql);
     },
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await pg.query<T>(sql, params)).rows }),
+    // PGlite holds its only connection for the whole transaction: nothing else interleaves.
+    transaction: (work) =>
+      pg.transaction((tx) => work({ query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await tx.query<T>(sql, params)).rows }) })),
     close: async () => {
       await pg.close();
       await onClose();
@@ -53,7 +62,7 @@ async function lock(dir: string): Promise<() => Promise<void>> {
 }
 
 /** `dir` undefined → in memory (tests). */
-export async function openPgliteLedger(dir?: string): Promise<SqlLedger> {
+export async function openPgliteLedger(dir?: string): Promise<SqlLedger & { db: PgliteRunner }> {
   let unlock = async () => {};
   if (dir) {
     await mkdir(dir, { recursive: true });
@@ -62,7 +71,7 @@ export async function openPgliteLedger(dir?: string): Promise<SqlLedger> {
   try {
     const runner = pgliteRunner(await PGlite.create(dir ? { dataDir: dir } : {}), unlock);
     await applyMigrations(runner, { authStandIn: true });
-    return new SqlLedger(runner);
+    return new SqlLedger(runner) as SqlLedger & { db: PgliteRunner };
   } catch (error) {
     await unlock();
     throw error;

@@ -31,6 +31,11 @@ export async function openPostgresLedger(
   config: PostgresLedgerConfig,
   options: PostgresLedgerOptions = {},
 ): Promise<SqlLedger> {
+  return new SqlLedger(await openPostgresRunner(config, options));
+}
+
+/** The pool behind the ledger, migrated: also what the job queue reserves and enqueues through. */
+export async function openPostgresRunner(config: PostgresLedgerConfig, options: PostgresLedgerOptions = {}): Promise<SqlRunner> {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolMax,
@@ -44,16 +49,7 @@ export async function openPostgresLedger(
   const onError = options.onError ?? ((e: Error) => console.error('[ledger/postgres] idle connection error:', e.message));
   pool.on('error', onError);
 
-  const runner: SqlRunner = {
-    exec: async (sql) => {
-      await pool.query(sql);
-    },
-    query: async <T>(sql: string, params?: unknown[]) => {
-      const result = await pool.query(sql, params);
-      return { rows: result.rows as T[] };
-    },
-    close: () => pool.end(),
-  };
+  const runner = postgresRunner(pool, onError);
 
   try {
     if (options.migrate ?? true) await migrate(pool, options.authStandIn, onError);
@@ -61,7 +57,37 @@ export async function openPostgresLedger(
     await pool.end().catch(() => {});
     throw error;
   }
-  return new SqlLedger(runner);
+  return runner;
+}
+
+export function postgresRunner(pool: pg.Pool, onError: (e: Error) => void): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => {
+      const result = await pool.query(sql, params);
+      return { rows: result.rows as T[] };
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      client.on('error', onError);
+      let broken = false;
+      try {
+        await client.query('begin');
+        const result = await work({ query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await client.query(sql, params)).rows as T[] }) });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => (broken = true));
+        throw error;
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
 }
 
 /** Applies the migrations on one connection: the advisory lock and each file's transaction live on it. */
@@ -76,7 +102,7 @@ async function migrate(pool: pg.Pool, authStandIn: boolean | undefined, onError:
     // A database that already has auth.users is either Supabase (whose auth.uid() the stand-in must
     // not replace) or one this code migrated before (where the stand-in is already in place).
     const standIn = authStandIn ?? !(await hasAuthUsers(client));
-    const single: SqlRunner = {
+    const single: Omit<SqlRunner, 'transaction'> = {
       exec: async (sql) => {
         await client.query(sql);
       },

@@ -5,16 +5,22 @@ import type {
   Description,
   GenerationRecord,
   Ledger,
+  Ordinal,
   ReserveOutcome,
   ReserveRequest,
   Settlement,
 } from '../../studio/ports.js';
 import { isUnknownUser, rateLimitFrom, UnknownUserError } from '../../studio/errors.js';
 
-export interface SqlRunner {
+export interface SqlQuery {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+export interface SqlRunner extends SqlQuery {
   /** several statements, no parameters (migrations) */
   exec(sql: string): Promise<void>;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  /** `work` on one connection inside BEGIN … COMMIT (ROLLBACK when it throws) */
+  transaction<T>(work: (tx: SqlQuery) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -27,7 +33,6 @@ const toJson = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof
 export function mapGeneration(row: GenerationRow): GenerationRecord {
   return {
     id: String(row.id),
-    cursor: String(row.seq),
     userId: String(row.user_id),
     status: row.status as GenerationRecord['status'],
     mode: row.mode as GenerationRecord['mode'],
@@ -44,6 +49,11 @@ export function mapGeneration(row: GenerationRow): GenerationRecord {
     finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
     deadlineAt: toDate(row.deadline_at),
   };
+}
+
+/** A row of a *_page function: the row's fields plus its ordinal among the user's rows. */
+export function ordinalOf<T>(row: Record<string, unknown>, map: (row: Record<string, unknown>) => T): Ordinal<T> {
+  return { ordinal: Number(row.ordinal), node: map(row) };
 }
 
 export function mapCoinEntry(row: Record<string, unknown>): CoinEntry {
@@ -95,8 +105,18 @@ export function reserveArgs(r: ReserveRequest) {
   };
 }
 
+/** The reservation as SQL, for a caller that runs it inside its own transaction (with the enqueue). */
+export async function reserveIn(db: SqlQuery, request: ReserveRequest): Promise<ReserveOutcome> {
+  const a = reserveArgs(request);
+  const { rows } = await db.query<{ v: unknown }>(
+    'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
+    [a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline, JSON.stringify(a.p_input)],
+  );
+  return mapReserve(toJson(rows[0]!.v, {}));
+}
+
 export class SqlLedger implements Ledger {
-  constructor(private readonly db: SqlRunner) {}
+  constructor(readonly db: SqlRunner) {}
 
   private async value<T>(sql: string, params: unknown[]): Promise<T> {
     const { rows } = await this.db.query<{ v: T }>(sql, params);
@@ -120,16 +140,8 @@ export class SqlLedger implements Ledger {
   }
 
   async reserve(request: ReserveRequest) {
-    const a = reserveArgs(request);
     try {
-      const result = await this.value<Record<string, unknown>>(
-        'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
-        [
-          a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline,
-          JSON.stringify(a.p_input),
-        ],
-      );
-      return mapReserve(toJson(result, {}));
+      return await reserveIn(this.db, request);
     } catch (error) {
       return rateLimitedOutcome(error);
     }
@@ -151,6 +163,14 @@ export class SqlLedger implements Ledger {
 
   async releaseSubscriptionLease(leaseId: string) {
     await this.db.query('select public.release_subscription_lease($1)', [leaseId]);
+  }
+
+  async beginRun(generationId: string, deadlineAt: Date) {
+    const { rows } = await this.db.query<GenerationRow>('select * from public.begin_generation_run($1, $2)', [
+      generationId,
+      deadlineAt.toISOString(),
+    ]);
+    return rows[0] ? mapGeneration(rows[0]) : null;
   }
 
   async recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]) {
@@ -189,18 +209,14 @@ export class SqlLedger implements Ledger {
     return rows[0] ? mapGeneration(rows[0]) : null;
   }
 
-  async generations(userId: string, limit: number, before?: string) {
-    const { rows } = await this.db.query<GenerationRow>('select * from public.list_generations($1, $2, $3)', [
-      userId,
-      limit,
-      before ?? null,
-    ]);
-    return rows.map(mapGeneration);
+  async generations(userId: string, limit: number, before?: number) {
+    const { rows } = await this.db.query<{ v: unknown }>('select v from public.generations_page($1, $2, $3) as v', [userId, limit, before ?? null]);
+    return rows.map((r) => ordinalOf(toJson(r.v, {}), mapGeneration));
   }
 
-  async coinHistory(userId: string, limit: number) {
-    const { rows } = await this.db.query('select * from public.list_coin_ledger($1, $2)', [userId, limit]);
-    return rows.map(mapCoinEntry);
+  async coinHistory(userId: string, limit: number, before?: number) {
+    const { rows } = await this.db.query<{ v: unknown }>('select v from public.coin_ledger_page($1, $2, $3) as v', [userId, limit, before ?? null]);
+    return rows.map((r) => ordinalOf(toJson(r.v, {}), mapCoinEntry));
   }
 
   async overdue(now: Date) {

@@ -5,7 +5,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { Description, Ledger, ReserveRequest, Settlement } from '../../studio/ports.js';
-import { mapCoinEntry, mapGeneration, mapReserve, rateLimitedOutcome, reserveArgs, type GenerationRow } from './sql-ledger.js';
+import { mapCoinEntry, mapGeneration, mapReserve, ordinalOf, rateLimitedOutcome, reserveArgs, type GenerationRow } from './sql-ledger.js';
 import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
 
 export interface SupabaseLedgerConfig {
@@ -136,23 +136,24 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
       return { refunded: Boolean(r.refunded), balance: Number(r.balance) };
     },
 
+    async beginRun(id: string, deadlineAt: Date) {
+      const rows = await call<GenerationRow[] | null>('begin_generation_run', { p_generation: id, p_deadline: deadlineAt.toISOString() });
+      return rows?.[0] ? mapGeneration(rows[0]) : null;
+    },
+
     async generation(id: string) {
       const rows = await call<GenerationRow[] | null>('get_generation', { p_generation: id });
       return rows?.[0] ? mapGeneration(rows[0]) : null;
     },
 
-    async generations(userId: string, limit: number, before?: string) {
-      const rows = await call<GenerationRow[] | null>('list_generations', {
-        p_user: userId,
-        p_limit: limit,
-        p_before: before ?? null,
-      });
-      return (rows ?? []).map(mapGeneration);
+    async generations(userId: string, limit: number, before?: number) {
+      const rows = await call<GenerationRow[] | null>('generations_page', { p_user: userId, p_limit: limit, p_before: before ?? null });
+      return (rows ?? []).map((row) => ordinalOf(row, mapGeneration));
     },
 
-    async coinHistory(userId: string, limit: number) {
-      const rows = await call<Array<Record<string, unknown>> | null>('list_coin_ledger', { p_user: userId, p_limit: limit });
-      return (rows ?? []).map(mapCoinEntry);
+    async coinHistory(userId: string, limit: number, before?: number) {
+      const rows = await call<Array<Record<string, unknown>> | null>('coin_ledger_page', { p_user: userId, p_limit: limit, p_before: before ?? null });
+      return (rows ?? []).map((row) => ordinalOf(row, mapCoinEntry));
     },
 
     async overdue(now: Date) {

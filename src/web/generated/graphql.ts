@@ -20,8 +20,10 @@ export type GenerateImagesInput = {
   options?: StyleOptionsInput | null | undefined;
   /** Up to 4 product photos (JPEG, PNG or WebP) */
   productImages?: Array<File | Blob | null> | null | undefined;
-  /** Extra direction in your own words */
+  /** Extra direction in your own words (≤ 1000 characters) */
   prompt?: string | null | undefined;
+  /** Called (POST, Standard Webhooks signature) once the generation has finished. https and a public address only. */
+  webhookUrl?: string | null | undefined;
 };
 
 export type GenerationMode =
@@ -37,7 +39,9 @@ export type GenerationStage =
   | 'FINISHED'
   /** The images are being made. */
   | 'GENERATING'
-  /** Waiting in the image service queue (queuePosition). */
+  /** Our own copy of an image is stored (done/total). */
+  | 'IMAGE_STORED'
+  /** Waiting: queuePosition jobs ahead, at Etalase first (queue = ETALASE), then at the image service (PROVIDER). */
   | 'QUEUED'
   /** Saving the result. */
   | 'SETTLING';
@@ -76,9 +80,9 @@ export type StyleOptionsInput = {
   category?: string | null | undefined;
   /** MODEL (default) or PRODUCT_ONLY: a value or label from styleCatalog (English or Indonesian). */
   contentType?: string | null | undefined;
-  /** A background in your own words */
+  /** A background in your own words (≤ 300 characters) */
   customBackground?: string | null | undefined;
-  /** A pose in your own words; overrides pose */
+  /** A pose in your own words; overrides pose (≤ 300 characters) */
   customPose?: string | null | undefined;
   /** Hands or feet holding/wearing the product: a value or label from styleCatalog (English or Indonesian). */
   interaction?: string | null | undefined;
@@ -115,7 +119,7 @@ export type StudioMeQueryVariables = Exact<{
 }>;
 
 
-export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: Array<{ id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> }> } };
+export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> } }> } } };
 
 export type StudioGenerationQueryVariables = Exact<{
   id: string | number;
@@ -136,6 +140,7 @@ export type StudioGenerateMutation = { result:
     | { __typename: 'InsufficientCoinsError', message: string, required: number, balance: number }
     | { __typename: 'InvalidImageError', message: string, slot: ImageSlot, reason: string }
     | { __typename: 'InvalidInputError', message: string, field: string }
+    | { __typename: 'RateLimitedError', message: string }
    };
 
 export type StudioGenerationEventsSubscriptionVariables = Exact<{
@@ -257,7 +262,11 @@ export const StudioMeDocument = new TypedDocumentString(`
     id
     coinsBalance
     generations(first: $first) {
-      ...StudioGeneration
+      edges {
+        node {
+          ...StudioGeneration
+        }
+      }
     }
   }
 }

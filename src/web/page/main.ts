@@ -81,7 +81,7 @@ async function refreshAccount() {
       const { me } = await client.request(StudioMeDocument, { first: 10 });
       $('#who').textContent = me.id;
       $('#balance').textContent = String(me.coinsBalance);
-      state.history = me.generations;
+      state.history = me.generations.edges.map((edge) => edge.node);
       renderHistory($('#history'), state.history, state.lang, show);
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') signIn(null);

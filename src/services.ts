@@ -1,0 +1,98 @@
+// Config → the running parts shared by the API (app.ts) and a worker-only process (worker.ts): the
+// ledger and the job queue over one database, storage, events, and the providers a worker calls.
+import { randomUUID } from 'node:crypto';
+import { openEvents } from './adapters/events/pubsub.js';
+import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, openStorage } from './adapters/wiring.js';
+import type { Config } from './config.js';
+import { createImagePreparer } from './media/prepare.js';
+import type { Observability } from './observability/index.js';
+import type { Clock, Describer, Generator, Logger, PromptWriter } from './studio/ports.js';
+import { createJobRunner } from './studio/run.js';
+import { createStudio } from './studio/start.js';
+import { webhookHandler } from './studio/webhook.js';
+
+export interface CoreOverrides {
+  clock?: Clock;
+  describer?: Describer;
+  generator?: Generator;
+  /** null: no writer, the composer writes every prompt */
+  promptWriter?: PromptWriter | null;
+}
+
+/** The decorators that feed metrics and traces (observability/); none in a bare worker test. */
+type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue'>;
+
+export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}, instrument?: Instrumentation) {
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const opened = await openLedgerAndQueue(config, log);
+  const ledger = instrument ? await instrument.ledger(opened.ledger) : opened.ledger;
+  const queue = instrument ? instrument.queue(opened.queue) : opened.queue;
+  await ledger.setSignupCoins(config.coins.signup);
+  await ledger.setGenerationLimits({
+    maxActive: config.fairUse?.maxActiveGenerations ?? null,
+    perMinute: config.fairUse?.generationsPerMinute ?? null,
+  });
+  const [rawDescriber, rawGenerator, events, media] = await Promise.all([
+    overrides.describer ?? openDescriber(config),
+    overrides.generator ?? openGenerator(config, log),
+    openEvents(config, log),
+    openStorage(config, overrides.clock),
+  ]);
+  const describer = instrument ? await instrument.describer(rawDescriber) : rawDescriber;
+  const generator = instrument ? await instrument.generator(rawGenerator) : rawGenerator;
+  const promptWriter = overrides.promptWriter === undefined ? await openPromptWriter(config) : (overrides.promptWriter ?? undefined);
+  const preparer = createImagePreparer({ maxPixels: config.limits.maxPixels });
+  const { storage } = media;
+  const webhooks = config.webhooks ? (await import('./adapters/webhooks/standard.js')).createStandardWebhooks(config.webhooks) : null;
+  const deadlineMs = config.generationDeadlineMs;
+  const studio = createStudio({
+    ledger,
+    storage,
+    queue,
+    preparer: instrument ? instrument.preparer(preparer) : preparer,
+    clock,
+    ids: { uuid: randomUUID },
+    log,
+    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
+    deadlineMs,
+    events,
+    webhooks,
+  });
+  const runner = createJobRunner({
+    ledger,
+    storage,
+    queue,
+    describer,
+    generator,
+    clock,
+    log,
+    deadlineMs,
+    events,
+    resumeTimeoutMs: Math.min(deadlineMs, 60_000),
+    webhooks,
+    promptWriter,
+    promptWriterTimeoutMs: config.promptWriterTimeoutMs,
+  });
+
+  return {
+    ledger,
+    queue,
+    storage,
+    events,
+    studio,
+    /** the /media route, when the storage serves its own files */
+    mediaLookup: media.lookup,
+    /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
+    startWorkers: async (concurrency: number) => {
+      await queue.work(concurrency, runner.run);
+      if (webhooks) await queue.workWebhooks(concurrency, webhookHandler({ ledger, storage, queue, webhooks, log }));
+    },
+    /** stops taking jobs, lets running ones finish within `graceMs`, then disconnects everything */
+    async close(graceMs = 25_000) {
+      await queue.close(graceMs);
+      await Promise.all([ledger.close(), events.close()]);
+    },
+  };
+}
+
+export type Core = Awaited<ReturnType<typeof openCore>>;

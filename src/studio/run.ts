@@ -1,0 +1,226 @@
+// The job of one generation, on whichever worker takes it:
+//   load the prepared uploads → describe (concurrently) → compose → generate → store the images → settle.
+// A job whose worker died is retried by another: a fal job already paid for (its request id is stored
+// on the row) is collected, never submitted again; one that never reached fal runs again if its
+// deadline allows, else it is failed and refunded. Every outcome ends with one FINISHED event.
+import { describeAll } from './describe.js';
+import type {
+  Clock,
+  Describer,
+  EncodedImage,
+  EventBus,
+  GenerationEvent,
+  GenerationJob,
+  GenerationProgress,
+  GenerationRecord,
+  Generator,
+  JobAttempt,
+  JobQueue,
+  Ledger,
+  Logger,
+  PreparedImage,
+  PromptWriter,
+  Slot,
+  Storage,
+  Webhooks,
+} from './ports.js';
+import { unknownModelWarnings } from './prompt/profiles.js';
+import { promptStage } from './prompt/stage.js';
+import { resumePaidJob } from './recovery.js';
+import { screenOutputs } from './screen.js';
+import { settle } from './settle.js';
+import type { StyleOptions } from './style-catalog.js';
+import { queueWebhook } from './webhook.js';
+
+/** What a generation row keeps of its request: everything a worker elsewhere needs to run it. */
+export interface StoredInput {
+  options: StyleOptions;
+  freeText: string | null;
+  uploadedSlots: Slot[];
+  /** called once the generation has finished (checked when the request came in) */
+  webhookUrl?: string | null;
+  /** the prepared uploads without their bytes, which are in Storage (inputKey) */
+  images?: Array<Omit<PreparedImage, 'vision' | 'reference'> & { vision: Omit<EncodedImage, 'bytes'>; reference: Omit<EncodedImage, 'bytes'> }>;
+}
+
+export const inputKey = (generationId: string, slot: Slot, variant: 'vision' | 'reference', contentType: string) =>
+  `inputs/${generationId}/${slot}-${variant}.${contentType === 'image/webp' ? 'webp' : 'jpg'}`;
+
+export const finishedEvent = (generationId: string | null, status: GenerationRecord['status']): GenerationEvent => ({
+  stage: 'FINISHED',
+  status,
+  generationId,
+});
+
+const INTERRUPTED = 'The generation was interrupted and did not finish in time.';
+const CANCELED = 'The generation was canceled; your coins were returned.';
+
+export interface RunDeps {
+  ledger: Ledger;
+  storage: Storage;
+  queue: JobQueue;
+  describer: Describer;
+  generator: Generator;
+  clock: Clock;
+  log: Logger;
+  deadlineMs: number;
+  events: EventBus;
+  /** how long to wait for a provider's stored job before giving up and refunding */
+  resumeTimeoutMs: number;
+  /** null when WEBHOOK_SECRET is not set */
+  webhooks: Webhooks | null;
+  /** writes the final English prompt; without it (or when it fails) the studio's composer does */
+  promptWriter?: PromptWriter;
+  promptWriterTimeoutMs?: number;
+}
+
+/** Tells every waiting job where it stands now (after a job started or left the queue). */
+export async function announcePositions(deps: { queue: JobQueue; events: EventBus }): Promise<void> {
+  for (const job of await deps.queue.waiting(100)) {
+    deps.events.publish(job, { stage: 'QUEUED', position: job.position, at: 'ETALASE', generationId: job.generationId });
+  }
+}
+
+async function loadInputs(storage: Storage, generationId: string, input: StoredInput): Promise<PreparedImage[]> {
+  return Promise.all(
+    (input.images ?? []).map(async (meta) => {
+      const read = async (variant: 'vision' | 'reference') => {
+        const object = await storage.get(inputKey(generationId, meta.slot, variant, meta[variant].contentType));
+        if (!object) throw new Error(`the ${variant} copy of ${meta.slot} is missing from storage`);
+        return { ...meta[variant], bytes: object.bytes };
+      };
+      const [vision, reference] = await Promise.all([read('vision'), read('reference')]);
+      return { ...meta, vision, reference };
+    }),
+  );
+}
+
+export function createJobRunner(deps: RunDeps) {
+  for (const warning of unknownModelWarnings({ describer: deps.describer.model, text: deps.generator.models?.TEXT_TO_IMAGE, edit: deps.generator.models?.REFERENCE })) deps.log.warn(warning);
+  const publish = (job: GenerationJob, event: GenerationEvent) => deps.events.publish(job, event);
+
+  async function finish(job: GenerationJob): Promise<void> {
+    const g = await deps.ledger.generation(job.generationId).catch(() => null);
+    publish(job, finishedEvent(job.generationId, g?.status ?? 'FAILED'));
+    if (g?.finishedAt) {
+      await deps.storage.removePrefix(`inputs/${job.generationId}/`).catch(() => {});
+      await queueWebhook(deps, g);
+    }
+  }
+
+  async function failAndRefund(generationId: string, reason: string, status: 'FAILED' | 'CANCELED' = 'FAILED') {
+    await deps.ledger.fail(generationId, reason, status).catch((error) => {
+      // The job is retried (or dead-lettered) and refunds it then.
+      deps.log.error('refund failed', { generationId, error: String(error) });
+      throw error;
+    });
+  }
+
+  /** The pg-boss handler: returns when the generation is settled; throws only when it could not be
+   *  (the database was unreachable), so that the queue retries it. */
+  async function run(job: GenerationJob, attempt: JobAttempt): Promise<void> {
+    const g = await deps.ledger.beginRun(job.generationId, new Date(deps.clock.now().getTime() + deps.deadlineMs));
+    if (!g) return deps.log.warn('a job for an unknown generation', { generationId: job.generationId });
+    if (g.finishedAt) return; // canceled while queued, or settled by an earlier attempt
+    void announcePositions(deps).catch((error) => deps.log.warn('announcing queue positions failed', { error: String(error) }));
+    try {
+      if (attempt.retryCount > 0 || attempt.final) {
+        deps.log.info('resuming an interrupted generation', { generationId: g.id, retryCount: attempt.retryCount, final: attempt.final });
+        if (g.providerRequestId && deps.generator.resume) {
+          if (await resumePaidJob(deps, g)) return;
+          await failAndRefund(g.id, INTERRUPTED);
+          return;
+        }
+        if (attempt.final || deps.clock.now() >= g.deadlineAt) {
+          await failAndRefund(g.id, INTERRUPTED);
+          return;
+        }
+      }
+      await runFresh(job, g);
+    } finally {
+      await finish(job);
+    }
+  }
+
+  async function runFresh(job: GenerationJob, g: GenerationRecord): Promise<void> {
+    const generationId = g.id;
+    const input = g.input as StoredInput;
+    const req = { options: input.options, freeText: input.freeText };
+    const cmd = { mode: g.mode, count: g.count };
+    const progress = (p: GenerationProgress) => publish(job, { ...p, generationId });
+    // Stops at the deadline stored with the run (what a retry goes by), or when the seller cancels:
+    // cancelGeneration announces it on this generation's topic, from whichever instance.
+    const canceled = new AbortController();
+    const watch = deps.events.subscribe({ generationId });
+    void (async () => {
+      for await (const event of watch) if (event.stage === 'FINISHED' && event.status === 'CANCELED') return canceled.abort();
+    })().catch(() => {});
+    const timeout = AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - deps.clock.now().getTime()));
+    const abort = AbortSignal.any([timeout, canceled.signal]);
+    try {
+      const images = await loadInputs(deps.storage, generationId, input);
+      progress({ stage: 'DESCRIBING', done: 0, total: images.length });
+      const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log, mode: cmd.mode }, abort, (done) =>
+        progress({ stage: 'DESCRIBING', done, total: images.length }),
+      );
+      deps.log.info('described', {
+        generationId,
+        images: images.length,
+        described: described.descriptions.length,
+        bytesUploaded: described.bytesUploaded,
+        bytesSent: described.bytesSent,
+      });
+      const staged = await promptStage({
+        ...req,
+        mode: cmd.mode,
+        described,
+        references: images,
+        generator: deps.generator,
+        writer: deps.promptWriter,
+        writerTimeoutMs: deps.promptWriterTimeoutMs ?? 5000,
+        log: deps.log,
+        signal: abort,
+      });
+      deps.log.info('prompt written', { generationId, by: staged.writtenBy, writerMs: staged.writerMs, chars: staged.prompt.length });
+      await deps.ledger.recordPrompt(generationId, described.descriptions, staged.prompt, staged.warnings);
+
+      // A cancel heard by another instance (events lost between processes) is on the row.
+      if ((await deps.ledger.generation(generationId))?.status !== 'RUNNING') canceled.abort();
+      abort.throwIfAborted();
+      const generated = await deps.generator.generate({
+        generationId,
+        prompt: staged.prompt,
+        count: cmd.count,
+        mode: cmd.mode,
+        options: req.options,
+        references: staged.references,
+        signal: abort,
+        onProgress: progress,
+        onSubmitted: (providerRequestId) => deps.ledger.setProviderRequest(generationId, providerRequestId),
+      });
+      const result = await screenOutputs(generated, deps.describer, deps.log, abort);
+      await settle(deps, generationId, req.options, described.descriptions, result, (done, total) =>
+        progress({ stage: 'IMAGE_STORED', done, total }),
+      );
+    } catch (error) {
+      const status = canceled.signal.aborted ? 'CANCELED' : 'FAILED';
+      const reason = canceled.signal.aborted
+        ? CANCELED
+        : timeout.aborted
+          ? 'The generation took too long and was stopped.'
+          : userSafeReason(error);
+      deps.log.error('generation failed', { generationId, status, error: String(error), stack: (error as Error)?.stack });
+      await failAndRefund(generationId, reason, status);
+    } finally {
+      await watch.return(undefined);
+    }
+  }
+
+  return { run };
+}
+
+function userSafeReason(error: unknown): string {
+  return error instanceof Error && error.name === 'GenerationError'
+    ? error.message
+    : 'The image service failed to produce images.';
+}

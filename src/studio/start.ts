@@ -1,0 +1,224 @@
+// Starting a batch, as plain TypeScript over the ports:
+//   validate → inspect uploads → store the prepared copies → reserve coins + enqueue the job (one transaction).
+// Coins are reserved before any paid vendor call, so a user without coins or a replayed idempotency
+// key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
+// The job itself (describe → compose → generate → store → settle) is run.ts, on any worker.
+import { GenerationFailedError, InsufficientCoinsError, InvalidInputError, RateLimitedError, StudioError } from './errors.js';
+import type {
+  Clock,
+  EventBus,
+  GenerationEvent,
+  GenerationMode,
+  GenerationRecord,
+  Ids,
+  ImagePreparer,
+  JobQueue,
+  Ledger,
+  Logger,
+  Storage,
+  Webhooks,
+} from './ports.js';
+import { priceOf, type Pricing } from './pricing.js';
+import { requestHash, validate, type GenerateCommand } from './request.js';
+import { announcePositions, finishedEvent, inputKey, type StoredInput } from './run.js';
+import { queueWebhook } from './webhook.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** how often a waiting generateImages looks at the row, in case the FINISHED event went astray */
+const WAIT_POLL_MS = 1000;
+/** past the deadline, a RUNNING generation is the worker's (or its retry's) to settle: answer as it stands */
+const WAIT_GRACE_MS = 10_000;
+
+export interface StudioDeps {
+  ledger: Ledger;
+  storage: Storage;
+  queue: JobQueue;
+  preparer: ImagePreparer;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  pricing: Pricing;
+  deadlineMs: number;
+  events: EventBus;
+  /** null when WEBHOOK_SECRET is not set: a webhookUrl is then refused */
+  webhooks: Webhooks | null;
+}
+
+export interface GenerateOutcome {
+  generation: GenerationRecord;
+  remainingCoins: number;
+}
+
+export function createStudio(deps: StudioDeps) {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function outcomeOf(generation: GenerationRecord): Promise<GenerateOutcome> {
+    if (generation.status === 'FAILED' || generation.status === 'CANCELED') {
+      const refunded = generation.cost === 0 || (await deps.ledger.fail(generation.id, generation.error ?? 'failed')).refunded;
+      throw new GenerationFailedError(generation.error ?? 'The generation failed.', refunded, generation.id, generation.status);
+    }
+    return { generation, remainingCoins: await deps.ledger.balance(generation.userId) };
+  }
+
+  /** Validates, charges and enqueues; answers with the generation QUEUED (or, for a replayed key, as it stands).
+   *  A request refused before a generation exists still ends with a FINISHED event for key subscribers. */
+  async function start(cmd: GenerateCommand, generationId = deps.ids.uuid()): Promise<GenerateOutcome> {
+    try {
+      return await enqueue(cmd, generationId);
+    } catch (error) {
+      if (!(error instanceof GenerationFailedError)) {
+        deps.events.publish({ userId: cmd.userId, idempotencyKey: cmd.idempotencyKey ?? null, generationId: null }, finishedEvent(null, 'FAILED'));
+      }
+      throw error;
+    }
+  }
+
+  async function enqueue(cmd: GenerateCommand, generationId: string): Promise<GenerateOutcome> {
+    const req = validate(cmd);
+    if (req.webhookUrl) {
+      const why = deps.webhooks ? await deps.webhooks.check(req.webhookUrl) : 'Webhooks are not enabled on this server (WEBHOOK_SECRET).';
+      if (why) throw new InvalidInputError('webhookUrl', why);
+    }
+    // Inspected before the reserve: a bad file is rejected before any coin moves, every header
+    // before any decode, and the first refusal stops the rest.
+    const inspected = await deps.preparer.inspectAll(req.uploads);
+    const cost = priceOf(deps.pricing, cmd.mode);
+    const deadlineAt = new Date(deps.clock.now().getTime() + deps.deadlineMs);
+
+    // The worker that runs the job may be another machine: it reads the prepared copies from Storage.
+    const [prepared] = await Promise.all([Promise.all(inspected.map((i) => i.complete())), deps.ledger.ensureProfile(cmd.userId)]);
+    await Promise.all(
+      prepared.flatMap((p) => [
+        deps.storage.put(inputKey(generationId, p.slot, 'vision', p.vision.contentType), p.vision.bytes, p.vision.contentType),
+        deps.storage.put(inputKey(generationId, p.slot, 'reference', p.reference.contentType), p.reference.bytes, p.reference.contentType),
+      ]),
+    );
+    const input: StoredInput = {
+      options: req.options,
+      freeText: req.freeText,
+      uploadedSlots: prepared.map((p) => p.slot),
+      webhookUrl: req.webhookUrl,
+      images: prepared.map(({ vision: { bytes: _v, ...vision }, reference: { bytes: _r, ...reference }, ...rest }) => ({ ...rest, vision, reference })),
+    };
+
+    const to = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
+    const { outcome: reserved, position } = await deps.queue.reserveAndEnqueue(
+      {
+        generationId,
+        userId: cmd.userId,
+        cost,
+        mode: cmd.mode,
+        count: cmd.count,
+        idempotencyKey: req.idempotencyKey,
+        requestHash: requestHash(cmd, req),
+        deadlineAt,
+        input,
+      },
+      to,
+    );
+    if (reserved.kind !== 'reserved') await deps.storage.removePrefix(`inputs/${generationId}/`).catch(() => {});
+    switch (reserved.kind) {
+      case 'insufficient':
+        throw new InsufficientCoinsError(reserved.required, reserved.balance);
+      case 'rate-limited':
+        throw new RateLimitedError(reserved.message, reserved.retryAfterSeconds);
+      case 'idempotency-conflict':
+        throw new InvalidInputError('idempotencyKey', 'This idempotencyKey was already used for a different request.');
+      case 'replay': {
+        const original = (await deps.ledger.generation(reserved.generationId))!;
+        return { generation: original, remainingCoins: await deps.ledger.balance(cmd.userId) };
+      }
+    }
+    // Published before anything else can happen to the job: a worker needs several round trips first.
+    if (position !== null) deps.events.publish(to, { stage: 'QUEUED', position, at: 'ETALASE', generationId });
+    return { generation: (await deps.ledger.generation(generationId))!, remainingCoins: reserved.balance };
+  }
+
+  /** Until the generation is finished: the FINISHED event ends the wait at once, a look at the row every
+   *  second covers an event lost between processes. Past its deadline it is answered as it stands. */
+  async function waitForFinish(id: string, watch: AsyncGenerator<GenerationEvent>): Promise<GenerationRecord> {
+    let heard!: () => void;
+    const finished = new Promise<void>((resolve) => (heard = resolve));
+    void (async () => {
+      for await (const event of watch) if (event.stage === 'FINISHED') return heard();
+    })().catch(() => {});
+    for (;;) {
+      const g = await deps.ledger.generation(id);
+      if (!g) throw new Error(`generation ${id} vanished`);
+      if (g.finishedAt || deps.clock.now().getTime() >= g.deadlineAt.getTime() + WAIT_GRACE_MS) return g;
+      await Promise.race([finished, sleep(WAIT_POLL_MS)]);
+    }
+  }
+
+  /** generateImages: start, then wait for the end. */
+  async function generate(cmd: GenerateCommand): Promise<GenerateOutcome> {
+    const planned = deps.ids.uuid();
+    // Listening before the job can start: its FINISHED is never missed.
+    let watch = deps.events.subscribe({ generationId: planned });
+    try {
+      const started = await start(cmd, planned);
+      const id = started.generation.id;
+      if (id !== planned) {
+        await watch.return(undefined);
+        watch = deps.events.subscribe({ generationId: id });
+      }
+      const settled = await waitForFinish(id, watch);
+      // The batch is paid and delivered: a passing database hiccup must not turn it into an error.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await outcomeOf(settled.finishedAt ? ((await deps.ledger.generation(id)) ?? settled) : settled);
+        } catch (error) {
+          if (attempt === 3 || error instanceof StudioError) throw error;
+          deps.log.warn('reading the settled generation failed; retrying', { generationId: id, error: String(error) });
+          await sleep(200 * attempt);
+        }
+      }
+    } finally {
+      await watch.return(undefined);
+    }
+  }
+
+  /** One of the user's generations; null for a malformed id, a missing one, or someone else's. */
+  async function generationOf(userId: string, id: string): Promise<GenerationRecord | null> {
+    if (!UUID.test(id)) return null;
+    const generation = await deps.ledger.generation(id);
+    return generation?.userId === userId ? generation : null;
+  }
+
+  /** Where a generation stands, as the first event a late subscriber gets. */
+  async function currentState(generation: GenerationRecord): Promise<GenerationEvent> {
+    const generationId = generation.id;
+    if (generation.finishedAt) return finishedEvent(generationId, generation.status);
+    if (generation.status === 'QUEUED') {
+      return { stage: 'QUEUED', position: await deps.queue.position(generationId), at: 'ETALASE', generationId };
+    }
+    const total = (generation.input as Partial<StoredInput>).uploadedSlots?.length ?? 0;
+    return generation.enhancedPrompt === null ? { stage: 'DESCRIBING', done: 0, total, generationId } : { stage: 'GENERATING', generationId };
+  }
+
+  /** Stops a queued or running generation and refunds it at once: a queued job leaves the queue, a
+   *  running one is aborted by the worker that has it (it hears the CANCELED event, or sees the row). */
+  async function cancel(userId: string, id: string): Promise<GenerateOutcome> {
+    const generation = await generationOf(userId, id);
+    if (!generation) throw new InvalidInputError('id', 'No such generation.');
+    let removed = false;
+    if (!generation.finishedAt) {
+      await deps.ledger.fail(id, 'The generation was canceled; your coins were returned.', 'CANCELED');
+      removed = await deps.queue.remove(id);
+    }
+    const after = (await deps.ledger.generation(id))!;
+    if (after.status !== 'CANCELED') throw new InvalidInputError('id', `This generation already finished (${after.status}).`);
+    deps.events.publish({ generationId: id, userId, idempotencyKey: null }, finishedEvent(id, 'CANCELED'));
+    if (removed) {
+      // No worker will see this job: its cleanup, positions and webhook happen here.
+      await deps.storage.removePrefix(`inputs/${id}/`).catch(() => {});
+      void announcePositions(deps).catch(() => {});
+      await queueWebhook(deps, after);
+    }
+    return { generation: after, remainingCoins: await deps.ledger.balance(userId) };
+  }
+
+  return { start, generate, cancel, generationOf, currentState, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };
+}
+
+export type Studio = ReturnType<typeof createStudio>;
