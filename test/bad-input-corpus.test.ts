@@ -140,7 +140,7 @@ const cases: Case[] = [
   ['1000 aliases of styleCatalog', () => json(`{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: styleCatalog { categories { value } }`).join(' ')} }`), graphqlError('GRAPHQL_PARSE_FAILED')],
   ['100 cheap aliases', () => json(`{ ${Array.from({ length: 100 }, (_, i) => `a${i}: quote { coins }`).join(' ')} }`), refused(/Aliases limit of 15 exceeded/)],
   ['50 directives', () => json(`{ quote ${'@include(if: true) '.repeat(50)} { coins } }`), refused(/Directives limit of 20 exceeded/)],
-  ['ten pages of 100 generations', () => json(`{ me { ${Array.from({ length: 10 }, (_, i) => `g${i}: generations(first: 100) { id status cost mode count createdAt }`).join(' ')} } }`), graphqlError('QUERY_TOO_COSTLY')],
+  ['ten pages of 100 generations', () => json(`{ me { ${Array.from({ length: 10 }, (_, i) => `g${i}: generations(first: 100) { edges { node { id status cost mode count createdAt } } }`).join(' ')} } }`), graphqlError('QUERY_TOO_COSTLY')],
   ['a syntax error', () => json('{ me { id '), graphqlError('GRAPHQL_PARSE_FAILED')],
   ['an unknown field', () => json('{ me { password } }'), graphqlError('GRAPHQL_VALIDATION_FAILED')],
   ['a 1.1 MB document', () => json(`{ quote { coins } } # ${'x'.repeat(1_100_000)}`), status(413)],

@@ -27,7 +27,7 @@ const gql = (query: string, variables: unknown = {}) =>
     body: JSON.stringify({ query, variables }),
   }).then((r) => r.json() as Promise<any>);
 
-const ledgerOf = async () => (await gql('{ me { coinsBalance coinHistory { kind delta } } }')).data.me;
+const ledgerOf = async () => (await gql('{ me { coinsBalance coinHistory { edges { node { kind delta } } } } }')).data.me;
 
 describe('graphql-http audit', () => {
   test('the listening server passes every GraphQL-over-HTTP audit', async () => {
@@ -64,7 +64,7 @@ describe('bounded fuzz', () => {
     );
     const boundary = /^--([^\r\n]+)/.exec(new TextDecoder().decode(valid.subarray(0, 200)))![1]!;
     const documents = [
-      '{ me { coinsBalance generations(first: 3) { id images { url } } } }',
+      '{ me { coinsBalance generations(first: 3) { edges { node { id images { url } } } } } }',
       GENERATE,
       '{ styleCatalog { categories { value labelId } poses { poses { value } } } }',
       'query($id: ID!) { generation(id: $id) { id status } }',

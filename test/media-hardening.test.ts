@@ -254,7 +254,7 @@ describe('harmless quirks still pass', () => {
 
 describe('through the GraphQL API: refusals cost nothing', () => {
   const GENERATE = print(GenerateImagesDocument);
-  const LEDGER = '{ me { coinsBalance coinHistory { kind delta } } }';
+  const LEDGER = '{ me { coinsBalance coinHistory { edges { node { kind delta } } } } }';
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
@@ -269,7 +269,7 @@ describe('through the GraphQL API: refusals cost nothing', () => {
   ] as const)('%s: InvalidImageError naming the slot, balance and ledger unchanged', async (name, make, slot, reason, decodes) => {
     const token = await t.token(`refused-${name}`);
     const before = (await t.gql(LEDGER, {}, { token })).body.data.me;
-    expect(before).toEqual({ coinsBalance: 10, coinHistory: [{ kind: 'SIGNUP', delta: 10 }] });
+    expect(before).toEqual({ coinsBalance: 10, coinHistory: { edges: [{ node: { kind: 'SIGNUP', delta: 10 } }] } });
 
     const bytes = await make();
     const paths = ['input.productImages.0', 'input.productImages.1', 'input.productImages.2', 'input.productImages.3', 'input.faceImage', 'input.backgroundImage'];
@@ -285,6 +285,6 @@ describe('through the GraphQL API: refusals cost nothing', () => {
     if (decodes !== null) expect(imagePool.stats().started - started).toBe(decodes);
 
     expect((await t.gql(LEDGER, {}, { token })).body.data.me).toEqual(before);
-    expect((await t.gql('{ me { generations { id } } }', {}, { token })).body.data.me.generations).toEqual([]);
+    expect((await t.gql('{ me { generations { edges { node { id } } } } }', {}, { token })).body.data.me.generations.edges).toEqual([]);
   });
 });

@@ -71,6 +71,7 @@ describe('the pino logger', () => {
       LEDGER: 'supabase',
       SUPABASE_URL: 'http://127.0.0.1:54321',
       SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+      DATABASE_URL: 'postgres://queue@db.example:5432/postgres',
       METRICS_TOKEN: 'metrics-token-123456',
     });
     const out = collector();

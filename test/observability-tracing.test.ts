@@ -116,6 +116,8 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
   // Work outside a request, as a queue worker or the recovery sweep runs it: a trace of its own.
   const settledAgain = await runAsJob('recovery', { generationId: generation.id }, () => t.app.services.ledger.fail(generation.id, 'late'));
   expect(settledAgain.refunded).toBe(false);
+  // The job's own span ends just after it announces FINISHED (which ended the mutation's wait).
+  await new Promise((resolve) => setTimeout(resolve, 500));
   await tracing.shutdown(); // flushes every buffered span to the collector
 
   expect(collector.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
@@ -125,25 +127,22 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
   expect(root.parentSpanId ?? '').toBe('');
   const trace = spans.filter((s) => s.traceId === root.traceId);
   const names = trace.map((s) => s.name);
-  for (const name of [
-    'mutation.GenerateImages',
-    'media.inspect',
-    'ledger.reserve',
-    'vendor.gemini.describe',
-    'etalase.stage.describe',
-    'etalase.stage.prompt',
-    'etalase.stage.generate',
-    'vendor.fal.generate',
-    'etalase.stage.store',
-  ]) {
-    expect(names, name).toContain(name);
+  // The request: the operation, the uploads' checks and the reservation (with the enqueue).
+  for (const name of ['mutation.GenerateImages', 'media.inspect', 'ledger.reserve']) expect(names, name).toContain(name);
+  expect(trace.find((s) => s.name === 'ledger.reserve')!.attributes['etalase.generation.id']).toBe(generation.id);
+  // The job, on the worker: a trace of its own with every stage and vendor call.
+  const run = spans.find((s) => s.name === 'job generation' && s.attributes['etalase.generation.id'] === generation.id)!;
+  expect(run).toBeDefined();
+  expect(run.traceId).not.toBe(root.traceId);
+  const jobTrace = spans.filter((s) => s.traceId === run.traceId);
+  for (const name of ['vendor.gemini.describe', 'etalase.stage.describe', 'etalase.stage.prompt', 'etalase.stage.generate', 'vendor.fal.generate', 'etalase.stage.store']) {
+    expect(jobTrace.find((s) => s.name === name)?.attributes['etalase.generation.id'], name).toBe(generation.id);
   }
-  for (const name of ['ledger.reserve', 'vendor.gemini.describe', 'etalase.stage.describe', 'etalase.stage.prompt', 'etalase.stage.generate', 'vendor.fal.generate', 'etalase.stage.store']) {
-    expect(trace.find((s) => s.name === name)!.attributes['etalase.generation.id'], name).toBe(generation.id);
+  // Every span hangs off another one of the same trace, up to the request or the job.
+  for (const one of [trace, jobTrace]) {
+    const ids = new Set(one.map((s) => s.spanId));
+    expect(one.filter((s) => s !== root && s !== run).every((s) => s.parentSpanId && ids.has(s.parentSpanId))).toBe(true);
   }
-  // Every span hangs off another one of the same trace, up to the request.
-  const ids = new Set(trace.map((s) => s.spanId));
-  expect(trace.filter((s) => s !== root).every((s) => s.parentSpanId && ids.has(s.parentSpanId))).toBe(true);
 
   const job = spans.find((s) => s.name === 'job recovery')!;
   expect(job.attributes['etalase.generation.id']).toBe(generation.id);

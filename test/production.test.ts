@@ -42,6 +42,7 @@ describe('production configuration', () => {
       NODE_ENV: 'production',
       SUPABASE_URL: 'https://abc.supabase.co',
       SUPABASE_SERVICE_ROLE_KEY: 's',
+      DATABASE_URL: 'postgres://queue@db.example:5432/postgres',
       GEMINI_API_KEY: 'g',
       FAL_KEY: 'f',
     });

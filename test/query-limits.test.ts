@@ -33,13 +33,13 @@ describe('document limits', () => {
   });
 
   test('depth beyond MAX_QUERY_DEPTH is refused', async () => {
-    const fragments = `{ me { generations { images { videoPrompts { text } } } } }`;
+    const fragments = `{ me { generations { edges { node { images { videoPrompts { text } } } } } } }`;
     expect(codeOf(await t.gql(fragments))).not.toBe('GRAPHQL_VALIDATION_FAILED');
     const deeper = await t.gql('{ a: styleCatalog { poses { poses { value } } } ' + '}');
     expect(deeper.status).toBe(200);
     const limited = await startTestApp({ MAX_QUERY_DEPTH: '3' });
     try {
-      const r = await limited.gql('{ me { generations { images { url } } } }');
+      const r = await limited.gql('{ me { generations { edges { node { id } } } } }');
       expect(r.body.errors![0]!.message).toMatch(/depth/i);
     } finally {
       await limited.close();
@@ -59,9 +59,9 @@ describe('document limits', () => {
 
   test('aliases of me.generations(first: 100) are refused by cost: a page costs what first asks for', async () => {
     const token = await t.token('pager');
-    const one = await t.gql('{ me { generations(first: 100) { id status } } }', {}, { token });
+    const one = await t.gql('{ me { generations(first: 100) { edges { node { id status } } } } }', {}, { token });
     expect(one.status).toBe(200);
-    const ten = Array.from({ length: 10 }, (_, i) => `g${i}: generations(first: 100) { id status cost mode count createdAt }`).join(' ');
+    const ten = Array.from({ length: 10 }, (_, i) => `g${i}: generations(first: 100) { edges { node { id status cost mode count createdAt } } }`).join(' ');
     const r = await t.gql(`{ me { ${ten} } }`, {}, { token });
     expect(codeOf(r)).toBe('QUERY_TOO_COSTLY');
     expect(r.status).toBe(400);
@@ -69,7 +69,7 @@ describe('document limits', () => {
   });
 
   test('cost follows `first`, including from variables', () => {
-    const doc = parse('query($n: Int) { me { generations(first: $n) { id status } } }');
+    const doc = parse('query($n: Int) { me { generations(first: $n) { edges { node { id status } } } } }');
     const small = costOf(schema, { document: doc, variableValues: { n: 2 }, contextValue: {} });
     const large = costOf(schema, { document: doc, variableValues: { n: 100 }, contextValue: {} });
     expect(large).toBeGreaterThan(small * 20);

@@ -21,11 +21,11 @@ describeWithPostgres('the first me on PostgreSQL', () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, async () => {
         const token = await t.token(`newcomer-${randomUUID()}`);
-        return (await t.gql('{ me { coinsBalance coinHistory { kind delta balanceAfter } } }', {}, { token })).body.data.me;
+        return (await t.gql('{ me { coinsBalance coinHistory { edges { node { kind delta balanceAfter } } } } }', {}, { token })).body.data.me;
       }),
     );
     for (const me of answers) {
-      expect(me).toEqual({ coinsBalance: 10, coinHistory: [{ kind: 'SIGNUP', delta: 10, balanceAfter: 10 }] });
+      expect(me).toEqual({ coinsBalance: 10, coinHistory: { edges: [{ node: { kind: 'SIGNUP', delta: 10, balanceAfter: 10 } }] } });
     }
   });
 });

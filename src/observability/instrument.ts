@@ -7,6 +7,7 @@ import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetr
 import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type ReserveRequest } from '../studio/ports.js';
 import type { Metrics } from './metrics.js';
 import type { Scrubber } from './redact.js';
+import { runAsJob } from './jobs.js';
 import { annotateScope, currentScope } from './scope.js';
 
 export const GENERATION_ID = 'etalase.generation.id';
@@ -185,13 +186,22 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     return decorate(inner, {
       reserveAndEnqueue: async (request, job) => {
         let position: number | null = null;
+        // The job carries the request's id: its lines, on whichever worker, name the request too.
+        const requestId = currentScope()?.requestId;
         const outcome = await reserving(request, async () => {
-          const result = await inner.reserveAndEnqueue(request, job);
+          const result = await inner.reserveAndEnqueue(request, requestId ? { ...job, requestId } : job);
           position = result.position;
           return result.outcome;
         });
         return { outcome, position };
       },
+      // Each job in its own log scope and trace (observability/jobs.ts).
+      work: (concurrency, handler) =>
+        inner.work(concurrency, (job, attempt) =>
+          runAsJob('generation', { jobId: job.generationId, generationId: job.generationId, userId: job.userId, requestId: job.requestId }, () =>
+            handler(job, attempt),
+          ),
+        ),
     });
   }
 
@@ -215,9 +225,11 @@ export function createInstrumentation(deps: InstrumentationDeps) {
         }),
       fail: (generationId, reason, status = 'FAILED') =>
         inSpan('ledger.fail', { ...generationAttribute(generationId), 'etalase.status': status }, async (span) => {
+          // fail is idempotent (a replay or a waiting request asks again): count only the call that ended it.
+          const before = await inner.generation(generationId).catch(() => null);
           const result = await inner.fail(generationId, reason, status);
           span.setAttribute('etalase.refunded', result.refunded);
-          if (result.refunded) {
+          if (result.refunded && !before?.finishedAt) {
             const { mode, cost } = await lookup(inner, generationId);
             metrics.coinsRefunded.inc({ mode }, cost);
             metrics.generations.inc({ mode, status });

@@ -5,8 +5,12 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { GENERATION_ID } from './instrument.js';
 import { runInScope } from './scope.js';
 
-export function runAsJob<T>(name: string, ids: { jobId?: string; generationId?: string; userId?: string }, fn: () => Promise<T>): Promise<T> {
-  const scope = { jobId: ids.jobId ?? randomUUID(), generationId: ids.generationId, userId: ids.userId };
+export function runAsJob<T>(
+  name: string,
+  ids: { jobId?: string; generationId?: string; userId?: string; requestId?: string },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const scope = { jobId: ids.jobId ?? randomUUID(), generationId: ids.generationId, userId: ids.userId, requestId: ids.requestId };
   return runInScope(scope, () =>
     trace.getTracer('etalase').startActiveSpan(
       `job ${name}`,

@@ -299,6 +299,8 @@ export interface GenerationJob {
   generationId: string;
   userId: string;
   idempotencyKey: string | null;
+  /** the request that started it, so the job's log lines can be found from it (set by observability) */
+  requestId?: string;
 }
 
 export interface JobAttempt {
