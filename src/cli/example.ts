@@ -31,12 +31,12 @@ class UsageError extends Error {}
 
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
-const STAGES = ['DESCRIBING', 'QUEUED', 'GENERATING', 'SETTLING', 'FINISHED'];
+const STAGES = ['QUEUED', 'DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'FINISHED'];
 const LABELS: Record<string, string> = {
   DESCRIBING: 'describing the photos',
   QUEUED: 'waiting in the queue',
   GENERATING: 'making the images',
-  SETTLING: 'saving',
+  IMAGE_STORED: 'saving',
   FINISHED: 'finished',
 };
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
@@ -113,12 +113,13 @@ function progressBar(stream: NodeJS.WriteStream) {
   let last = '';
   return (event: StageEvent) => {
     const index = Math.max(0, STAGES.indexOf(event.stage));
-    const within = event.stage === 'DESCRIBING' && event.total ? (event.done ?? 0) / event.total : 1;
+    const counted = event.stage === 'DESCRIBING' || event.stage === 'IMAGE_STORED';
+    const within = counted && event.total ? (event.done ?? 0) / event.total : 1;
     const fraction = event.stage === 'FINISHED' ? 1 : (index + within) / STAGES.length;
     const width = 24;
     const filled = Math.round(fraction * width);
     let detail = '';
-    if (event.stage === 'DESCRIBING' && event.total) detail = ` ${event.done ?? 0}/${event.total}`;
+    if (counted && event.total) detail = ` ${event.done ?? 0}/${event.total}`;
     if (event.stage === 'QUEUED' && event.queuePosition != null) detail = ` (position ${event.queuePosition})`;
     if (event.stage === 'FINISHED' && event.status) detail = `: ${event.status}`;
     const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${LABELS[event.stage] ?? event.stage}${detail}`;

@@ -38,7 +38,8 @@ export const builder = new SchemaBuilder<{
       if (typeof args.last === 'number') return { field: 1, multiplier: Math.max(1, Math.min(args.last, 100)) };
       if (getNamedType(field.type).name.endsWith('Connection')) return { field: 1, multiplier: 20 };
       if (isListType(getNullableType(field.type)) && field.name !== 'edges') return { field: 1, multiplier: 5 };
-      return 1;
+      // Explicit: a bare number would get the plugin's default list multiplier (10) on `edges`.
+      return { field: 1, multiplier: 1 };
     },
   },
   errors: { unsafelyHandleInputErrors: true },

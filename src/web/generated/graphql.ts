@@ -135,12 +135,12 @@ export type StudioGenerateMutationVariables = Exact<{
 
 export type StudioGenerateMutation = { result:
     | { __typename: 'BaseError', message: string }
-    | { __typename: 'GenerateImagesSuccess', remainingCoins: number, generation: { id: string, status: GenerationStatus } }
     | { __typename: 'GenerationFailedError', message: string, refunded: boolean, generationId: string }
     | { __typename: 'InsufficientCoinsError', message: string, required: number, balance: number }
     | { __typename: 'InvalidImageError', message: string, slot: ImageSlot, reason: string }
     | { __typename: 'InvalidInputError', message: string, field: string }
-    | { __typename: 'RateLimitedError', message: string }
+    | { __typename: 'RateLimitedError', message: string, retryAfterSeconds: number }
+    | { __typename: 'StartGenerationSuccess', remainingCoins: number, generation: { id: string, status: GenerationStatus } }
    };
 
 export type StudioGenerationEventsSubscriptionVariables = Exact<{
@@ -320,7 +320,7 @@ export const StudioGenerationDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<StudioGenerationQuery, StudioGenerationQueryVariables>;
 export const StudioGenerateDocument = new TypedDocumentString(`
     mutation StudioGenerate($input: GenerateImagesInput!) {
-  result: generateImages(input: $input) {
+  result: startGeneration(input: $input) {
     __typename
     ... on Error {
       message
@@ -340,7 +340,10 @@ export const StudioGenerateDocument = new TypedDocumentString(`
       refunded
       generationId
     }
-    ... on GenerateImagesSuccess {
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on StartGenerationSuccess {
       remainingCoins
       generation {
         id

@@ -7,7 +7,8 @@ import { coinCount, translate, type Key, type Lang } from './i18n.js';
 
 export type StageEvent = StudioGenerationEventsSubscription['generationEvents'];
 
-const STAGES = ['DESCRIBING', 'QUEUED', 'GENERATING', 'SETTLING', 'FINISHED'] as const;
+// In the order a batch goes through them: the queue first (Etalase's, then the image service's).
+const STAGES = ['QUEUED', 'DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'FINISHED'] as const;
 const statusKey = (status: string): Key => (status === 'QUEUED' ? 'QUEUED_status' : (status as Key));
 
 /** One line per stage, updated in place (DESCRIBING counts up); returns how far along it is (0–1). */
@@ -18,7 +19,7 @@ export function renderStages(list: HTMLElement, events: StageEvent[], lang: Lang
   list.replaceChildren(
     ...[...latest.values()].map((event) => {
       let detail = '';
-      if (event.stage === 'DESCRIBING' && event.total) detail = `${event.done ?? 0}/${event.total}`;
+      if ((event.stage === 'DESCRIBING' || event.stage === 'IMAGE_STORED') && event.total) detail = `${event.done ?? 0}/${event.total}`;
       if (event.stage === 'QUEUED' && event.queuePosition != null) detail = `${translate(lang, 'queuePosition')} ${event.queuePosition}`;
       if (event.stage === 'FINISHED' && event.status) detail = translate(lang, statusKey(event.status));
       const current = event === last && event.stage !== 'FINISHED';
@@ -32,7 +33,7 @@ export function renderStages(list: HTMLElement, events: StageEvent[], lang: Lang
   );
   if (!last) return 0;
   const index = STAGES.indexOf(last.stage as (typeof STAGES)[number]);
-  const describing = last.stage === 'DESCRIBING' && last.total ? (last.done ?? 0) / last.total : 1;
+  const describing = (last.stage === 'DESCRIBING' || last.stage === 'IMAGE_STORED') && last.total ? (last.done ?? 0) / last.total : 1;
   return last.stage === 'FINISHED' ? 1 : (index + describing) / STAGES.length;
 }
 
