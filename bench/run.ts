@@ -1,5 +1,9 @@
-// `npm run bench`: Etalase's generateImages end to end vs the original sequential design, on the
-// wire-level fakes with fixed latencies (Gemini 800 ms per call, fal 1500 ms per job). See README.md.
+// `npm run bench [-- --only critical|throughput|memory]`: every part by default.
+//   critical   Etalase's generateImages end to end vs the original sequential design, on the wire-level
+//              fakes with fixed latencies (Gemini 800 ms per call, fal 1500 ms per job). See README.md.
+//   throughput requests per second against a bare Yoga on the same schema (bench/throughput.ts)
+//   memory     peak RSS under 20 and 40 concurrent six-photo requests (bench/memory.ts)
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { startFalFake } from '../test/fakes/fal.js';
 import { startGeminiFake } from '../test/fakes/gemini.js';
@@ -7,27 +11,50 @@ import { runScenario } from './harness.js';
 import { ensurePhotos } from './photos.js';
 import { LATENCY, SCENARIOS, type ScenarioName } from './protocol.js';
 import { goals, printTable, summarise, writeJson, type Summary } from './report.js';
+import { throughputBench } from './throughput.js';
+import { writeFile } from 'node:fs/promises';
 
+const PARTS = ['critical', 'throughput', 'memory'] as const;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
+if (only && !(PARTS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of: ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+const wanted = (part: (typeof PARTS)[number]) => !only || only === part;
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const started = performance.now();
 const loadavgStart = os.loadavg();
 
 console.log(`Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavgStart.map((l) => l.toFixed(2)).join(' ')}; ${runs} runs + 1 warm-up per scenario`);
-console.log(`Photos: ${await ensurePhotos(runs + 1)} made (kept in the OS temp dir for next time).`);
-const gemini = await startGeminiFake({ latencyMs: LATENCY.describeMs });
-const fal = await startFalFake({ latencyMs: LATENCY.generateMs });
-
-const summaries: Partial<Record<ScenarioName, Summary>> = {};
-for (const name of Object.keys(SCENARIOS) as ScenarioName[]) {
-  process.stdout.write(`${SCENARIOS[name].label}: `);
-  const result = await runScenario(name, { gemini, fal }, runs, (r) => process.stdout.write(`${Math.round(r.ms)}${r.warmup ? ' (warm-up)' : ''} `));
-  console.log(result.error ? `FAILED\n${result.error}` : 'ms');
-  summaries[name] = summarise(result);
+if (wanted('critical')) await critical();
+if (wanted('throughput')) {
+  console.log('\n== throughput');
+  const results = await throughputBench();
+  await writeFile(new URL('./results/throughput.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), results }, null, 2)}\n`);
 }
-await Promise.all([gemini.close(), fal.close()]);
+if (wanted('memory')) {
+  console.log('\n== memory');
+  spawnSync(process.execPath, ['--import', 'tsx', 'bench/memory.ts'], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });
+}
 
-const goalList = goals(summaries);
-printTable(summaries, goalList);
-const file = new URL('./results/latest.json', import.meta.url).pathname;
-await writeJson(file, summaries, goalList, { runs, loadavgStart, durationS: (performance.now() - started) / 1000 });
-console.log(`\nWrote ${file}`);
+async function critical() {
+  console.log(`Photos: ${await ensurePhotos(runs + 1)} made (kept in the OS temp dir for next time).`);
+  const gemini = await startGeminiFake({ latencyMs: LATENCY.describeMs });
+  const fal = await startFalFake({ latencyMs: LATENCY.generateMs });
+
+  const summaries: Partial<Record<ScenarioName, Summary>> = {};
+  for (const name of Object.keys(SCENARIOS) as ScenarioName[]) {
+    process.stdout.write(`${SCENARIOS[name].label}: `);
+    const result = await runScenario(name, { gemini, fal }, runs, (r) => process.stdout.write(`${Math.round(r.ms)}${r.warmup ? ' (warm-up)' : ''} `));
+    console.log(result.error ? `FAILED\n${result.error}` : 'ms');
+    summaries[name] = summarise(result);
+  }
+  await Promise.all([gemini.close(), fal.close()]);
+
+  const goalList = goals(summaries);
+  printTable(summaries, goalList);
+  const file = new URL('./results/latest.json', import.meta.url).pathname;
+  await writeJson(file, summaries, goalList, { runs, loadavgStart, durationS: (performance.now() - started) / 1000 });
+  console.log(`\nWrote ${file}`);
+}
