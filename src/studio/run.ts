@@ -94,8 +94,9 @@ export function createJobRunner(deps: RunDeps) {
 
   async function finish(job: GenerationJob): Promise<void> {
     const g = await deps.ledger.generation(job.generationId).catch(() => null);
-    publish(job, finishedEvent(job.generationId, g?.status ?? 'FAILED'));
+    // Not settled (the refund itself failed): the queue retries the job, which will announce it.
     if (g?.finishedAt) {
+      publish(job, finishedEvent(job.generationId, g.status));
       await deps.storage.removePrefix(`inputs/${job.generationId}/`).catch(() => {});
       await queueWebhook(deps, g);
     }
@@ -114,7 +115,9 @@ export function createJobRunner(deps: RunDeps) {
   async function run(job: GenerationJob, attempt: JobAttempt): Promise<void> {
     const g = await deps.ledger.beginRun(job.generationId, new Date(deps.clock.now().getTime() + deps.deadlineMs));
     if (!g) return deps.log.warn('a job for an unknown generation', { generationId: job.generationId });
-    if (g.finishedAt) return; // canceled while queued, or settled by an earlier attempt
+    // Canceled while queued, or settled by an attempt that died before telling the queue: only make
+    // sure the end was announced (events, webhook: both idempotent for the receiver).
+    if (g.finishedAt) return finish(job);
     void announcePositions(deps).catch((error) => deps.log.warn('announcing queue positions failed', { error: String(error) }));
     try {
       if (attempt.retryCount > 0 || attempt.final) {
