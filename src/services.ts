@@ -5,20 +5,24 @@ import { openEvents } from './adapters/events/pubsub.js';
 import { openDescriber, openGenerator, openLedgerAndQueue, openStorage } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
-import type { Clock, Describer, Generator, Logger } from './studio/ports.js';
+import type { Clock, Describer, Generator, Ledger, Logger } from './studio/ports.js';
 import { createJobRunner } from './studio/run.js';
 import { createStudio } from './studio/start.js';
 import { webhookHandler } from './studio/webhook.js';
 
 export interface CoreOverrides {
   clock?: Clock;
+  /** wraps the ledger the app uses (the bench times its calls) */
+  wrapLedger?: (ledger: Ledger) => Ledger;
   describer?: Describer;
   generator?: Generator;
 }
 
 export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}) {
   const clock = overrides.clock ?? { now: () => new Date() };
-  const { ledger, queue } = await openLedgerAndQueue(config, log);
+  const opened = await openLedgerAndQueue(config, log);
+  const { queue } = opened;
+  const ledger = overrides.wrapLedger ? overrides.wrapLedger(opened.ledger) : opened.ledger;
   await ledger.setSignupCoins(config.coins.signup);
   const [describer, generator, events, media] = await Promise.all([
     overrides.describer ?? openDescriber(config),
