@@ -3,6 +3,7 @@
 // A job whose worker died is retried by another: a fal job already paid for (its request id is stored
 // on the row) is collected, never submitted again; one that never reached fal runs again if its
 // deadline allows, else it is failed and refunded. Every outcome ends with one FINISHED event.
+import { createHash } from 'node:crypto';
 import { describeAll } from './describe.js';
 import type {
   Clock,
@@ -21,6 +22,7 @@ import type {
   PreparedImage,
   Slot,
   Storage,
+  VisionImage,
   Webhooks,
 } from './ports.js';
 import { composePrompt } from './prompt.js';
@@ -36,8 +38,9 @@ export interface StoredInput {
   uploadedSlots: Slot[];
   /** called once the generation has finished (checked when the request came in) */
   webhookUrl?: string | null;
-  /** the prepared uploads without their bytes, which are in Storage (inputKey) */
-  images?: Array<Omit<PreparedImage, 'vision' | 'reference'> & { vision: Omit<EncodedImage, 'bytes'>; reference: Omit<EncodedImage, 'bytes'> }>;
+  /** the inspected uploads without their bytes, which are in Storage (inputKey): the vision copy
+   *  before the job is queued, the reference copy (JPEG, long edge ≤ 2048) soon after */
+  images?: Array<Omit<VisionImage, 'vision'> & { vision: Omit<EncodedImage, 'bytes'> }>;
 }
 
 export const inputKey = (generationId: string, slot: Slot, variant: 'vision' | 'reference', contentType: string) =>
@@ -75,16 +78,43 @@ export async function announcePositions(deps: { queue: JobQueue; events: EventBu
   }
 }
 
-async function loadInputs(storage: Storage, generationId: string, input: StoredInput): Promise<PreparedImage[]> {
+const REFERENCE_LONG_EDGE = 2048;
+/** how long a worker waits for the reference copies the API encodes after queueing the job */
+const REFERENCE_WAIT_MS = 30_000;
+
+async function loadVision(storage: Storage, generationId: string, input: StoredInput): Promise<VisionImage[]> {
   return Promise.all(
     (input.images ?? []).map(async (meta) => {
-      const read = async (variant: 'vision' | 'reference') => {
-        const object = await storage.get(inputKey(generationId, meta.slot, variant, meta[variant].contentType));
-        if (!object) throw new Error(`the ${variant} copy of ${meta.slot} is missing from storage`);
-        return { ...meta[variant], bytes: object.bytes };
-      };
-      const [vision, reference] = await Promise.all([read('vision'), read('reference')]);
-      return { ...meta, vision, reference };
+      const object = await storage.get(inputKey(generationId, meta.slot, 'vision', meta.vision.contentType));
+      if (!object) throw new Error(`the vision copy of ${meta.slot} is missing from storage`);
+      return { ...meta, vision: { ...meta.vision, bytes: object.bytes } };
+    }),
+  );
+}
+
+/** The reference copies, as they arrive in storage (the API stores them just after queueing). */
+async function loadReferences(storage: Storage, generationId: string, images: VisionImage[], signal: AbortSignal): Promise<PreparedImage[]> {
+  const until = Date.now() + REFERENCE_WAIT_MS;
+  return Promise.all(
+    images.map(async (image) => {
+      for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+        const object = await storage.get(inputKey(generationId, image.slot, 'reference', 'image/jpeg'));
+        if (object) {
+          // Same scaling as the preparer's (fit inside, never enlarged): the size follows from the source.
+          const scale = Math.min(1, REFERENCE_LONG_EDGE / Math.max(image.sourceWidth, image.sourceHeight));
+          const reference: EncodedImage = {
+            bytes: object.bytes,
+            contentType: 'image/jpeg',
+            width: Math.round(image.sourceWidth * scale),
+            height: Math.round(image.sourceHeight * scale),
+            sha256: createHash('sha256').update(object.bytes).digest('hex'),
+          };
+          return { ...image, reference };
+        }
+        signal.throwIfAborted();
+        if (Date.now() > until) throw new Error(`the reference copy of ${image.slot} never reached storage`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }),
   );
 }
@@ -154,7 +184,10 @@ export function createJobRunner(deps: RunDeps) {
     const timeout = AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - deps.clock.now().getTime()));
     const abort = AbortSignal.any([timeout, canceled.signal]);
     try {
-      const images = await loadInputs(deps.storage, generationId, input);
+      const images = await loadVision(deps.storage, generationId, input);
+      // The generator's larger copies are fetched while the vision model reads the small ones.
+      const references = loadReferences(deps.storage, generationId, images, abort);
+      references.catch(() => {}); // awaited below; a failure is handled there
       progress({ stage: 'DESCRIBING', done: 0, total: images.length });
       const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log }, abort, (done) =>
         progress({ stage: 'DESCRIBING', done, total: images.length }),
@@ -184,7 +217,7 @@ export function createJobRunner(deps: RunDeps) {
         count: cmd.count,
         mode: cmd.mode,
         options: req.options,
-        references: images,
+        references: await references,
         signal: abort,
         onProgress: progress,
         onSubmitted: (providerRequestId) => deps.ledger.setProviderRequest(generationId, providerRequestId),
