@@ -96,6 +96,7 @@ export async function startEtalase(options: EtalaseOptions) {
       : createFalGenerator(config.generator, { pollIntervalMs: options.pollIntervalMs, log: () => {} });
   const app = await createApp(config, {
     log,
+    wrapLedger: (ledger) => timed(ledger, 'ledger', spans),
     describer: timed(await openDescriber(config), 'describer', spans),
     generator: timed(generator, 'generator', spans),
     // PROMPT_WRITER defaults to gemini with a key: its one text call sits on the critical path

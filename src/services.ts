@@ -6,13 +6,15 @@ import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, ope
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
-import type { Clock, Describer, Generator, Logger, PromptWriter } from './studio/ports.js';
+import type { Clock, Describer, Generator, Ledger, Logger, PromptWriter } from './studio/ports.js';
 import { createJobRunner } from './studio/run.js';
 import { createStudio } from './studio/start.js';
 import { webhookHandler } from './studio/webhook.js';
 
 export interface CoreOverrides {
   clock?: Clock;
+  /** wraps the ledger the app uses (the bench times its calls) */
+  wrapLedger?: (ledger: Ledger) => Ledger;
   describer?: Describer;
   generator?: Generator;
   /** null: no writer, the composer writes every prompt */
@@ -25,7 +27,8 @@ type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' 
 export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}, instrument?: Instrumentation) {
   const clock = overrides.clock ?? { now: () => new Date() };
   const opened = await openLedgerAndQueue(config, log);
-  const ledger = instrument ? await instrument.ledger(opened.ledger) : opened.ledger;
+  const wrapped = overrides.wrapLedger ? overrides.wrapLedger(opened.ledger) : opened.ledger;
+  const ledger = instrument ? await instrument.ledger(wrapped) : wrapped;
   const queue = instrument ? instrument.queue(opened.queue) : opened.queue;
   await ledger.setSignupCoins(config.coins.signup);
   await ledger.setGenerationLimits({

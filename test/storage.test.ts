@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage, type LocalStorage } from '../src/adapters/storage/local.js';
+import { withRecentObjects } from '../src/adapters/storage/recent.js';
 import { createSupabaseStorage } from '../src/adapters/storage/supabase.js';
 import { serveMedia } from '../src/media/serve.js';
 import { startSupabaseStorageFake } from './fakes/supabase-storage.js';
@@ -155,5 +156,29 @@ describe('Supabase Storage (storage-js against a stand-in of its HTTP API)', () 
     await remote.put(`${dir}PRODUCT_1-reference.jpg`, jpegBytes, 'image/jpeg');
     await remote.removePrefix(dir);
     expect([...fake.objects.keys()].filter((k) => k.includes(dir))).toEqual([]);
+  });
+});
+
+describe('recent objects in memory', () => {
+  it('reads back what this process just stored without the store; forgets by age, size and prefix', async () => {
+    const reads: string[] = [];
+    const backing = new Map<string, { bytes: Uint8Array; contentType: string }>();
+    const store = {
+      put: async (key: string, bytes: Uint8Array, contentType: string) => void backing.set(key, { bytes, contentType }),
+      get: async (key: string) => (reads.push(key), backing.get(key) ?? null),
+      signedUrl: async (key: string) => `signed:${key}`,
+      removePrefix: async (prefix: string) => {
+        for (const k of [...backing.keys()]) if (k.startsWith(prefix)) backing.delete(k);
+      },
+    };
+    const cached = withRecentObjects(store, { maxBytes: 10, ttlMs: 60_000 });
+    await cached.put('outputs/a/1.jpg', new Uint8Array(6), 'image/jpeg');
+    expect((await cached.get('outputs/a/1.jpg'))?.bytes.byteLength).toBe(6);
+    expect(reads).toEqual([]);
+    await cached.put('outputs/a/2.jpg', new Uint8Array(6), 'image/jpeg'); // over 10 bytes: the oldest goes
+    await cached.get('outputs/a/1.jpg');
+    expect(reads).toEqual(['outputs/a/1.jpg']);
+    await cached.removePrefix('outputs/a/');
+    expect(await cached.get('outputs/a/2.jpg')).toBeNull();
   });
 });

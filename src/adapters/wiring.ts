@@ -4,6 +4,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
 import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter, Storage } from '../studio/ports.js';
 import type { MediaLookup } from './storage/local.js';
+import { withRecentObjects } from './storage/recent.js';
 
 /** The ledger and, over the same database, the job queue (reservations and enqueues share a transaction). */
 export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; queue: JobQueue }> {
@@ -81,6 +82,9 @@ export async function openAuthenticator(config: Config, log: Logger): Promise<Au
   return dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir));
 }
 
+// What this process stored in the last minute, up to 128 MB, is read back from memory.
+const RECENT = { maxBytes: 128 * 1024 * 1024, ttlMs: 60_000 };
+
 /** The store for inputs and outputs, and the /media/ route when it serves the files itself. */
 export async function openStorage(
   config: Config,
@@ -90,7 +94,7 @@ export async function openStorage(
   if (c.kind === 'supabase') {
     // Supabase serves its own signed URLs: no /media route here.
     const storage = (await import('./storage/supabase.js')).createSupabaseStorage({ ...c, ttlSeconds: config.mediaUrlTtlSeconds });
-    return { storage, lookup: null };
+    return { storage: withRecentObjects(storage, RECENT), lookup: null };
   }
   const local = await (await import('./storage/local.js')).createLocalStorage({
     dataDir: config.dataDir,
@@ -98,5 +102,5 @@ export async function openStorage(
     ttlSeconds: config.mediaUrlTtlSeconds,
     clock,
   });
-  return { storage: local, lookup: local.lookup };
+  return { storage: withRecentObjects(local, RECENT), lookup: local.lookup };
 }

@@ -264,7 +264,7 @@ export interface Ledger extends DescriptionCache {
   /** what the vision model saw and the prompt composed from it, recorded before generating */
   recordPrompt(generationId: string, descriptions: Description[], enhancedPrompt: string, warnings: string[]): Promise<void>;
   setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
-  /** false when the generation was already settled (a recovery sweep failed it first, say) */
+  /** false when the generation was already settled (canceled, or finished by another attempt) */
   complete(generationId: string, settlement: Settlement): Promise<boolean>;
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
@@ -274,7 +274,7 @@ export interface Ledger extends DescriptionCache {
   generations(userId: string, limit: number, before?: number): Promise<Array<Ordinal<GenerationRecord>>>;
   /** the user's coin movements, newest first, paged the same way */
   coinHistory(userId: string, limit: number, before?: number): Promise<Array<Ordinal<CoinEntry>>>;
-  /** RUNNING generations whose deadline has passed */
+  /** unfinished (QUEUED or RUNNING) generations whose deadline has passed: for operators and tests; the queue itself retries jobs */
   overdue(now: Date): Promise<GenerationRecord[]>;
   grant(userId: string, amount: number, reason: string): Promise<number>;
   /** sum of ledger rows for a user: equals the balance when the books are right */
@@ -380,8 +380,8 @@ export interface ImagePreparer {
 
 export interface InspectedImage {
   image: VisionImage;
-  /** makes the reference copy; the pipeline runs it while the vision model reads the small one.
-   *  Still queued when `signal` (by default inspectAll's) aborts, it never starts. */
+  /** makes the reference copy (stored with the vision copy for the worker that runs the job);
+   *  still queued when `signal` (by default inspectAll's) aborts, it never starts */
   complete(signal?: AbortSignal): Promise<PreparedImage>;
 }
 

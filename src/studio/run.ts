@@ -3,6 +3,7 @@
 // A job whose worker died is retried by another: a fal job already paid for (its request id is stored
 // on the row) is collected, never submitted again; one that never reached fal runs again if its
 // deadline allows, else it is failed and refunded. Every outcome ends with one FINISHED event.
+import { createHash } from 'node:crypto';
 import { describeAll } from './describe.js';
 import type {
   Clock,
@@ -22,6 +23,7 @@ import type {
   PromptWriter,
   Slot,
   Storage,
+  VisionImage,
   Webhooks,
 } from './ports.js';
 import { unknownModelWarnings } from './prompt/profiles.js';
@@ -39,8 +41,9 @@ export interface StoredInput {
   uploadedSlots: Slot[];
   /** called once the generation has finished (checked when the request came in) */
   webhookUrl?: string | null;
-  /** the prepared uploads without their bytes, which are in Storage (inputKey) */
-  images?: Array<Omit<PreparedImage, 'vision' | 'reference'> & { vision: Omit<EncodedImage, 'bytes'>; reference: Omit<EncodedImage, 'bytes'> }>;
+  /** the inspected uploads without their bytes, which are in Storage (inputKey): the vision copy
+   *  before the job is queued, the reference copy (JPEG, long edge ≤ 2048) soon after */
+  images?: Array<Omit<VisionImage, 'vision'> & { vision: Omit<EncodedImage, 'bytes'> }>;
 }
 
 export const inputKey = (generationId: string, slot: Slot, variant: 'vision' | 'reference', contentType: string) =>
@@ -81,16 +84,43 @@ export async function announcePositions(deps: { queue: JobQueue; events: EventBu
   }
 }
 
-async function loadInputs(storage: Storage, generationId: string, input: StoredInput): Promise<PreparedImage[]> {
+const REFERENCE_LONG_EDGE = 2048;
+/** how long a worker waits for the reference copies the API encodes after queueing the job */
+const REFERENCE_WAIT_MS = 30_000;
+
+async function loadVision(storage: Storage, generationId: string, input: StoredInput): Promise<VisionImage[]> {
   return Promise.all(
     (input.images ?? []).map(async (meta) => {
-      const read = async (variant: 'vision' | 'reference') => {
-        const object = await storage.get(inputKey(generationId, meta.slot, variant, meta[variant].contentType));
-        if (!object) throw new Error(`the ${variant} copy of ${meta.slot} is missing from storage`);
-        return { ...meta[variant], bytes: object.bytes };
-      };
-      const [vision, reference] = await Promise.all([read('vision'), read('reference')]);
-      return { ...meta, vision, reference };
+      const object = await storage.get(inputKey(generationId, meta.slot, 'vision', meta.vision.contentType));
+      if (!object) throw new Error(`the vision copy of ${meta.slot} is missing from storage`);
+      return { ...meta, vision: { ...meta.vision, bytes: object.bytes } };
+    }),
+  );
+}
+
+/** The reference copies, as they arrive in storage (the API stores them just after queueing). */
+async function loadReferences(storage: Storage, generationId: string, images: VisionImage[], signal: AbortSignal): Promise<PreparedImage[]> {
+  const until = Date.now() + REFERENCE_WAIT_MS;
+  return Promise.all(
+    images.map(async (image) => {
+      for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+        const object = await storage.get(inputKey(generationId, image.slot, 'reference', 'image/jpeg'));
+        if (object) {
+          // Same scaling as the preparer's (fit inside, never enlarged): the size follows from the source.
+          const scale = Math.min(1, REFERENCE_LONG_EDGE / Math.max(image.sourceWidth, image.sourceHeight));
+          const reference: EncodedImage = {
+            bytes: object.bytes,
+            contentType: 'image/jpeg',
+            width: Math.round(image.sourceWidth * scale),
+            height: Math.round(image.sourceHeight * scale),
+            sha256: createHash('sha256').update(object.bytes).digest('hex'),
+          };
+          return { ...image, reference };
+        }
+        signal.throwIfAborted();
+        if (Date.now() > until) throw new Error(`the reference copy of ${image.slot} never reached storage`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }),
   );
 }
@@ -101,8 +131,9 @@ export function createJobRunner(deps: RunDeps) {
 
   async function finish(job: GenerationJob): Promise<void> {
     const g = await deps.ledger.generation(job.generationId).catch(() => null);
-    publish(job, finishedEvent(job.generationId, g?.status ?? 'FAILED'));
+    // Not settled (the refund itself failed): the queue retries the job, which will announce it.
     if (g?.finishedAt) {
+      publish(job, finishedEvent(job.generationId, g.status));
       await deps.storage.removePrefix(`inputs/${job.generationId}/`).catch(() => {});
       await queueWebhook(deps, g);
     }
@@ -121,7 +152,9 @@ export function createJobRunner(deps: RunDeps) {
   async function run(job: GenerationJob, attempt: JobAttempt): Promise<void> {
     const g = await deps.ledger.beginRun(job.generationId, new Date(deps.clock.now().getTime() + deps.deadlineMs));
     if (!g) return deps.log.warn('a job for an unknown generation', { generationId: job.generationId });
-    if (g.finishedAt) return; // canceled while queued, or settled by an earlier attempt
+    // Canceled while queued, or settled by an attempt that died before telling the queue: only make
+    // sure the end was announced (events, webhook: both idempotent for the receiver).
+    if (g.finishedAt) return finish(job);
     void announcePositions(deps).catch((error) => deps.log.warn('announcing queue positions failed', { error: String(error) }));
     try {
       if (attempt.retryCount > 0 || attempt.final) {
@@ -158,7 +191,10 @@ export function createJobRunner(deps: RunDeps) {
     const timeout = AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - deps.clock.now().getTime()));
     const abort = AbortSignal.any([timeout, canceled.signal]);
     try {
-      const images = await loadInputs(deps.storage, generationId, input);
+      const images = await loadVision(deps.storage, generationId, input);
+      // The generator's larger copies are fetched while the vision model reads the small ones.
+      const references = loadReferences(deps.storage, generationId, images, abort);
+      references.catch(() => {}); // awaited below; a failure is handled there
       progress({ stage: 'DESCRIBING', done: 0, total: images.length });
       const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log, mode: cmd.mode }, abort, (done) =>
         progress({ stage: 'DESCRIBING', done, total: images.length }),
@@ -174,7 +210,8 @@ export function createJobRunner(deps: RunDeps) {
         ...req,
         mode: cmd.mode,
         described,
-        references: images,
+        // Loaded while the vision model read the small copies.
+        references: await references,
         generator: deps.generator,
         writer: deps.promptWriter,
         writerTimeoutMs: deps.promptWriterTimeoutMs ?? 5000,
@@ -193,6 +230,7 @@ export function createJobRunner(deps: RunDeps) {
         count: cmd.count,
         mode: cmd.mode,
         options: req.options,
+        // What the prompt stage kept: refused photos out, in the edit model's order, capped.
         references: staged.references,
         signal: abort,
         onProgress: progress,

@@ -12,6 +12,7 @@ import type {
   GenerationRecord,
   Ids,
   ImagePreparer,
+  InspectedImage,
   JobQueue,
   Ledger,
   Logger,
@@ -86,19 +87,20 @@ export function createStudio(deps: StudioDeps) {
     const deadlineAt = new Date(deps.clock.now().getTime() + deps.deadlineMs);
 
     // The worker that runs the job may be another machine: it reads the prepared copies from Storage.
-    const [prepared] = await Promise.all([Promise.all(inspected.map((i) => i.complete())), deps.ledger.ensureProfile(cmd.userId)]);
-    await Promise.all(
-      prepared.flatMap((p) => [
-        deps.storage.put(inputKey(generationId, p.slot, 'vision', p.vision.contentType), p.vision.bytes, p.vision.contentType),
-        deps.storage.put(inputKey(generationId, p.slot, 'reference', p.reference.contentType), p.reference.bytes, p.reference.contentType),
-      ]),
-    );
+    // The small vision copies (made while inspecting) are stored before the job exists; the larger
+    // reference copies are encoded after it is queued, while the worker's vision model reads the
+    // small ones, and the worker waits for them only when it needs them, to generate.
+    const images = inspected.map((i) => i.image);
+    await Promise.all([
+      deps.ledger.ensureProfile(cmd.userId),
+      ...images.map((i) => deps.storage.put(inputKey(generationId, i.slot, 'vision', i.vision.contentType), i.vision.bytes, i.vision.contentType)),
+    ]);
     const input: StoredInput = {
       options: req.options,
       freeText: req.freeText,
-      uploadedSlots: prepared.map((p) => p.slot),
+      uploadedSlots: images.map((i) => i.slot),
       webhookUrl: req.webhookUrl,
-      images: prepared.map(({ vision: { bytes: _v, ...vision }, reference: { bytes: _r, ...reference }, ...rest }) => ({ ...rest, vision, reference })),
+      images: images.map(({ vision: { bytes: _bytes, ...vision }, ...rest }) => ({ ...rest, vision })),
     };
 
     const to = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
@@ -117,6 +119,7 @@ export function createStudio(deps: StudioDeps) {
       to,
     );
     if (reserved.kind !== 'reserved') await deps.storage.removePrefix(`inputs/${generationId}/`).catch(() => {});
+    else void storeReferences(generationId, inspected);
     switch (reserved.kind) {
       case 'insufficient':
         throw new InsufficientCoinsError(reserved.required, reserved.balance);
@@ -132,6 +135,15 @@ export function createStudio(deps: StudioDeps) {
     // Published before anything else can happen to the job: a worker needs several round trips first.
     if (position !== null) deps.events.publish(to, { stage: 'QUEUED', position, at: 'ETALASE', generationId });
     return { generation: (await deps.ledger.generation(generationId))!, remainingCoins: reserved.balance };
+  }
+
+  async function storeReferences(generationId: string, inspected: InspectedImage[]): Promise<void> {
+    await Promise.all(
+      inspected.map(async (i) => {
+        const { reference } = await i.complete();
+        await deps.storage.put(inputKey(generationId, i.image.slot, 'reference', reference.contentType), reference.bytes, reference.contentType);
+      }),
+    ).catch((error) => deps.log.error('storing the reference copies failed; the job fails without them', { generationId, error: String(error) }));
   }
 
   /** Until the generation is finished: the FINISHED event ends the wait at once, a look at the row every

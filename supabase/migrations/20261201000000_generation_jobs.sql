@@ -111,6 +111,9 @@ begin
         from me, ahead where g.id = me.id and g.status = 'QUEUED'
         returning g.id, g.user_id, g.idempotency_key, g.queue_position;
   else
+    -- One report of the whole queue at a time: two updating the same rows in different orders could
+    -- deadlock. (A single generation's report touches one row and cannot.)
+    perform pg_advisory_xact_lock(727003);
     return query
       with ranked as (
         select j.id, (row_number() over (order by j.created_on, j.id) - 1)::int as n
