@@ -138,12 +138,17 @@ describe('bounded fuzz', () => {
 
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
     const lagMax = Number(/^nodejs_eventloop_lag_max_seconds\s+(\S+)/m.exec(metrics)?.[1]);
+    const lagP99 = Number(/^nodejs_eventloop_lag_p99_seconds\s+(\S+)/m.exec(metrics)?.[1]);
     const worstHealth = Math.max(...health);
-    console.info(`[fuzz] statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health worst ${worstHealth.toFixed(0)} ms over ${health.length} probes; event-loop lag max ${(lagMax * 1000).toFixed(0)} ms`);
+    console.info(`[fuzz] statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health worst ${worstHealth.toFixed(0)} ms over ${health.length} probes; event-loop lag p99 ${(lagP99 * 1000).toFixed(0)} ms, max ${(lagMax * 1000).toFixed(0)} ms`);
 
     if (serverErrors.length) console.info(server.output().split('\n').filter((l) => l.includes('unexpected error')).join('\n').slice(0, 3000));
     expect(serverErrors).toEqual([]);
-    expect(lagMax).toBeLessThan(0.2);
+    // No stall: the server's own event-loop delay, so the client's scheduling does not count. p99
+    // within 200 ms; the single worst sample within 1 s, since another test file shares the two cores
+    // (the stalls this guards against, a giant sparse array from a map path, lasted ~10 s).
+    expect(lagP99).toBeLessThan(0.2);
+    expect(lagMax).toBeLessThan(1);
     expect(await ledgerOf()).toEqual(before);
     // And it still serves.
     expect((await gql('{ quote { coins } }')).data.quote.coins).toBe(1);
@@ -154,6 +159,7 @@ describe('slow clients', () => {
   test('an upload trickling a byte at a time is cut off after REQUEST_TIMEOUT_MS', async () => {
     const { port } = new URL(server.url);
     const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {}); // the server resets the connection: that is the point
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
       `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\nx-graphql-yoga-csrf: 1\r\n\r\n`,
