@@ -20,6 +20,8 @@ export interface EtalaseOptions {
   falUrl: string;
   /** overrides the fal adapter's status poll interval (app default: 150 ms for 5 s, then 500 ms) */
   pollIntervalMs?: number;
+  /** 'local': the deterministic composer only, no PromptWriter call (as before issue 9) */
+  promptWriter?: 'local';
 }
 
 const GENERATE = /* GraphQL */ `
@@ -86,6 +88,7 @@ export async function startEtalase(options: EtalaseOptions) {
     GENERATOR: 'fal',
     FAL_KEY: 'bench',
     FAL_BASE_URL: options.falUrl,
+    ...(options.promptWriter ? { PROMPT_WRITER: options.promptWriter } : {}),
   });
   if (config.generator.kind !== 'fal') throw new Error('expected the fal generator');
   const log = createLogger({ level: config.logLevel, format: config.logFormat });

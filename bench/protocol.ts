@@ -12,12 +12,15 @@ export interface ScenarioSpec {
   pollIntervalMs?: number;
   /** fal job latency for this scenario only */
   falLatencyMs?: number;
+  /** 'local': no PromptWriter call, the composer writes the prompt */
+  promptWriter?: 'local';
 }
 
 export const SCENARIOS = {
   baseline: { label: 'Baseline: sequential SDK calls', judged: true },
   'etalase-reference': { label: 'Etalase REFERENCE', judged: true, mode: 'REFERENCE' },
   'etalase-text': { label: 'Etalase TEXT_TO_IMAGE', judged: true, mode: 'TEXT_TO_IMAGE' },
+  'etalase-text-composer': { label: 'diag: TEXT_TO_IMAGE, composer only (no PromptWriter)', judged: false, mode: 'TEXT_TO_IMAGE', promptWriter: 'local' },
   'etalase-reference-poll25': { label: 'diag: REFERENCE, fal poll 25 ms', judged: false, mode: 'REFERENCE', pollIntervalMs: 25 },
   'etalase-reference-fal1600': { label: 'diag: REFERENCE, fal job 1600 ms', judged: false, mode: 'REFERENCE', falLatencyMs: 1600 },
 } satisfies Record<string, ScenarioSpec>;
