@@ -2,20 +2,11 @@
 // SIGINT/SIGTERM.
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { startTracing } from './observability/tracing.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const tracing = await startTracing(config);
 const app = await createApp(config);

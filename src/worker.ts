@@ -1,21 +1,12 @@
 // `npm run worker`: takes generation jobs from the queue and runs them, with no API. Any number of
 // these (and of API processes) share one Postgres; each job runs once. SIGINT/SIGTERM: stop taking
 // jobs, let running ones finish within the grace period, then exit.
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createObservability } from './observability/index.js';
 import { startTracing } from './observability/tracing.js';
 import { openCore } from './services.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 if (config.ledger.kind === 'pglite') {
   process.stderr.write(
     'npm run worker needs a shared database (DATABASE_URL, or LEDGER=supabase with DATABASE_URL): the embedded one serves one process. ' +

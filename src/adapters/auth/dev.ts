@@ -1,29 +1,14 @@
 // Development tokens: HS256, signed with a secret generated once into DATA_DIR. They carry the same
 // claims a Supabase access token does, so switching AUTH=supabase changes nothing downstream.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { loadOrCreateSecret } from '../secret-file.js';
 import { jwtVerify, SignJWT } from 'jose';
 import { UUID, type Authenticator } from './authenticator.js';
 
 const ISSUER = 'etalase-dev';
 const AUDIENCE = 'authenticated';
 
-export async function loadDevSecret(dataDir: string): Promise<Uint8Array> {
-  const file = path.join(dataDir, 'dev-jwt-secret');
-  try {
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dataDir, { recursive: true });
-    const secret = randomBytes(32);
-    // 'wx' so two processes starting together cannot each write a different secret.
-    await writeFile(file, secret.toString('base64url'), { flag: 'wx', mode: 0o600 }).catch(async (e) => {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    });
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
-  }
-}
+export const loadDevSecret = (dataDir: string): Promise<Uint8Array> => loadOrCreateSecret(dataDir, 'dev-jwt-secret');
 
 /** A name always maps to the same UUID (v5-like, from SHA-256), so `--user alice` is stable. */
 export function userIdFor(name: string): string {

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { loadOrCreateSecret } from '../secret-file.js';
 import type { Clock, Storage, StoredObject } from '../../studio/ports.js';
 
 export const KEY_PATTERN = /^(inputs|outputs)\/[A-Za-z0-9-]{1,100}\/[A-Za-z0-9_-]{1,100}\.(jpg|jpeg|png|webp)$/;
@@ -32,20 +33,7 @@ export interface LocalStorage extends Storage {
   lookup(url: URL): Promise<MediaLookup | null>;
 }
 
-export async function loadMediaKey(dataDir: string): Promise<Buffer> {
-  const file = path.join(dataDir, 'media-url-key');
-  try {
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dataDir, { recursive: true });
-    // 'wx' so two processes starting together cannot each write a different key.
-    await writeFile(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 }).catch((e) => {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    });
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
-  }
-}
+export const loadMediaKey = (dataDir: string): Promise<Buffer> => loadOrCreateSecret(dataDir, 'media-url-key');
 
 export async function createLocalStorage(options: LocalStorageOptions): Promise<LocalStorage> {
   const root = path.resolve(options.dataDir, 'media');
