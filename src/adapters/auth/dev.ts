@@ -1,6 +1,6 @@
 // Development tokens: HS256, signed with a secret generated once into DATA_DIR. They carry the same
 // claims a Supabase access token does, so switching AUTH=supabase changes nothing downstream.
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey } from 'node:crypto';
 import { loadOrCreateSecret } from '../secret-file.js';
 import { jwtVerify, SignJWT } from 'jose';
 import { UUID, type Authenticator } from './authenticator.js';
@@ -29,10 +29,12 @@ export async function signDevToken(secret: Uint8Array, user: string, ttlSeconds 
 }
 
 export function createDevAuthenticator(secret: Uint8Array): Authenticator {
+  // A KeyObject once, not raw bytes: jose would import the raw key into WebCrypto on every request.
+  const key = createSecretKey(secret);
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, secret, {
+        const { payload } = await jwtVerify(token, key, {
           algorithms: ['HS256'],
           issuer: ISSUER,
           audience: AUDIENCE,

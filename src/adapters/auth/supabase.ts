@@ -2,6 +2,7 @@
 // (ES256/RS256) against the project's published key set, legacy HS256 tokens with the JWT secret.
 // supabase-js's getClaims() checks neither issuer, audience nor role, and the project's anon and
 // service_role keys are themselves valid JWTs: both must be refused as user tokens.
+import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../../config.js';
 import { UUID, type Authenticator } from './authenticator.js';
@@ -34,7 +35,8 @@ export function createSupabaseAuthenticator(config: SupabaseAuthConfig, deps: Su
     timeoutDuration: deps.jwks?.timeoutMs ?? 3_000,
     ...(deps.fetch ? { [customFetch]: deps.fetch } : {}),
   });
-  const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
+  // A KeyObject once, not raw bytes: jose would import the raw key into WebCrypto on every request.
+  const secret = config.jwtSecret ? createSecretKey(new TextEncoder().encode(config.jwtSecret)) : null;
   const rejected = new Set(config.rejectKeys);
   const options = { issuer: config.issuer, audience: AUDIENCE, requiredClaims: ['exp', 'sub'], clockTolerance: CLOCK_TOLERANCE_S };
 
