@@ -92,7 +92,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
-    schema,
+    schema: observability.schema(schema),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphql.graphiql ? { title: 'Etalase', defaultQuery: GRAPHIQL_WELCOME } : false,

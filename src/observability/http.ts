@@ -98,9 +98,8 @@ export function observabilityPlugins(config: Config, log: Logger, metrics: Metri
     usePrometheus({
       registry: metrics.registry,
       endpoint: false,
-      metrics: { graphql_envelop_execute_resolver: true },
-      // Root fields only: per-field timings of every object would explode the series count.
-      resolversWhitelist: ['Query.*', 'Mutation.*', 'Subscription.*'],
+      // Root-field timings come from observability/root-fields.ts, which wraps only those.
+      metrics: { graphql_envelop_execute_resolver: false },
       // Full URLs (query strings, media ids) would make a series per request.
       labels: { url: false },
     }),

@@ -10,6 +10,15 @@ export function createMetrics() {
   const registers = [registry];
   return {
     registry,
+    // Root fields only, with the name and labels @envelop/prometheus would give them: its own version
+    // hooks every field of every object to time just these (halving styleCatalog's throughput).
+    rootFields: new Histogram({
+      name: 'graphql_envelop_execute_resolver',
+      help: 'Time to resolve each root field (Query, Mutation, Subscription events)',
+      labelNames: ['typeName', 'fieldName'] as const,
+      buckets: SECONDS,
+      registers,
+    }),
     generations: new Counter({
       name: 'etalase_generations_total',
       help: 'Generations that reached a final status, by mode and status (SUCCEEDED, FAILED, CANCELED)',
