@@ -95,8 +95,14 @@ describeWithPostgres('two APIs and two workers on one Postgres and Redis', () =>
     const { rows: generations } = await admin.query('select id, status, images from public.generations where id = any($1)', [started]);
     expect(generations.every((g) => g.status === 'SUCCEEDED')).toBe(true);
     await stat(path.join(dataDir, 'media', generations[0].images[0].key));
-    // exactly once: every job completed on its first attempt
-    const { rows: jobs } = await admin.query("select state, retry_count from pgboss.job where name = 'generation' and id = any($1)", [started]);
+    // exactly once: every job completed on its first attempt (pg-boss marks a job completed just after
+    // its handler returns, which is after the row is settled: wait for that too)
+    const jobsOf = async () =>
+      (await admin.query("select state, retry_count from pgboss.job where name = 'generation' and id = any($1)", [started])).rows as Array<{ state: string; retry_count: number }>;
+    let jobs = await jobsOf();
+    for (const until = Date.now() + 30_000; jobs.some((j) => j.state === 'active') && Date.now() < until; jobs = await jobsOf()) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(jobs).toHaveLength(started.length);
     expect(jobs.every((j) => j.state === 'completed' && j.retry_count === 0)).toBe(true);
     // charged once each, never refunded
