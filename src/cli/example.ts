@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadExampleEnv } from '../config.js';
 import { createClient, GraphQLRequestError } from '../web/client.js';
 import {
   StudioGenerateDocument,
@@ -90,8 +91,8 @@ async function photo(file: string): Promise<File> {
 }
 
 async function signIn(base: URL, user: string): Promise<string> {
-  // A client's setting, not the server's: config.ts reads the server's environment, this reads the caller's.
-  const token = process.env.ETALASE_TOKEN?.trim();
+  // A client's setting, not the server's; read in config.ts like every variable.
+  const { token } = loadExampleEnv();
   if (token) return token;
   const response = await fetch(new URL('/dev/token', base), {
     method: 'POST',

@@ -1,0 +1,142 @@
+// The variables Etalase reads, as a zod schema, and the rules across them (what each choice requires,
+// what production refuses). Pure: config.ts applies them to process.env.
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalUrl = optionalText.pipe(z.url().optional());
+/** true/false (also 1/0, yes/no); unset means `fallback`, decided after parsing when it depends on NODE_ENV */
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.string().optional(),
+    GRAPHQL_INTROSPECTION: flag,
+    GRAPHIQL: flag,
+    ALLOW_DEV_AUTH: flag,
+    ALLOW_EMBEDDED_DB: flag,
+    ALLOW_LOCAL_PROVIDERS: flag,
+
+    RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+    MAX_ACTIVE_GENERATIONS: int(2, 1),
+    GENERATIONS_PER_MINUTE: int(10, 1),
+    QUERY_COST_PER_MINUTE: int(20_000, 1),
+    MAX_QUERY_COST: int(5_000, 1),
+    MAX_QUERY_DEPTH: int(10, 2),
+    MAX_ALIASES: int(15, 1),
+    // Capped: graphql-js parses recursively, and ~1 800 nested list literals overflow Node's stack.
+    MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(1_500).default(1_000),
+    MAX_DIRECTIVES: int(20, 1),
+    MAX_SUBSCRIPTIONS_PER_USER: int(5, 1),
+    SUBSCRIPTION_MAX_SECONDS: int(900, 1),
+    REQUEST_TIMEOUT_MS: int(30_000, 1000),
+
+    PORT: int(4000, 1),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.string().default('./.data'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    CORS_ORIGINS: optionalText,
+
+    SIGNUP_COINS: int(10),
+    PRICE_TEXT_TO_IMAGE: int(1),
+    PRICE_REFERENCE: int(2),
+
+    MAX_FILES: int(6, 1),
+    MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
+    MAX_PIXELS: int(40_000_000, 1),
+    GENERATION_DEADLINE_MS: int(180_000, 1000),
+    MEDIA_URL_TTL_SECONDS: int(3600, 1),
+    WORKER_CONCURRENCY: int(4, 0),
+    STORAGE: z.enum(['local', 'supabase']).default('local'),
+    SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/).default('etalase-media'),
+    WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/=]{20,}$/, 'must be whsec_ followed by a base64 key').optional()),
+    WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false'),
+
+    AUTH: z.enum(['dev', 'supabase']).optional(),
+    DESCRIBER: z.enum(['local', 'gemini']).optional(),
+    GENERATOR: z.enum(['local', 'fal']).optional(),
+    LEDGER: z.enum(['pglite', 'postgres', 'supabase']).optional(),
+    EVENTS: z.enum(['memory', 'redis']).optional(),
+
+    GEMINI_API_KEY: optionalText,
+    GEMINI_MODEL: z.string().default('gemini-3.5-flash-lite'),
+    PROMPT_WRITER: z.enum(['local', 'gemini']).optional(),
+    GEMINI_PROMPT_MODEL: z.string().default('gemini-3.5-flash-lite'),
+    PROMPT_WRITER_TIMEOUT_MS: int(5_000, 100),
+    GEMINI_BASE_URL: optionalUrl,
+    DESCRIBE_TIMEOUT_MS: int(15_000, 100),
+    DESCRIBE_BUDGET_MS: int(30_000, 100),
+    DESCRIBE_RETRIES: int(3),
+
+    FAL_KEY: optionalText,
+    FAL_TEXT_MODEL: z.string().default('fal-ai/flux/schnell'),
+    FAL_EDIT_MODEL: z.string().default('fal-ai/bytedance/seedream/v4.5/edit'),
+    FAL_EDIT_MAX_REFERENCES: z.coerce.number().int().min(1).optional(),
+    FAL_BASE_URL: optionalUrl,
+
+    DATABASE_URL: optionalUrl,
+    DATABASE_POOL_MAX: int(10, 1),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(10_000, 100),
+
+    SUPABASE_URL: optionalUrl,
+    SUPABASE_SERVICE_ROLE_KEY: optionalText,
+    SUPABASE_ANON_KEY: optionalText,
+    SUPABASE_JWT_SECRET: optionalText,
+    SUPABASE_JWT_ISSUER: optionalUrl,
+
+    REDIS_URL: optionalUrl,
+
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_TOKEN: optionalText,
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default('etalase'),
+  });
+
+// Checked on the raw environment so they are reported together with type errors, not after them.
+export function missingRequirements(raw: Record<string, string | undefined>): string[] {
+  const set = (name: string) => Boolean(raw[name]?.trim());
+  const rules: Array<[boolean, string, string]> = [
+    [raw.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'DESCRIBER=gemini'],
+    [raw.PROMPT_WRITER === 'gemini', 'GEMINI_API_KEY', 'PROMPT_WRITER=gemini'],
+    [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
+    [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
+    [raw.LEDGER === 'supabase', 'SUPABASE_URL', 'LEDGER=supabase'],
+    [raw.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'LEDGER=supabase'],
+    // The job queue lives in the project's Postgres: enqueued in the reservation's own transaction.
+    [raw.LEDGER === 'supabase' || (!raw.LEDGER && !raw.DATABASE_URL?.trim() && Boolean(raw.SUPABASE_URL?.trim() && raw.SUPABASE_SERVICE_ROLE_KEY?.trim())), 'DATABASE_URL', 'LEDGER=supabase (the job queue uses the project\'s Postgres connection string)'],
+    [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
+    [raw.STORAGE === 'supabase', 'SUPABASE_URL', 'STORAGE=supabase'],
+    [raw.STORAGE === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'STORAGE=supabase'],
+    [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
+  ];
+  const problems = rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
+  if (set('METRICS_PORT') && raw.METRICS_PORT?.trim() === (raw.PORT?.trim() || '4000')) problems.push('METRICS_PORT: must differ from PORT');
+  return problems;
+}
+
+/** In production every development default must be asked for by name. */
+export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string }): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const refusals: Array<[boolean, string]> = [
+    [kinds.auth === 'dev' && !env.ALLOW_DEV_AUTH,
+      'AUTH=dev: dev tokens are refused in production; configure SUPABASE_URL (AUTH=supabase) or set ALLOW_DEV_AUTH=true'],
+    [kinds.ledger === 'pglite' && !env.ALLOW_EMBEDDED_DB,
+      'LEDGER=pglite: the embedded database is refused in production; set DATABASE_URL or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, or ALLOW_EMBEDDED_DB=true'],
+    [kinds.describer === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
+      'DESCRIBER=local: the offline describer is refused in production; set GEMINI_API_KEY or ALLOW_LOCAL_PROVIDERS=true'],
+    [kinds.generator === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
+      'GENERATOR=local: the offline generator is refused in production; set FAL_KEY or ALLOW_LOCAL_PROVIDERS=true'],
+  ];
+  return refusals.filter(([refused]) => refused).map(([, problem]) => problem);
+}
+
+export type Env = z.infer<typeof envSchema>;

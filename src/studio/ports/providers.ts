@@ -1,0 +1,110 @@
+// The vendors behind the studio: who describes photos, who writes the prompt, who makes images.
+import type { StyleOptions } from '../style-catalog.js';
+import type { GenerationMode, PreparedImage, VisionImage } from './images.js';
+import type { GenerationProgress } from './jobs.js';
+import type { Description } from './ledger.js';
+
+export interface Describer {
+  /** model id, part of the description cache key */
+  readonly model: string;
+  /** rejects with DescribeError when it can say why (refused, rejected); any other error is a failure */
+  describe(image: VisionImage, signal: AbortSignal): Promise<string | DescribeReply>;
+  /** true for each generated image the vision model judges unsafe; used when the image model reports nothing */
+  screen?(images: GeneratedImage[], signal: AbortSignal): Promise<boolean[]>;
+}
+
+export interface DescribeReply {
+  text: string;
+  /** the text is partial (cut at the output limit and trimmed to whole sentences): told to the seller */
+  warning?: string;
+}
+
+/** Why a photo has no description. `refused`: the vision model's safety filter blocked it, so it must
+ *  not be sent on to the image model either. `rejected`: the request itself was refused (a
+ *  non-retryable 4xx: key, model id, parameter), so every photo will fail the same way. */
+export class DescribeError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'refused' | 'rejected' | 'failed',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DescribeError';
+  }
+}
+
+/** Everything a prompt writer needs to write the final English prompt for one generation. */
+export interface PromptRequest {
+  mode: GenerationMode;
+  options: StyleOptions;
+  descriptions: Description[];
+  /** the seller's own words, in any language */
+  freeText: string | null;
+  /** REFERENCE: the sentence naming each input by position, to be kept verbatim; null otherwise */
+  roles: string | null;
+  /** the deterministic prompt for the same facts: already correct and within limits */
+  draft: string;
+  targetModel: string;
+  limits: { chars: number; words?: number; t5Tokens?: number };
+}
+
+/** Turns the facts into the final prompt (translating the seller's text); the studio checks the
+ *  answer and falls back to its own composer on any failure. */
+export interface PromptWriter {
+  readonly model: string;
+  write(request: PromptRequest, signal: AbortSignal): Promise<string>;
+}
+
+export interface GenerateRequest {
+  generationId: string;
+  prompt: string;
+  count: number;
+  mode: GenerationMode;
+  options: StyleOptions;
+  /** every prepared upload; REFERENCE generators send them, the local one composes them */
+  references: PreparedImage[];
+  signal: AbortSignal;
+  onProgress(progress: GenerationProgress): void;
+  /** called once the provider has accepted the job, before waiting for it: store the id to resume after a crash */
+  onSubmitted(providerRequestId: string): Promise<void>;
+}
+
+export interface GeneratedImage {
+  /** where the provider left it (fal's CDN), or '' when the bytes came back directly */
+  url: string;
+  width: number;
+  height: number;
+  contentType: string;
+  /** the image itself, when the generator already holds it (the local one, or fal's after the copy) */
+  bytes?: Uint8Array;
+}
+
+export interface GenerateResult {
+  images: GeneratedImage[];
+  warnings: string[];
+  /** the image model's own safety output was read (flagged images already withheld); when false the
+   *  studio has the vision model check each image */
+  screened?: boolean;
+}
+
+export interface Generator {
+  readonly name: string;
+  /** model id per mode, looked up in the prompt profiles (budget, references, safety output) */
+  readonly models?: Record<GenerationMode, string>;
+  /** REFERENCE photos the configured edit model reads, when the configuration says so */
+  readonly maxReferences?: number;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** fetch the result of a job submitted before a restart; absent when the provider cannot resume */
+  resume?(providerRequestId: string, mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult>;
+}
+
+/** A generator failure the user may be told about (already safe to show). */
+export class GenerationError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = 'GenerationError';
+  }
+}
