@@ -4,7 +4,7 @@
 // describe = reserve → recordPrompt, prompt = recordPrompt → generate starts (recording the prompt,
 // finishing the reference copies), generate = the generator call, store = ledger.complete.
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type ReserveRequest } from '../studio/ports.js';
+import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type ReserveRequest, type Slot } from '../studio/ports.js';
 import type { Metrics } from './metrics.js';
 import type { Scrubber } from './redact.js';
 import { runAsJob } from './jobs.js';
@@ -241,42 +241,23 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     return decorate(inner, decorated);
   }
 
+  // What the pipeline calls: every upload of a request in one step (headers first, then decodes).
   function preparer(inner: ImagePreparer): ImagePreparer {
-    const counted =
-      <T>(name: 'inspect' | 'prepare', call: (slot: Parameters<ImagePreparer['inspect']>[0], bytes: Uint8Array) => Promise<T>) =>
-      (slot: Parameters<ImagePreparer['inspect']>[0], bytes: Uint8Array) =>
-        inSpan(`media.${name}`, { 'etalase.slot': slot, 'etalase.upload.bytes': bytes.byteLength }, async () => {
-          const kind = slotKind(slot);
-          metrics.uploadBytes.inc({ kind }, bytes.byteLength);
+    return decorate(inner, {
+      inspectAll: (uploads, signal) =>
+        inSpan('media.inspect', { 'etalase.uploads': uploads.length, 'etalase.upload.bytes': uploads.reduce((n, u) => n + u.bytes.byteLength, 0) }, async () => {
+          for (const u of uploads) metrics.uploadBytes.inc({ kind: slotKind(u.slot) }, u.bytes.byteLength);
           try {
-            const result = await call(slot, bytes);
-            metrics.uploads.inc({ kind, outcome: 'accepted' });
+            const result = await inner.inspectAll(uploads, signal);
+            for (const u of uploads) metrics.uploads.inc({ kind: slotKind(u.slot), outcome: 'accepted' });
             return result;
           } catch (error) {
-            metrics.uploads.inc({ kind, outcome: 'rejected' });
+            const refused = (error as { slot?: Slot }).slot;
+            if (refused) metrics.uploads.inc({ kind: slotKind(refused), outcome: 'rejected' });
             throw error;
           }
-        });
-    // What the pipeline calls: every upload of a request in one step (headers first, then decodes).
-    const inspectAll: ImagePreparer['inspectAll'] = (uploads, signal) =>
-      inSpan('media.inspect', { 'etalase.uploads': uploads.length, 'etalase.upload.bytes': uploads.reduce((n, u) => n + u.bytes.byteLength, 0) }, async () => {
-        for (const u of uploads) metrics.uploadBytes.inc({ kind: slotKind(u.slot) }, u.bytes.byteLength);
-        try {
-          const result = await inner.inspectAll(uploads, signal);
-          for (const u of uploads) metrics.uploads.inc({ kind: slotKind(u.slot), outcome: 'accepted' });
-          return result;
-        } catch (error) {
-          const refused = (error as { slot?: Parameters<ImagePreparer['inspect']>[0] }).slot;
-          if (refused) metrics.uploads.inc({ kind: slotKind(refused), outcome: 'rejected' });
-          throw error;
-        }
-      });
-    return {
-      check: (slot, bytes) => inner.check(slot, bytes),
-      inspectAll,
-      inspect: counted('inspect', (s, b) => inner.inspect(s, b)),
-      prepare: counted('prepare', (s, b) => inner.prepare(s, b)),
-    };
+        }),
+    });
   }
 
   return { describer, generator, ledger, preparer, queue };

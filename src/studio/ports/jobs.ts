@@ -8,7 +8,6 @@ export type GenerationProgress =
   | { stage: 'QUEUED'; position: number | null; at?: 'ETALASE' | 'PROVIDER' }
   | { stage: 'GENERATING' }
   | { stage: 'IMAGE_STORED'; done: number; total: number }
-  | { stage: 'SETTLING' }
   | { stage: 'FINISHED'; status: GenerationStatus };
 
 /** A progress event as subscribers see it. `generationId` is null when a request was refused before
