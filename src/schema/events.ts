@@ -95,6 +95,28 @@ function startingWith(first: GenerationEvent, rest: AsyncIterableIterator<Genera
   return iterator;
 }
 
+/** Positions in Etalase's queue only go down in the database, but events from several processes can
+ *  arrive out of order (the enqueue's own report after a worker's newer one): a subscriber is never
+ *  told it moved back. */
+function neverBackInLine(events: AsyncIterableIterator<GenerationEvent>): AsyncIterableIterator<GenerationEvent> {
+  let best = Infinity;
+  const iterator: AsyncIterableIterator<GenerationEvent> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      for (;;) {
+        const next = await events.next();
+        if (next.done || next.value.stage !== 'QUEUED' || next.value.at !== 'ETALASE' || next.value.position === null) return next;
+        if (next.value.position <= best) {
+          best = next.value.position;
+          return next;
+        }
+      }
+    },
+    return: async () => (events.return ? events.return() : { done: true, value: undefined }),
+  };
+  return iterator;
+}
+
 /** A place among the user's open subscriptions, held in the database so every instance counts it. */
 async function leaseFor(ctx: Context, userId: string): Promise<() => Promise<void>> {
   const { ledger, subscriptions } = ctx.services;
@@ -120,7 +142,7 @@ builder.subscriptionField('generationEvents', (t) =>
       if (idempotencyKey) {
         checkText('idempotencyKey', idempotencyKey, 200);
         const release = await leaseFor(ctx, viewer.userId);
-        return untilFinished(events.subscribe({ userId: viewer.userId, idempotencyKey }), subscriptions.maxSeconds, release);
+        return neverBackInLine(untilFinished(events.subscribe({ userId: viewer.userId, idempotencyKey }), subscriptions.maxSeconds, release));
       }
       if (!id) throw new GraphQLError('Give id or idempotencyKey.', { extensions: { code: 'BAD_USER_INPUT' } });
       if (!(await studio.generationOf(viewer.userId, String(id)))) {
@@ -136,7 +158,7 @@ builder.subscriptionField('generationEvents', (t) =>
         await Promise.allSettled([live.return(undefined), release()]);
         return startingWith(current, null);
       }
-      return startingWith(current, untilFinished(live, subscriptions.maxSeconds, release));
+      return neverBackInLine(startingWith(current, untilFinished(live, subscriptions.maxSeconds, release)));
     },
     resolve: (event) => event,
   }),
