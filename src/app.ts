@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { useRequestGuard } from './http/multipart-guard.js';
+import { createUploadAdmission } from './http/upload-admission.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { createObservability } from './observability/index.js';
@@ -91,6 +92,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     },
   };
 
+  // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
+  const maxBodyBytes = config.limits.maxFiles * config.limits.maxFileBytes + 1_000_000;
+  const uploads = createUploadAdmission({ budgetBytes: config.uploads.memoryBytes, maxBodyBytes, maxWaitMs: config.uploads.waitMs });
+
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: observability.schema(schema),
     graphqlEndpoint: '/graphql',
@@ -98,8 +103,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     graphiql: config.graphql.graphiql ? { title: 'Etalase', defaultQuery: GRAPHIQL_WELCOME } : false,
     renderGraphiQL: renderGraphiQLPage,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: false } : { origin: '*', credentials: false },
-    // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
-    maxRequestBodySize: config.limits.maxFiles * config.limits.maxFileBytes + 1_000_000,
+    maxRequestBodySize: maxBodyBytes,
     fetchAPI: createFetch({
       formDataLimits: {
         fileSize: config.limits.maxFileBytes,
@@ -139,7 +143,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       extraRoutes(config, core.mediaLookup, ledger, log),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
-      useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens }),
+      useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens, admission: uploads }),
       ...queryLimitPlugins(config),
       useQueryCost(schema, config.queryLimits.maxCost, budget || null),
     ],
@@ -159,6 +163,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     services,
     log,
     metrics: observability.metrics.registry,
+    /** the upload-memory bound: what is admitted, queued and spooled */
+    uploads,
     /** takes jobs in this process too (beyond WORKER_CONCURRENCY), `concurrency` at once */
     startWorkers: (concurrency: number) => core.startWorkers(concurrency),
     /** stops the in-process worker (running jobs get `graceMs` to finish) and disconnects */

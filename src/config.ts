@@ -35,6 +35,8 @@ export interface Config {
   corsOrigins: string[] | null;
   coins: { signup: number; textToImage: number; reference: number };
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
+  /** multipart bodies held in memory at once (bytes); more are spooled to disk and wait up to waitMs */
+  uploads: { memoryBytes: number; waitMs: number };
   generationDeadlineMs: number;
   /** how long a signed image URL stays valid */
   mediaUrlTtlSeconds: number;
@@ -126,6 +128,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null,
     coins: { signup: env.SIGNUP_COINS, textToImage: env.PRICE_TEXT_TO_IMAGE, reference: env.PRICE_REFERENCE },
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
+    uploads: { memoryBytes: env.UPLOAD_MEMORY_MB * 1024 * 1024, waitMs: env.UPLOAD_WAIT_MS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,

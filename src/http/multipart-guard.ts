@@ -18,12 +18,15 @@ import {
 } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { badRequest, capped, declaredLength, JSON_BODY_LIMIT, tolerantGet, tooLarge } from './body-limit.js';
+import type { UploadAdmission } from './upload-admission.js';
 
 export interface RequestGuardOptions {
   schema: GraphQLSchema;
   maxFiles: number;
   /** the same token cap as every other document (MAX_QUERY_TOKENS): a bigger one cannot stall the check */
   maxTokens: number;
+  /** bounds the upload bytes held in memory; a multipart body is parsed once admitted */
+  admission: UploadAdmission;
 }
 
 /** bytes of `operations` plus `map` together */
@@ -51,11 +54,16 @@ export function useRequestGuard(options: RequestGuardOptions): Plugin {
         if (request.url.length > JSON_BODY_LIMIT) throw tooLarge(`The query string is over the ${JSON_BODY_LIMIT} byte limit.`);
         setRequestParser(tolerantGet(requestParser));
       } else if (isMultipart(request)) {
-        setRequestParser((req) => parseMultipart(req, options));
+        // Held under the request that onResponse sees (the parser may be handed a copy of it).
+        setRequestParser(async (req) => parseMultipart(await options.admission.admit(req, fetchAPI, request), options));
       } else {
         if ((declaredLength(request) ?? 0) > JSON_BODY_LIMIT) throw tooLarge(`Request body is over the ${JSON_BODY_LIMIT} byte limit.`);
         setRequestParser(capped(requestParser, JSON_BODY_LIMIT, fetchAPI));
       }
+    },
+    // Every response, errors included, ends what the request held (nothing, for most).
+    onResponse({ request }) {
+      options.admission.release(request);
     },
   };
 }

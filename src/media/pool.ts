@@ -1,58 +1,65 @@
 // One bounded queue for the CPU-heavy image work (decode, resize, encode), shared by every request in
 // the process. sharp would otherwise start every pipeline at once on libuv's threads, each holding its
 // decoded pixels; past the cores that buys no speed, only memory. More load waits here instead.
+// The same queue, weighted, bounds the upload bytes held in memory (src/http/upload-admission.ts).
 import os from 'node:os';
 
 export interface PoolStats {
   size: number;
+  /** the weight of the jobs running now */
   active: number;
   queued: number;
   /** jobs that ever started: a test can tell that nothing was decoded */
   started: number;
-  /** the most jobs that ever ran at once */
+  /** the most weight that ever ran at once */
   peakActive: number;
 }
 
 export interface WorkPool {
   readonly size: number;
-  /** runs `job` when a slot is free; a job still queued when `signal` aborts never starts */
-  run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** runs `job` when `weight` (1 unless said) fits beside what runs; first come, first served. A job
+   *  heavier than the whole pool runs alone. A job still queued when `signal` aborts never starts. */
+  run<T>(job: () => Promise<T>, signal?: AbortSignal, weight?: number): Promise<T>;
   stats(): PoolStats;
 }
 
 interface Waiting {
+  weight: number;
   start(): void;
   drop(reason: unknown): void;
 }
 
 export function createWorkPool(size: number): WorkPool {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
   const queue: Waiting[] = [];
   let active = 0;
   let started = 0;
   let peakActive = 0;
 
   function next() {
-    while (active < size && queue.length > 0) queue.shift()!.start();
+    while (queue.length > 0 && (active === 0 || active + queue[0]!.weight <= size)) queue.shift()!.start();
   }
 
-  function run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  function run<T>(job: () => Promise<T>, signal?: AbortSignal, weight = 1): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!(weight > 0)) return Promise.reject(new RangeError(`weight must be positive, got ${weight}`));
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         const at = queue.indexOf(waiting);
         if (at >= 0) queue.splice(at, 1);
         waiting.drop(signal!.reason);
+        next(); // a heavy job that left the head of the queue may have held lighter ones back
       };
       const waiting: Waiting = {
+        weight,
         start() {
           signal?.removeEventListener('abort', onAbort);
-          active++;
+          active += weight;
           started++;
           peakActive = Math.max(peakActive, active);
           // The slot is free by the time the caller hears back; a job that throws synchronously frees it too.
           const release = () => {
-            active--;
+            active -= weight;
             next();
           };
           Promise.resolve()
