@@ -85,7 +85,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
     SIGNUP_COINS: '10',
   };
   // glibc's allocator knobs (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_…) pass through, to measure them.
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('MALLOC_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('MALLOC_') || k.startsWith('UPLOAD_')) env[k] = v;
   // The server itself (not a tsx wrapper process), so its pid is the one whose memory we read.
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

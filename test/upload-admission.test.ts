@@ -9,6 +9,7 @@ import { Request as PonyRequest } from '@whatwg-node/fetch';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createUploadAdmission } from '../src/http/upload-admission.js';
 import { multipartBody, startTestApp, type TestApp } from './helpers/app.js';
+import { startServer } from './helpers/server.js';
 import sharp, { type SharpOptions } from 'sharp';
 
 const fetchAPI = { Request: PonyRequest as unknown as typeof Request };
@@ -207,4 +208,28 @@ describe('the app under an upload budget smaller than one request', () => {
       await fast.close();
     }
   });
+});
+
+test('over real HTTP, uploads past the budget wait on disk and all get through', async () => {
+  const server = await startServer({ UPLOAD_MEMORY_MB: '1', WORKER_CONCURRENCY: '0' });
+  try {
+    const noise = { type: 'gaussian' as const, mean: 128, sigma: 40 };
+    const photo = new Uint8Array(await sharp({ create: { width: 680, height: 680, channels: 3, noise } } as SharpOptions).jpeg({ quality: 90 }).toBuffer());
+    const send = async (user: string) => {
+      const body = multipartBody(GENERATE, { input: { productImages: [null, null] } }, [
+        { path: 'input.productImages.0', bytes: photo },
+        { path: 'input.productImages.1', bytes: photo },
+      ]);
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'x-graphql-yoga-csrf': '1', authorization: `Bearer ${await server.token(user)}` },
+        body,
+      });
+      return (await response.json()) as any;
+    };
+    const answers = await Promise.all(['a', 'b', 'c', 'd'].map((u) => send(`http-admission-${u}`)));
+    for (const a of answers) expect(a.data?.startGeneration, JSON.stringify(a)).toMatchObject({ __typename: 'StartGenerationSuccess' });
+  } finally {
+    await server.close();
+  }
 });

@@ -54,6 +54,22 @@ export function createUploadAdmission(options: UploadAdmissionOptions): UploadAd
       pool.run(() => new Promise<void>((release) => admitted(release)), signal, weight).catch(refused);
     });
 
+  /** A turn for a spooled body, given up when its client goes (request.signal: a server adapter's
+   *  signal, not always a native AbortSignal) or past the wait limit (503). */
+  async function waitFor(weight: number, client: AbortSignal | undefined) {
+    const giveUp = new AbortController();
+    const leave = () => giveUp.abort(client?.reason ?? new Error('The client went away.'));
+    if (client?.aborted) leave();
+    client?.addEventListener('abort', leave, { once: true });
+    const timer = setTimeout(() => giveUp.abort(busy(Math.max(1, Math.ceil(options.maxWaitMs / 4000)))), options.maxWaitMs);
+    try {
+      return await acquire(weight, giveUp.signal);
+    } finally {
+      clearTimeout(timer);
+      client?.removeEventListener('abort', leave);
+    }
+  }
+
   const fits = (weight: number) => {
     const { active, queued } = pool.stats();
     return queued === 0 && (active === 0 || active + weight <= pool.size);
@@ -74,11 +90,7 @@ export function createUploadAdmission(options: UploadAdmissionOptions): UploadAd
     try {
       const file = path.join(dir, 'body');
       const size = await spool(request, file, options.maxBodyBytes);
-      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(options.maxWaitMs)].filter(Boolean));
-      const release = await acquire(Math.max(1, size), signal).catch((error: unknown) => {
-        if (request.signal?.aborted) throw error;
-        throw busy(Math.max(1, Math.ceil(options.maxWaitMs / 4000)));
-      });
+      const release = await waitFor(Math.max(1, size), request.signal);
       // The file goes with the slot, after the response: by then the parser has long read it.
       hold(key, inDir(dir, release));
       return new fetchAPI.Request(request.url, {
