@@ -10,7 +10,7 @@
 //   MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 npx tsx bench/memory.ts   # glibc knobs, passed to the server
 //   SERVER_ENTRY=path/to/other/src/main.ts npx tsx bench/memory.ts              # another checkout, to compare
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -177,7 +177,9 @@ await ensurePhotos(1);
 const raw = await loadPhotos(0);
 const photoBytes = raw.reduce((sum, p) => sum + p.byteLength, 0);
 const photos = raw.map((p) => new Blob([p as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
-console.log(`six photos per request, ${fmt(photoBytes)} a request; ${os.availableParallelism()} cores; malloc: ${Object.entries(process.env).filter(([k]) => k.startsWith("MALLOC_")).map(([k, v]) => `${k}=${v}`).join(" ") || "glibc defaults"}`);
+const malloc = Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')).map(([k, v]) => `${k}=${v}`).join(' ') || 'glibc defaults';
+const uploadMemory = process.env.UPLOAD_MEMORY_MB ? `UPLOAD_MEMORY_MB=${process.env.UPLOAD_MEMORY_MB}` : 'UPLOAD_MEMORY_MB default';
+console.log(`six photos per request, ${fmt(photoBytes)} a request; ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; malloc: ${malloc}; ${uploadMemory}`);
 console.log('requests  in flight   idle RSS   peak RSS   peak−idle   goal (1.5×+150 MB)   ok?   wall     outcomes');
 
 const results = await withDatabase(async (databaseUrl) => {
@@ -209,3 +211,24 @@ if (twenty && forty) {
     `40 vs 20: peak ${fmt(forty.peakRss)} vs ${fmt(twenty.peakRss)}; over the bytes in flight ${fmt(forty.peakRss - forty.bytesInFlight)} vs ${fmt(twenty.peakRss - twenty.bytesInFlight)}`,
   );
 }
+
+// One entry per setting (glibc defaults, tuned knobs, another budget), kept across runs.
+const file = path.join(ROOT, 'bench/results/memory.json');
+const kept: Record<string, unknown> = await readFile(file, 'utf8').then((t) => JSON.parse(t), () => ({}));
+const mb = (bytes: number) => Math.round(bytes / MB);
+kept[`${malloc}; ${uploadMemory}`] = {
+  date: new Date().toISOString(),
+  cpus: os.availableParallelism(),
+  loadavg: os.loadavg(),
+  bursts: results.map((r) => ({
+    requests: r.requests,
+    inFlightMb: mb(r.bytesInFlight),
+    idleRssMb: mb(r.idleRss),
+    peakRssMb: mb(r.peakRss),
+    goalMb: mb(r.goal),
+    pass: r.peakRss <= r.goal,
+    wallS: Math.round(r.ms / 100) / 10,
+    outcomes: r.outcomes,
+  })),
+};
+await writeFile(file, `${JSON.stringify(kept, null, 2)}\n`);

@@ -1,9 +1,10 @@
-// `npm run bench [-- --only critical|throughput|queue|memory]`: every part by default.
+// `npm run bench [-- --only critical|throughput|queue|memory|idle]`: every part by default.
 //   critical   Etalase's generateImages end to end vs the original sequential design, on the wire-level
 //              fakes with fixed latencies (Gemini 800 ms per call, fal 1500 ms per job). See README.md.
 //   throughput requests per second against a bare Yoga on the same schema (bench/throughput.ts)
 //   queue      jobs/s through the queue, transactions per generation, ledger round trips (bench/queue.ts)
 //   memory     peak RSS under 20 and 40 concurrent six-photo requests (bench/memory.ts)
+//   idle       resting RSS: the embedded default, the same server on PostgreSQL, a bare Yoga (bench/idle.ts)
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { startFalFake } from '../test/fakes/fal.js';
@@ -12,11 +13,12 @@ import { runScenario } from './harness.js';
 import { ensurePhotos } from './photos.js';
 import { LATENCY, SCENARIOS, type ScenarioName } from './protocol.js';
 import { goals, printTable, summarise, writeJson, type Summary } from './report.js';
+import { idleBench } from './idle.js';
 import { queueBench } from './queue.js';
 import { throughputBench } from './throughput.js';
 import { writeFile } from 'node:fs/promises';
 
-const PARTS = ['critical', 'throughput', 'queue', 'memory'] as const;
+const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle'] as const;
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 if (only && !(PARTS as readonly string[]).includes(only)) {
@@ -39,6 +41,11 @@ if (wanted('queue')) {
   console.log('\n== queue');
   const result = await queueBench();
   await writeFile(new URL('./results/queue.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
+}
+if (wanted('idle')) {
+  console.log('\n== idle');
+  const result = await idleBench();
+  await writeFile(new URL('./results/idle.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
 }
 if (wanted('memory')) {
   console.log('\n== memory');

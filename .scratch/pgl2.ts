@@ -1,0 +1,17 @@
+import { PGlite } from '@electric-sql/pglite';
+import { applyMigrations } from '/work/main/src/adapters/ledger/migrate.ts';
+import { pgliteRunner } from '/work/main/src/adapters/ledger/pglite.ts';
+const rss = () => (process.memoryUsage().rss / 1048576).toFixed(0);
+const dir = process.env.DIR!;
+const params = process.env.PARAMS ? [...PGlite.defaultStartParams, ...process.env.PARAMS.split(' ')] : undefined;
+const opts: any = { dataDir: dir };
+if (params) opts.startParams = params;
+const t0 = rss();
+const pg = await PGlite.create(opts);
+const t1 = rss();
+await applyMigrations(pgliteRunner(pg), { authStandIn: true });
+for (let i = 0; i < 200; i++) await pg.query('select count(*) from pg_class');
+global.gc?.();
+await new Promise(r => setTimeout(r, 1500));
+console.log(`start ${t0} created ${t1} settled ${rss()} heap ${(process.memoryUsage().heapUsed/1048576).toFixed(0)} ext ${(process.memoryUsage().external/1048576).toFixed(0)}`);
+await pg.close();

@@ -1,0 +1,104 @@
+// Idle memory (issue 11): resident memory of a server at rest after its first request, measured from
+// outside (VmRSS of the child process). The embedded default (PGlite in the process, `npm start` on a
+// fresh clone), the same server on PostgreSQL, and a bare graphql-yoga on the same schema, in one run.
+// Goal: the embedded default ≤ 300 MB.
+//
+//   npm run bench -- --only idle
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
+import { freePort } from '../test/helpers/ports.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const PG = process.env.ETALASE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MB = 1024 * 1024;
+const GOAL_MB = 300;
+const SETTLE_MS = 3000;
+
+const rssOf = async (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+
+async function until(ok: () => Promise<boolean>, what: string, proc: ChildProcess, output: () => string) {
+  for (let i = 0; i < 600; i++) {
+    if (proc.exitCode !== null) throw new Error(`${what} exited (${proc.exitCode}):\n${output()}`);
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} never became ready:\n${output()}`);
+}
+
+/** Starts `args`, sends `warm` once ready, lets it settle, reads its RSS, stops it. */
+async function idleRss(what: string, args: (port: number) => string[], env: Record<string, string>, ready: (url: string) => Promise<boolean>, warm: (url: string) => Promise<void>) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args(port)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out = (out + d).slice(-4000)));
+  proc.stderr!.on('data', (d) => (out = (out + d).slice(-4000)));
+  try {
+    await until(() => ready(url), what, proc, () => out);
+    await warm(url);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    return await rssOf(proc.pid!);
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
+const ok = (url: string) => fetch(url).then((r) => r.ok, () => false);
+const me = async (url: string, dataDir: string) => {
+  const token = await signDevToken(await loadDevSecret(dataDir), 'idle-bench');
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ me { coinsBalance } }' }),
+  });
+  if (!response.ok) throw new Error(`me answered ${response.status}: ${await response.text()}`);
+};
+
+export async function idleBench() {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'etalase-idle-'));
+  const dbName = `etalase_bench_idle_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG });
+  await admin.connect();
+  await admin.query(`drop database if exists ${dbName} with (force)`);
+  await admin.query(`create database ${dbName}`);
+  const dbUrl = new URL(PG);
+  dbUrl.pathname = `/${dbName}`;
+  try {
+    const catalog = path.join(scratch, 'catalog.json');
+    await writeFile(catalog, '{}');
+    const bare = await idleRss('bare Yoga', (port) => ['bench/throughput/bare-yoga.ts', String(port), catalog], {}, (u) => ok(`${u}/graphql?query=%7B__typename%7D`), async () => {});
+    const server = (name: string, env: Record<string, string>) => {
+      const dataDir = path.join(scratch, name);
+      return () => idleRss(name, () => ['src/main.ts'], { DATA_DIR: dataDir, ...env }, (u) => ok(`${u}/ready`), (u) => me(u, dataDir));
+    };
+    const postgres = await server('postgres', { DATABASE_URL: dbUrl.toString() })();
+    const embedded = server('embedded', {});
+    const firstStart = await embedded(); // makes the database (initdb) and applies the migrations
+    const restart = await embedded(); // what every later `npm start` is
+    const rows = [
+      { what: 'bare graphql-yoga, same schema, answers from memory', rss: bare },
+      { what: 'Etalase on PostgreSQL (DATABASE_URL)', rss: postgres },
+      { what: 'Etalase embedded (PGlite), first start', rss: firstStart },
+      { what: 'Etalase embedded (PGlite), restarted', rss: restart },
+    ];
+    for (const r of rows) console.log(`${r.what.padEnd(55)} ${(r.rss / MB).toFixed(0).padStart(5)} MB`);
+    const worst = Math.max(firstStart, restart);
+    console.log(`embedded default: ${(worst / MB).toFixed(0)} MB (goal ≤ ${GOAL_MB} MB: ${worst <= GOAL_MB * MB ? 'PASS' : 'MISS'}); PGlite's share ≈ ${((worst - postgres) / MB).toFixed(0)} MB`);
+    return { goalMb: GOAL_MB, pass: worst <= GOAL_MB * MB, rows: rows.map((r) => ({ what: r.what, rssMb: Math.round(r.rss / MB) })) };
+  } finally {
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin.end();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
