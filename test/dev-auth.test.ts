@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UUID } from '../src/adapters/auth/authenticator.js';
+import { rememberVerified, UUID, type Authenticator } from '../src/adapters/auth/authenticator.js';
 import { createDevAuthenticator, loadDevSecret, signDevToken, userIdFor } from '../src/adapters/auth/dev.js';
 
 describe('dev authenticator', () => {
@@ -64,5 +64,54 @@ describe('dev authenticator', () => {
     expect(await auth.verify(await claims({}, now - 60))).toBeNull();
     expect(await auth.verify(await claims({ role: 'service_role' }, now + 60))).toBeNull();
     for (const junk of ['', 'x', 'a.b.c']) expect(await auth.verify(junk)).toBeNull();
+  });
+});
+
+describe('remembered verifications', () => {
+  const secret = randomBytes(32);
+  const real = createDevAuthenticator(secret);
+  /** the real dev authenticator, counting the signature checks it makes */
+  const counted = () => {
+    const state = { checks: 0 };
+    const inner: Authenticator = { verify: (token) => (state.checks++, real.verify(token)) };
+    return { state, inner };
+  };
+
+  it('checks a token once, then answers from memory, and the same user either way', async () => {
+    const { state, inner } = counted();
+    const auth = rememberVerified(inner);
+    const token = await signDevToken(secret, 'alice');
+    const first = await auth.verify(token);
+    expect(await auth.verify(token)).toEqual(first);
+    expect(first).toEqual({ userId: userIdFor('alice') });
+    expect(state.checks).toBe(1);
+  });
+
+  it('never outlives the token, and looks again after maxAgeMs', async () => {
+    let clock = Date.now();
+    const { state, inner } = counted();
+    const auth = rememberVerified(inner, { maxAgeMs: 1000, now: () => clock });
+    const token = await signDevToken(secret, 'bob', 60);
+    await auth.verify(token);
+    clock += 1500;
+    await auth.verify(token);
+    expect(state.checks).toBe(2);
+    // Past its exp the cache does not answer: the real check runs (and jose, on the real clock, still
+    // accepts it here; the point is that the remembered answer was not used).
+    clock += 120_000;
+    await auth.verify(token);
+    expect(state.checks).toBe(3);
+  });
+
+  it('does not remember refusals, and keeps at most maxEntries', async () => {
+    const { state, inner } = counted();
+    const auth = rememberVerified(inner, { maxEntries: 2 });
+    expect(await auth.verify('not-a-token')).toBeNull();
+    expect(await auth.verify('not-a-token')).toBeNull();
+    expect(state.checks).toBe(2);
+    const tokens = await Promise.all(['c', 'd', 'e'].map((u) => signDevToken(secret, u)));
+    for (const t of tokens) await auth.verify(t);
+    await auth.verify(tokens[0]!); // pushed out by the third: checked again
+    expect(state.checks).toBe(2 + 3 + 1);
   });
 });

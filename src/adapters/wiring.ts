@@ -1,6 +1,6 @@
 // Config → adapters. Vendor SDKs are imported only when configured, so the offline default starts
 // without loading them.
-import type { Authenticator } from './auth/authenticator.js';
+import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
 import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter, Storage } from '../studio/ports.js';
 import type { MediaLookup } from './storage/local.js';
@@ -74,12 +74,14 @@ export async function openGenerator(config: Config, log: Logger): Promise<Genera
 export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {
   const c = config.auth;
   if (c.kind === 'supabase') {
-    return (await import('./auth/supabase.js')).createSupabaseAuthenticator(c, {
-      onKeyServerError: (error) => log.warn('Supabase key server unreachable; tokens refused until it answers', { error: String(error) }),
-    });
+    return rememberVerified(
+      (await import('./auth/supabase.js')).createSupabaseAuthenticator(c, {
+        onKeyServerError: (error) => log.warn('Supabase key server unreachable; tokens refused until it answers', { error: String(error) }),
+      }),
+    );
   }
   const dev = await import('./auth/dev.js');
-  return dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir));
+  return rememberVerified(dev.createDevAuthenticator(await dev.loadDevSecret(config.dataDir)));
 }
 
 // What this process stored in the last minute, up to 128 MB, is read back from memory.
