@@ -9,6 +9,14 @@ const [port, catalogFile] = process.argv.slice(2);
 const typeDefs = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
 const catalog = JSON.parse(readFileSync(catalogFile!, 'utf8'));
 
+type File = { arrayBuffer(): Promise<ArrayBuffer> };
+type EchoInput = { productImages?: File[]; faceImage?: File | null; backgroundImage?: File | null };
+async function echo(input: EchoInput, typename: string) {
+  let bytes = 0;
+  for (const file of [...(input.productImages ?? []), input.faceImage, input.backgroundImage]) if (file) bytes += (await file.arrayBuffer()).byteLength;
+  return { __typename: typename, remainingCoins: bytes > 0 ? 1 : 0, generation: null };
+}
+
 const yoga = createYoga({
   schema: createSchema({
     typeDefs,
@@ -17,11 +25,8 @@ const yoga = createYoga({
       Query: { me: () => ({ id: 'bench', coinsBalance: 10 }), styleCatalog: () => catalog },
       Mutation: {
         // The multipart echo: reads every uploaded file, answers with the same small shape.
-        generateImages: async (_: unknown, { input }: { input: { productImages?: Array<{ arrayBuffer(): Promise<ArrayBuffer> }> } }) => {
-          let bytes = 0;
-          for (const file of input.productImages ?? []) bytes += (await file.arrayBuffer()).byteLength;
-          return { __typename: 'GenerateImagesSuccess', remainingCoins: bytes > 0 ? 1 : 0, generation: null };
-        },
+        generateImages: async (_: unknown, { input }: { input: EchoInput }) => echo(input, 'GenerateImagesSuccess'),
+        startGeneration: async (_: unknown, { input }: { input: EchoInput }) => echo(input, 'StartGenerationSuccess'),
       },
     },
   }),
