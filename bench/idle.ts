@@ -8,12 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
+import { withDatabase } from './database.js';
 import { freePort } from '../test/helpers/ports.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const PG = process.env.ETALASE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MB = 1024 * 1024;
 const GOAL_MB = 300;
 const SETTLE_MS = 3000;
@@ -65,15 +64,10 @@ const me = async (url: string, dataDir: string) => {
   if (!response.ok) throw new Error(`me answered ${response.status}: ${await response.text()}`);
 };
 
-export async function idleBench() {
+export const idleBench = () => withDatabase('idle', measure);
+
+async function measure(databaseUrl: string) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'etalase-idle-'));
-  const dbName = `etalase_bench_idle_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.query(`create database ${dbName}`);
-  const dbUrl = new URL(PG);
-  dbUrl.pathname = `/${dbName}`;
   try {
     const catalog = path.join(scratch, 'catalog.json');
     await writeFile(catalog, '{}');
@@ -82,7 +76,7 @@ export async function idleBench() {
       const dataDir = path.join(scratch, name);
       return () => idleRss(name, () => ['src/main.ts'], { DATA_DIR: dataDir, ...env }, (u) => ok(`${u}/ready`), (u) => me(u, dataDir));
     };
-    const postgres = await server('postgres', { DATABASE_URL: dbUrl.toString() })();
+    const postgres = await server('postgres', { DATABASE_URL: databaseUrl })();
     const embedded = server('embedded', {});
     const firstStart = await embedded(); // makes the database (initdb) and applies the migrations
     const restart = await embedded(); // what every later `npm start` is
@@ -97,8 +91,6 @@ export async function idleBench() {
     console.log(`embedded default: ${(worst / MB).toFixed(0)} MB (goal ≤ ${GOAL_MB} MB: ${worst <= GOAL_MB * MB ? 'PASS' : 'MISS'}); PGlite's share ≈ ${((worst - postgres) / MB).toFixed(0)} MB`);
     return { goalMb: GOAL_MB, pass: worst <= GOAL_MB * MB, rows: rows.map((r) => ({ what: r.what, rssMb: Math.round(r.rss / MB) })) };
   } finally {
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
-    await admin.end();
     await rm(scratch, { recursive: true, force: true });
   }
 }

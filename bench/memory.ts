@@ -15,12 +15,11 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
+import { withDatabase } from './database.js';
 import { ensurePhotos, loadPhotos } from './photos.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ADMIN_URL = process.env.ETALASE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BURSTS = (process.env.BURSTS ?? '20,40').split(',').map(Number);
 const MB = 1024 * 1024;
 /** another entry point that starts the same server (a profiling wrapper, say) */
@@ -46,21 +45,6 @@ async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
-async function withDatabase<T>(use: (url: string) => Promise<T>): Promise<T> {
-  const name = `etalase_bench_memory_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  try {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    return await use(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
-    await admin.end();
-  }
 }
 
 interface Server {
@@ -182,7 +166,7 @@ const uploadMemory = process.env.UPLOAD_MEMORY_MB ? `UPLOAD_MEMORY_MB=${process.
 console.log(`six photos per request, ${fmt(photoBytes)} a request; ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; malloc: ${malloc}; ${uploadMemory}`);
 console.log('requests  in flight   idle RSS   peak RSS   peak−idle   goal (1.5×+150 MB)   ok?   wall     outcomes');
 
-const results = await withDatabase(async (databaseUrl) => {
+const results = await withDatabase('memory', async (databaseUrl) => {
   const out: BurstResult[] = [];
   for (const n of BURSTS) {
     const r = await burst(databaseUrl, photos, photoBytes, n);

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import { withDatabase } from './database.js';
 import { multipartBody } from '../test/helpers/app.js';
 import { jpeg } from '../test/helpers/images.js';
 import { freePort } from '../test/helpers/ports.js';
@@ -15,7 +15,6 @@ import { freePort } from '../test/helpers/ports.js';
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const PG = process.env.ETALASE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Load { requests: number; latencyP50: number; latencyP99: number; non2xx: number; errors: number; timeouts: number; total: number }
 
@@ -42,15 +41,10 @@ async function load(options: Record<string, unknown>): Promise<Load> {
   return JSON.parse(stdout.slice(stdout.lastIndexOf("RESULT ") + 7));
 }
 
-export async function throughputBench() {
+export const throughputBench = () => withDatabase('throughput', measure);
+
+async function measure(databaseUrl: string) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'etalase-throughput-'));
-  const dbName = `etalase_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.query(`create database ${dbName}`);
-  const dbUrl = new URL(PG);
-  dbUrl.pathname = `/${dbName}`;
   const [etalasePort, barePort] = [await freePort(), await freePort()];
   const etalaseUrl = `http://127.0.0.1:${etalasePort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -60,7 +54,7 @@ export async function throughputBench() {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(etalasePort), HOST: '127.0.0.1', DATA_DIR: scratch,
-        DATABASE_URL: dbUrl.toString(), RATE_LIMITS: 'off', LOG_LEVEL: 'error', SIGNUP_COINS: '1000000000', RECOVERY_INTERVAL_MS: '0',
+        DATABASE_URL: databaseUrl, RATE_LIMITS: 'off', LOG_LEVEL: 'error', SIGNUP_COINS: '1000000000', RECOVERY_INTERVAL_MS: '0',
       },
       stdio: 'ignore',
     });
@@ -114,8 +108,6 @@ export async function throughputBench() {
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
-    await admin.end();
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -70,17 +70,12 @@ export function createUploadAdmission(options: UploadAdmissionOptions): UploadAd
     }
   }
 
-  const fits = (weight: number) => {
-    const { active, queued } = pool.stats();
-    return queued === 0 && (active === 0 || active + weight <= pool.size);
-  };
-
   async function admit(request: Request, fetchAPI: { Request: typeof Request }, key = request): Promise<Request> {
     const declared = declaredLength(request);
     if (declared !== null && declared > options.maxBodyBytes) throw tooLarge(`Request body is over the ${options.maxBodyBytes} byte limit.`);
     // A body of unknown length (chunked) counts as the largest one allowed until it is on disk.
     const weight = Math.max(1, declared ?? options.maxBodyBytes);
-    if (fits(weight)) {
+    if (pool.wouldStart(weight)) {
       hold(key, await acquire(weight));
       return request;
     }

@@ -20,6 +20,8 @@ export interface WorkPool {
   /** runs `job` when `weight` (1 unless said) fits beside what runs; first come, first served. A job
    *  heavier than the whole pool runs alone. A job still queued when `signal` aborts never starts. */
   run<T>(job: () => Promise<T>, signal?: AbortSignal, weight?: number): Promise<T>;
+  /** whether a job of `weight` would start at once (nothing queued ahead, room beside what runs) */
+  wouldStart(weight: number): boolean;
   stats(): PoolStats;
 }
 
@@ -36,8 +38,10 @@ export function createWorkPool(size: number): WorkPool {
   let started = 0;
   let peakActive = 0;
 
+  const fitsNow = (weight: number) => active === 0 || active + weight <= size;
+
   function next() {
-    while (queue.length > 0 && (active === 0 || active + queue[0]!.weight <= size)) queue.shift()!.start();
+    while (queue.length > 0 && fitsNow(queue[0]!.weight)) queue.shift()!.start();
   }
 
   function run<T>(job: () => Promise<T>, signal?: AbortSignal, weight = 1): Promise<T> {
@@ -77,7 +81,7 @@ export function createWorkPool(size: number): WorkPool {
     });
   }
 
-  return { size, run, stats: () => ({ size, active, queued: queue.length, started, peakActive }) };
+  return { size, run, wouldStart: (weight) => queue.length === 0 && fitsNow(weight), stats: () => ({ size, active, queued: queue.length, started, peakActive }) };
 }
 
 /** The process-wide pool for image work: one job per core. Each job is one sharp pipeline, which

@@ -63,8 +63,8 @@ async function lock(dir: string): Promise<() => Promise<void>> {
 
 /** PGlite's own start parameters, plus a smaller buffer cache. Postgres' default 128 MB of
  *  shared_buffers lives in the WASM heap, which never shrinks: with it a restarted embedded server
- *  idled at ≈540 MB RSS, with 16 MB at ≈400 (npm run bench -- --only idle). An embedded database of one seller's batches
- *  fits in 16 MB many times over; the OS page cache still holds the files. */
+ *  idled at ≈540 MB RSS, with 16 MB at ≈400 (npm run bench -- --only idle). An embedded database
+ *  of one seller's batches fits in 16 MB many times over; the OS page cache still holds the files. */
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /** `dir` undefined → in memory (tests). */
