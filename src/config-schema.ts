@@ -77,6 +77,7 @@ export const envSchema = z
     DESCRIBE_TIMEOUT_MS: int(15_000, 100),
     DESCRIBE_BUDGET_MS: int(30_000, 100),
     DESCRIBE_RETRIES: int(3),
+    GEMINI_MEDIA_RESOLUTION: z.enum(['low', 'medium', 'high']).optional(),
 
     FAL_KEY: optionalText,
     FAL_TEXT_MODEL: z.string().default('fal-ai/flux/schnell'),

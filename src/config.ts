@@ -51,7 +51,17 @@ export interface Config {
     | { kind: 'supabase'; url: string; issuer: string; jwtSecret?: string; rejectKeys: string[] };
   describer:
     | { kind: 'local' }
-    | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string; timeoutMs: number; budgetMs: number; retries: number };
+    | {
+        kind: 'gemini';
+        apiKey: string;
+        model: string;
+        baseUrl?: string;
+        timeoutMs: number;
+        budgetMs: number;
+        retries: number;
+        /** how many tokens each photo may take (Google's media_resolution); undefined: the model's default */
+        mediaResolution?: 'low' | 'medium' | 'high';
+      };
   promptWriter: { kind: 'local' } | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string; timeoutMs: number };
   /** how long the prompt writer may take before the composed prompt is used */
   promptWriterTimeoutMs: number;
@@ -157,6 +167,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             timeoutMs: env.DESCRIBE_TIMEOUT_MS,
             budgetMs: env.DESCRIBE_BUDGET_MS,
             retries: env.DESCRIBE_RETRIES,
+            mediaResolution: env.GEMINI_MEDIA_RESOLUTION,
           }
         : { kind: 'local' },
     promptWriter:

@@ -218,6 +218,12 @@ describe('Gemini model families and how replies end', () => {
     expect(fake.requests[0]!.body.generationConfig.thinkingConfig).toEqual(thinking);
   });
 
+  it('GEMINI_MEDIA_RESOLUTION is sent with every call, and nothing is sent without it', async () => {
+    await createGeminiDescriber(config({ mediaResolution: 'low' })).describe(product, never());
+    await createGeminiDescriber(config()).describe(product, never());
+    expect(fake.requests.map((r) => r.body.generationConfig.mediaResolution)).toEqual(['MEDIA_RESOLUTION_LOW', undefined]);
+  });
+
   it('a description cut at maxOutputTokens is asked for again with room, and used whole', async () => {
     const long = 'A navy cotton shirt with a white parang batik pattern and short sleeves. '.repeat(12).trim();
     fake.script({ reply: () => long });
@@ -269,8 +275,8 @@ describe('Gemini model families and how replies end', () => {
   it('screens generated images: an UNSAFE answer or a safety block flags the image', async () => {
     const colours = ['#336699', '#993366', '#669933'];
     const files = await Promise.all(colours.map((background) => sharp({ create: { width: 1600, height: 1200, channels: 3, background } }).jpeg().toBuffer()));
-    // what the describer sends for each: the same downscale, so replies can tell the images apart
-    const sent = await Promise.all(files.map(async (f) => (await sharp(f).resize(1024, 1024, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer()).toString('base64')));
+    // what the describer sends for each: the same downscale (768 px), so replies can tell the images apart
+    const sent = await Promise.all(files.map(async (f) => (await sharp(f).resize(768, 768, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer()).toString('base64')));
     const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(files[Number(req.url!.slice(1, 2))]));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

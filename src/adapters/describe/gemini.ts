@@ -1,7 +1,7 @@
 // Describer backed by Gemini: one short, dense description per photo of what the image model must
 // reproduce, sized for the prompt budget; and a safety check of generated images for edit models
 // that report none. Retries are ours, not the SDK's, so the time budget holds.
-import { ApiError, type GenerateContentResponse, type Part } from '@google/genai';
+import { ApiError, MediaResolution, type GenerateContentResponse, type Part } from '@google/genai';
 import sharp from 'sharp';
 import type { Config } from '../../config.js';
 import { DescribeError, type DescribeReply, type Describer, type GeneratedImage, type SlotKind, type VisionImage } from '../../studio/ports.js';
@@ -35,6 +35,13 @@ const SCREEN =
   'Is this image unsuitable for a general e-commerce audience: nudity, sexual content, graphic violence or gore? ' +
   'Answer with exactly one word: SAFE or UNSAFE.';
 
+const SCREEN_LONG_EDGE = 768;
+const MEDIA_RESOLUTION = {
+  low: MediaResolution.MEDIA_RESOLUTION_LOW,
+  medium: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
+  high: MediaResolution.MEDIA_RESOLUTION_HIGH,
+} as const;
+
 /** Output limits: the first try, and the one retry when a description is cut at the first. */
 const MAX_TOKENS = [200, 400] as const;
 const TRIMMED = 'its description was cut at the length limit, so only its whole sentences were used.';
@@ -44,6 +51,8 @@ type Answer = { kind: 'text'; text: string; cut: boolean } | { kind: 'refused'; 
 export function createGeminiDescriber(config: GeminiDescriberConfig, deps: GeminiDescriberDeps = {}): Describer {
   const ai = geminiClient(config);
   const thinkingConfig = thinkingFor(config.model);
+  // Gemini 3 counts an image by this setting, not by its pixels (HIGH, 1120 tokens, by default).
+  const mediaResolution = config.mediaResolution && MEDIA_RESOLUTION[config.mediaResolution];
 
   async function once(parts: Part[], maxOutputTokens: number, signal: AbortSignal, timeoutMs: number): Promise<Answer> {
     const timeout = new AbortController();
@@ -63,6 +72,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
           temperature: 0.2,
           maxOutputTokens,
           ...(thinkingConfig ? { thinkingConfig } : {}),
+          ...(mediaResolution ? { mediaResolution } : {}),
           abortSignal: AbortSignal.any([signal, timeout.signal]),
           httpOptions: { fetch: fetchSpy },
         },
@@ -109,7 +119,8 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
     return { text: whole, warning: TRIMMED };
   }
 
-  /** Downscaled like an upload before it is sent: the vision model reads ≤ 1024 px anyway. */
+  /** Downscaled before it is sent: a safe-or-not verdict needs no detail, and on Gemini 2.x a copy
+   *  within 768 px is one image tile (258 tokens) where 1024 px is four (bench: describe cost). */
   async function visionCopy(image: GeneratedImage, signal: AbortSignal): Promise<Part> {
     // Our own copy when the generator already handed it over; else the provider's URL.
     let source: Buffer;
@@ -120,7 +131,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
       source = Buffer.from(await response.arrayBuffer());
     }
     const bytes = await sharp(source)
-      .resize(1024, 1024, { fit: 'inside', withoutEnlargement: true })
+      .resize(SCREEN_LONG_EDGE, SCREEN_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
       .jpeg({ quality: 85 })
       .toBuffer();
     return { inlineData: { mimeType: 'image/jpeg', data: bytes.toString('base64') } };
