@@ -132,6 +132,10 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     const { body } = await t.gql('{ me { id coinsBalance } }', {}, { token: await userToken(ghost) });
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect((await admin.query('select count(*)::int as n from auth.users where id = $1', [ghost])).rows[0]).toEqual({ n: 0 });
+    // The reservation makes a missing profile itself: for a ghost it refuses, and nothing is written.
+    const generate = await t.gql(GENERATE, { input: { count: 1 } }, { token: await userToken(ghost) });
+    expect(generate.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await admin.query('select count(*)::int as n from public.generations where user_id = $1', [ghost])).rows[0]).toEqual({ n: 0 });
   });
 
   test('the anon key, the service-role key and anonymous sign-ins are not user tokens', async () => {

@@ -161,8 +161,8 @@ describeWithPostgres('Supabase ledger adapter (supabase-js → PostgREST fake �
   });
 
   it('an error raised by a function is thrown with its SQLSTATE', async () => {
-    await expect(ledger.reserve(request(randomUUID()))).rejects.toSatisfy(
-      (e) => e instanceof SupabaseRpcError && e.code === 'P0002' && /no profile/.test(e.message),
+    await expect(ledger.fail(randomUUID(), 'x')).rejects.toSatisfy(
+      (e) => e instanceof SupabaseRpcError && e.code === 'P0002' && /no generation/.test(e.message),
     );
     expect(fake.requests.at(-1)!.status).toBe(500); // PostgREST: P0* other than P0001 → 500
     await expect(ledger.grant(randomUUID(), -1, 'negative')).rejects.toMatchObject({ code: '22023' });

@@ -91,10 +91,10 @@ export function createStudio(deps: StudioDeps) {
     // reference copies are encoded after it is queued, while the worker's vision model reads the
     // small ones, and the worker waits for them only when it needs them, to generate.
     const images = inspected.map((i) => i.image);
-    await Promise.all([
-      deps.ledger.ensureProfile(cmd.userId),
-      ...images.map((i) => deps.storage.put(inputKey(generationId, i.slot, 'vision', i.vision.contentType), i.vision.bytes, i.vision.contentType)),
-    ]);
+    // (A first reservation makes the seller's profile itself.)
+    await Promise.all(
+      images.map((i) => deps.storage.put(inputKey(generationId, i.slot, 'vision', i.vision.contentType), i.vision.bytes, i.vision.contentType)),
+    );
     const input: StoredInput = {
       options: req.options,
       freeText: req.freeText,

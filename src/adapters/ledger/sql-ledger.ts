@@ -84,7 +84,10 @@ export function mapReserve(result: Record<string, unknown>): ReserveOutcome {
 }
 
 /** A reserve refused by the fair-use trigger is an outcome, not a failure; anything else is rethrown. */
-export function rateLimitedOutcome(error: unknown): ReserveOutcome {
+/** A reservation that raised: a fair-use refusal is an outcome; a user unknown to auth (the
+ *  reservation makes a missing profile, see supabase/migrations) is UnknownUserError; else a fault. */
+export function failedReserveOutcome(error: unknown, userId: string): ReserveOutcome {
+  if (isUnknownUser(error)) throw new UnknownUserError(userId);
   const limited = rateLimitFrom(error);
   if (!limited) throw error;
   return { kind: 'rate-limited', message: limited.message, retryAfterSeconds: limited.retryAfterSeconds };
@@ -143,7 +146,7 @@ export class SqlLedger implements Ledger {
     try {
       return await reserveIn(this.db, request);
     } catch (error) {
-      return rateLimitedOutcome(error);
+      return failedReserveOutcome(error, request.userId);
     }
   }
 

@@ -5,7 +5,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { Description, Ledger, ReserveRequest, Settlement } from '../../studio/ports.js';
-import { mapCoinEntry, mapGeneration, mapReserve, ordinalOf, rateLimitedOutcome, reserveArgs, type GenerationRow } from './sql-ledger.js';
+import { mapCoinEntry, mapGeneration, mapReserve, ordinalOf, failedReserveOutcome, reserveArgs, type GenerationRow } from './sql-ledger.js';
 import { isUnknownUser, UnknownUserError } from '../../studio/errors.js';
 
 export interface SupabaseLedgerConfig {
@@ -82,7 +82,7 @@ export function openSupabaseLedger(config: SupabaseLedgerConfig, options: Supaba
       try {
         return mapReserve(await call<Record<string, unknown>>('reserve_generation', reserveArgs(request)));
       } catch (error) {
-        return rateLimitedOutcome(error);
+        return failedReserveOutcome(error, request.userId);
       }
     },
 

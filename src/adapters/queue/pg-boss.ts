@@ -7,7 +7,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { fromPglite, PgBoss, type ConstructorOptions, type Job } from 'pg-boss';
 import type { GenerationJob, JobAttempt, JobQueue, Logger, ReserveOutcome, ReserveRequest, WebhookDelivery } from '../../studio/ports.js';
-import { rateLimitedOutcome, reserveIn, type SqlQuery, type SqlRunner } from '../ledger/sql-ledger.js';
+import { failedReserveOutcome, reserveIn, type SqlQuery, type SqlRunner } from '../ledger/sql-ledger.js';
 
 export const GENERATION_QUEUE = 'generation';
 /** where a generation's job goes once every attempt died with its worker: settled (resumed or refunded) there */
@@ -78,7 +78,7 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
         await boss.send(GENERATION_QUEUE, { ...job }, { id: job.generationId, db: asDb(tx) });
         const { rows } = await tx.query<PositionRow>('select * from public.report_queue_positions($1)', [job.generationId]);
         return { outcome, position: rows[0]?.queue_position ?? null };
-      }).catch((error: unknown) => ({ outcome: rateLimitedOutcome(error), position: null }));
+      }).catch((error: unknown) => ({ outcome: failedReserveOutcome(error, request.userId), position: null }));
     },
 
     async position(generationId) {
