@@ -22,6 +22,7 @@ export interface EtalaseOptions {
   pollIntervalMs?: number;
   /** 'local': the deterministic composer only, no PromptWriter call (as before issue 9) */
   promptWriter?: 'local';
+  mediaResolution?: 'low' | 'medium' | 'high';
 }
 
 const GENERATE = /* GraphQL */ `
@@ -89,6 +90,7 @@ export async function startEtalase(options: EtalaseOptions) {
     FAL_KEY: 'bench',
     FAL_BASE_URL: options.falUrl,
     ...(options.promptWriter ? { PROMPT_WRITER: options.promptWriter } : {}),
+    ...(options.mediaResolution ? { GEMINI_MEDIA_RESOLUTION: options.mediaResolution } : {}),
   });
   if (config.generator.kind !== 'fal') throw new Error('expected the fal generator');
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -100,6 +102,7 @@ export async function startEtalase(options: EtalaseOptions) {
   const app = await createApp(config, {
     log,
     wrapLedger: (ledger) => timed(ledger, 'ledger', spans),
+    wrapQueue: (queue) => timed(queue, 'queue', spans),
     describer: timed(await openDescriber(config), 'describer', spans),
     generator: timed(generator, 'generator', spans),
     // PROMPT_WRITER defaults to gemini with a key: its one text call sits on the critical path
@@ -162,7 +165,7 @@ export async function startEtalase(options: EtalaseOptions) {
         return span;
       };
       const studio = one('studio.generate');
-      const ensure = one('ledger.ensureProfile');
+      const reserve = one('queue.reserveAndEnqueue');
       const generate = one('generator.generate');
       const describes = spans.filter((s) => s.name === 'describer.describe');
       const describeStart = Math.min(...describes.map((s) => s.start));
@@ -177,15 +180,15 @@ export async function startEtalase(options: EtalaseOptions) {
         generatorEpochs: { start: startEpoch + (generate.start - t0), end: startEpoch + (generate.end - t0) },
         phases: {
           'request: multipart + auth + GraphQL': studio.start - t0,
-          'prepare: sharp, 6 photos': ensure.start - studio.start,
-          'ledger: profile + reserve + cache read': describeStart - ensure.start,
+          'prepare: sharp, 6 photos, vision copies stored': reserve.start - studio.start,
+          'ledger: reserve + enqueue + pickup + cache read': describeStart - reserve.start,
           'describe: Gemini, concurrent': describeEnd - describeStart,
           'prompt: PromptWriter (Gemini, text only)': writerMs,
           'ledger: cache write + recordPrompt': generate.start - describeEnd - writerMs,
           'generate: fal (uploads, submit, poll, result)': generate.end - generate.start,
           'screen: Gemini checks the outputs (REFERENCE)': span('describer.screen'),
           'settle + response': t1 - generate.end - span('describer.screen'),
-          'PGlite busy (all ledger calls)': unionMs(spans.filter((s) => s.name.startsWith('ledger.'))),
+          'PGlite busy (all ledger and queue calls)': unionMs(spans.filter((s) => s.name.startsWith('ledger.') || s.name.startsWith('queue.'))),
         },
       };
     },

@@ -3,6 +3,7 @@
 import { fork } from 'node:child_process';
 import type { FalFake } from '../test/fakes/fal.js';
 import type { GeminiFake } from '../test/fakes/gemini.js';
+import { falJobCost, geminiCallOf, type GeminiCall } from './spend.js';
 import { specOf, type ChildMessage, type DoneMessage, type ProbeMessage, type ProfileMessage, type RunMessage, type ScenarioName } from './protocol.js';
 
 export interface Fakes {
@@ -24,6 +25,10 @@ export interface RunResult extends Omit<RunMessage, 'type'> {
   falSplit: Record<string, number> | null;
   /** per job: result fetched − (submitted + job latency), summed over the run's jobs */
   pollLagMs: number;
+  /** what each Gemini call asked for (model, image sizes, text, media_resolution): its token cost */
+  geminiSent: GeminiCall[];
+  /** what each fal job asked for, at list price */
+  falSent: Array<ReturnType<typeof falJobCost>>;
 }
 
 export interface ScenarioResult {
@@ -58,6 +63,8 @@ function observe(message: RunMessage, { gemini, fal }: Fakes): RunResult {
       return sum + parts.reduce((s, p) => s + (p?.inlineData?.data ? Buffer.from(p.inlineData.data, 'base64').byteLength : 0), 0);
     }, 0),
     geminiCalls: geminiRequests.length,
+    geminiSent: geminiRequests.map(geminiCallOf),
+    falSent: jobs.map(falJobCost),
     falJobs: jobs.length,
     falStatusPolls: falRequests.filter((r) => r.stage === 'status').length,
     falUploadBytes: falRequests.filter((r) => r.stage === 'upload').reduce((sum, r) => sum + r.bytes, 0),

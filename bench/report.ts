@@ -6,10 +6,14 @@ import path from 'node:path';
 import type { RunResult, ScenarioResult } from './harness.js';
 import { COUNT, LATENCY, SCENARIOS, specOf, type ScenarioName } from './protocol.js';
 import { PHOTO, PHOTOS_PER_RUN } from './photos.js';
+import { callTokens } from './spend.js';
 
 const BUDGET_MS = Math.round(1.1 * (LATENCY.describeMs + LATENCY.generateMs) + 50); // 2580
 const SPEEDUP_GOAL = 5;
 const BYTES_GOAL = 0.15;
+const DESCRIBE_COST_GOAL = 0.2;
+/** the models a run's Gemini calls are also priced at: the original design's, and Etalase's default */
+const PRICED_AT = ['gemini-2.5-flash-lite', 'gemini-3.5-flash-lite'] as const;
 /** what the fakes alone cost, with zero overhead anywhere */
 const FLOOR = {
   baselineMs: PHOTOS_PER_RUN * LATENCY.describeMs + COUNT * LATENCY.generateMs,
@@ -53,6 +57,7 @@ export function summarise(result: ScenarioResult) {
       geminiRatio: round(sum(measured.map((r) => r.geminiBytes)) / sum(measured.map((r) => r.uploadedBytes)), 4),
       sentToFalStoragePerRun: med((r) => r.falUploadBytes),
     },
+    spend: spendOf(measured, med),
     memoryMb: {
       idleRss: result.done?.idleRssMb ?? null,
       peakRssDuringRuns: Math.max(...measured.map((r) => r.memory.rssMb)),
@@ -69,6 +74,25 @@ export function summarise(result: ScenarioResult) {
   };
 }
 export type Summary = ReturnType<typeof summarise>;
+
+/** Median per run: Gemini input tokens as sent and as if every call had gone to each PRICED_AT model
+ *  (same images, same media_resolution), and fal's list price for the images asked for. */
+function spendOf(runs: RunResult[], med: (f: (r: RunResult) => number) => number) {
+  const tokens = (r: RunResult, model?: string) => r.geminiSent.reduce((sum, c) => {
+    const t = callTokens(c, model);
+    return sum + t.image + t.text;
+  }, 0);
+  const imageTokens = (r: RunResult) => r.geminiSent.reduce((sum, c) => sum + callTokens(c).image, 0);
+  return {
+    geminiModels: [...new Set(runs.flatMap((r) => r.geminiSent.map((c) => c.model)))],
+    geminiInputTokens: med((r) => tokens(r)),
+    geminiImageTokens: med(imageTokens),
+    geminiInputTokensAt: Object.fromEntries(PRICED_AT.map((m) => [m, med((r) => tokens(r, m))])),
+    falImages: med((r) => r.falSent.reduce((sum, j) => sum + j.images, 0)),
+    falMegapixels: round(median(runs.map((r) => r.falSent.reduce((sum, j) => sum + j.megapixels, 0))), 2),
+    falUsd: round(median(runs.map((r) => r.falSent.reduce((sum, j) => sum + (j.usd ?? NaN), 0))), 4),
+  };
+}
 
 export function goals(s: Partial<Record<ScenarioName, Summary>>) {
   const base = s.baseline?.medianMs ?? NaN;
@@ -89,6 +113,20 @@ export function goals(s: Partial<Record<ScenarioName, Summary>>) {
     actual: `${round(worst * 100, 2)}%`,
     pass: worst <= BYTES_GOAL,
   });
+  // Describe cost: every Gemini call of a batch (descriptions, the PromptWriter, output screening),
+  // against the original design's calls priced at the same model.
+  for (const model of PRICED_AT) {
+    const original = s.baseline?.spend.geminiInputTokensAt[model] ?? NaN;
+    const worstRatio = Math.max(...[s['etalase-reference'], s['etalase-text']].map((x) => (x?.spend.geminiInputTokensAt[model] ?? NaN) / original));
+    list.push({
+      id: `describe-cost-${model}`,
+      goal: `Gemini input tokens per batch ≤ ${DESCRIBE_COST_GOAL} × the original design's, both priced at ${model}`,
+      target: DESCRIBE_COST_GOAL,
+      value: round(worstRatio, 3),
+      actual: `${round(worstRatio, 3)}×`,
+      pass: worstRatio <= DESCRIBE_COST_GOAL,
+    });
+  }
   return list;
 }
 
@@ -128,6 +166,9 @@ export function printTable(s: Partial<Record<ScenarioName, Summary>>, goalList: 
         `poll lag ${x.pollLagMsPerRun} ms` +
         (x.bytes.sentToFalStoragePerRun ? `, fal storage ${(x.bytes.sentToFalStoragePerRun / 1e6).toFixed(2)} MB in ${x.falUploadMsPerRun} ms` : '') +
         (name === 'baseline' ? '' : `, sharp concurrency ${x.sharpConcurrency}`),
+      `  Spend: Gemini (${x.spend.geminiModels.join(', ')}) ${x.spend.geminiInputTokens} input tokens as sent (${x.spend.geminiImageTokens} for images); ` +
+        `priced at ${Object.entries(x.spend.geminiInputTokensAt).map(([m, t]) => `${m} ${t}`).join(', ')}; ` +
+        `fal ${x.spend.falImages} images, ${x.spend.falMegapixels} MP, $${x.spend.falUsd}`,
     );
   }
   const profile = s['etalase-reference']?.sharpProfileMs;

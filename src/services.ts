@@ -6,7 +6,7 @@ import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, ope
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
-import type { Clock, Describer, Generator, Ledger, Logger, PromptWriter } from './studio/ports.js';
+import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter } from './studio/ports.js';
 import { createJobRunner } from './studio/run.js';
 import { createStudio } from './studio/start.js';
 import { webhookHandler } from './studio/webhook.js';
@@ -15,6 +15,8 @@ export interface CoreOverrides {
   clock?: Clock;
   /** wraps the ledger the app uses (the bench times its calls) */
   wrapLedger?: (ledger: Ledger) => Ledger;
+  /** wraps the job queue the same way */
+  wrapQueue?: (queue: JobQueue) => JobQueue;
   describer?: Describer;
   generator?: Generator;
   /** null: no writer, the composer writes every prompt */
@@ -29,7 +31,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
   const opened = await openLedgerAndQueue(config, log);
   const wrapped = overrides.wrapLedger ? overrides.wrapLedger(opened.ledger) : opened.ledger;
   const ledger = instrument ? await instrument.ledger(wrapped) : wrapped;
-  const queue = instrument ? instrument.queue(opened.queue) : opened.queue;
+  const wrappedQueue = overrides.wrapQueue ? overrides.wrapQueue(opened.queue) : opened.queue;
+  const queue = instrument ? instrument.queue(wrappedQueue) : wrappedQueue;
   await ledger.setSignupCoins(config.coins.signup);
   await ledger.setGenerationLimits({
     maxActive: config.fairUse?.maxActiveGenerations ?? null,

@@ -91,7 +91,8 @@ export function appRoot(app: string): string {
   return parts.slice(0, NAMESPACES.includes(parts[0]!) ? 3 : 2).join('/');
 }
 
-function sizeOf(input: any): [number, number] {
+/** the output size a job asked for (fal's named sizes, or width × height) */
+export function sizeOf(input: any): [number, number] {
   const size = input?.image_size;
   if (size && typeof size === 'object' && size.width > 0 && size.height > 0) return [size.width, size.height];
   return NAMED_SIZES[size] ?? [1024, 1024];
