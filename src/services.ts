@@ -8,6 +8,7 @@ import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
 import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter } from './studio/ports.js';
 import { createJobRunner } from './studio/run.js';
+import { readsReferences } from './studio/prompt/stage.js';
 import { createStudio } from './studio/start.js';
 import { webhookHandler } from './studio/webhook.js';
 
@@ -63,6 +64,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     deadlineMs,
     events,
     webhooks,
+    readsReferences: (mode) => readsReferences(generator, mode),
   });
   const runner = createJobRunner({
     ledger,

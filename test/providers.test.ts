@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startFalFake, type FalFake, type FalScript } from './fakes/fal.js';
 import { startGeminiFake, textOf, type GeminiFake, type GeminiRequest } from './fakes/gemini.js';
 import { startTestApp, type TestApp, type UploadFile } from './helpers/app.js';
+import { imagePool } from '../src/media/pool.js';
 import { jpeg, jpegWithExifOrientation, png, twelveMegapixelJpeg, webp } from './helpers/images.js';
 
 const GENERATE = /* GraphQL */ `
@@ -289,6 +290,20 @@ describe('TEXT_TO_IMAGE', () => {
     expect(result.generation.images).toHaveLength(3);
     expect(result.generation.images[0]).toMatchObject({ width: 576, height: 1024, contentType: 'image/jpeg' });
     await expectBooks(user, 9);
+  });
+
+  test('flux schnell reads no photos: only the small vision copy is made of each, never the 2048 px one', async () => {
+    const photo = await jpeg({ width: 2400, height: 1800 });
+    const jobs = () => imagePool.stats().started;
+    const before = jobs();
+    const text = await generateWithPhoto(await newUser(), photo);
+    expect(text.generation).toMatchObject({ status: 'SUCCEEDED', mode: 'TEXT_TO_IMAGE' });
+    const textJobs = jobs() - before;
+    expect(textJobs).toBe(1); // one decode: the vision copy
+    const mid = jobs();
+    const reference = await generateWithPhoto(await newUser(), photo, { mode: 'REFERENCE' });
+    expect(reference.generation).toMatchObject({ status: 'SUCCEEDED', mode: 'REFERENCE' });
+    expect(jobs() - mid).toBeGreaterThan(textJobs); // and the reference copy the edit model reads
   });
 });
 

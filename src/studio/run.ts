@@ -27,7 +27,7 @@ import type {
   Webhooks,
 } from './ports.js';
 import { unknownModelWarnings } from './prompt/profiles.js';
-import { promptStage } from './prompt/stage.js';
+import { promptStage, readsReferences } from './prompt/stage.js';
 import { resumePaidJob } from './recovery.js';
 import { screenOutputs } from './screen.js';
 import { settle } from './settle.js';
@@ -192,8 +192,11 @@ export function createJobRunner(deps: RunDeps) {
     const abort = AbortSignal.any([timeout, canceled.signal]);
     try {
       const images = await loadVision(deps.storage, generationId, input);
-      // The generator's larger copies are fetched while the vision model reads the small ones.
-      const references = loadReferences(deps.storage, generationId, images, abort);
+      // The generator's larger copies are fetched while the vision model reads the small ones (when
+      // it reads any: the API did not make them otherwise).
+      const references = readsReferences(deps.generator, cmd.mode)
+        ? loadReferences(deps.storage, generationId, images, abort)
+        : Promise.resolve([]);
       references.catch(() => {}); // awaited below; a failure is handled there
       progress({ stage: 'DESCRIBING', done: 0, total: images.length });
       const described = await describeAll(images, { describer: deps.describer, cache: deps.ledger, log: deps.log, mode: cmd.mode }, abort, (done) =>

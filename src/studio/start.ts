@@ -43,6 +43,9 @@ export interface StudioDeps {
   events: EventBus;
   /** null when WEBHOOK_SECRET is not set: a webhookUrl is then refused */
   webhooks: Webhooks | null;
+  /** whether the generator reads reference copies in this mode (default: yes); the workers are
+   *  expected to run the same generator configuration as the API */
+  readsReferences?: (mode: GenerationMode) => boolean;
 }
 
 export interface GenerateOutcome {
@@ -119,7 +122,7 @@ export function createStudio(deps: StudioDeps) {
       to,
     );
     if (reserved.kind !== 'reserved') await deps.storage.removePrefix(`inputs/${generationId}/`).catch(() => {});
-    else void storeReferences(generationId, inspected);
+    else if (deps.readsReferences?.(cmd.mode) ?? true) void storeReferences(generationId, inspected);
     switch (reserved.kind) {
       case 'insufficient':
         throw new InsufficientCoinsError(reserved.required, reserved.balance);
