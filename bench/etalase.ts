@@ -168,8 +168,10 @@ export async function startEtalase(options: EtalaseOptions) {
       const reserve = one('queue.reserveAndEnqueue');
       const generate = one('generator.generate');
       const describes = spans.filter((s) => s.name === 'describer.describe');
-      const describeStart = Math.min(...describes.map((s) => s.start));
-      const describeEnd = Math.max(...describes.map((s) => s.end));
+      // Every description from the cache: no describe call, the phase is empty where the writer starts.
+      const writerStart = spans.find((s) => s.name === 'writer.write')?.start ?? generate.start;
+      const describeStart = describes.length ? Math.min(...describes.map((s) => s.start)) : writerStart;
+      const describeEnd = describes.length ? Math.max(...describes.map((s) => s.end)) : writerStart;
       const span = (name: string) => spans.filter((s) => s.name === name).reduce((ms, s) => Math.max(ms, s.end - s.start), 0);
       const writerMs = span('writer.write');
       return {

@@ -14,6 +14,8 @@ export interface ScenarioSpec {
   falLatencyMs?: number;
   /** 'local': no PromptWriter call, the composer writes the prompt */
   promptWriter?: 'local';
+  /** every run sends the warm-up's photos again: the descriptions come from the cache */
+  repeatPhotos?: boolean;
   /** GEMINI_MEDIA_RESOLUTION for the describer */
   mediaResolution?: 'low' | 'medium' | 'high';
 }
@@ -25,6 +27,7 @@ export const SCENARIOS = {
   'etalase-text-composer': { label: 'diag: TEXT_TO_IMAGE, composer only (no PromptWriter)', judged: false, mode: 'TEXT_TO_IMAGE', promptWriter: 'local' },
   'etalase-reference-poll25': { label: 'diag: REFERENCE, fal poll 25 ms', judged: false, mode: 'REFERENCE', pollIntervalMs: 25 },
   'etalase-text-low-res': { label: 'diag: TEXT_TO_IMAGE, GEMINI_MEDIA_RESOLUTION=low', judged: false, mode: 'TEXT_TO_IMAGE', mediaResolution: 'low' },
+  'etalase-text-repeat': { label: 'diag: TEXT_TO_IMAGE, the same six photos again', judged: false, mode: 'TEXT_TO_IMAGE', repeatPhotos: true },
   'etalase-reference-fal1600': { label: 'diag: REFERENCE, fal job 1600 ms', judged: false, mode: 'REFERENCE', falLatencyMs: 1600 },
 } satisfies Record<string, ScenarioSpec>;
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -46,7 +46,7 @@ try {
   const idleRssMb = mb(process.memoryUsage.rss());
 
   for (let run = 0; run <= runs; run++) {
-    const photos = await loadPhotos(run);
+    const photos = await loadPhotos(spec.repeatPhotos ? 0 : run);
     gc();
     const stop = sampleMemory();
     const result = await runner.run(photos, `bench-user-${run}`);
