@@ -1,0 +1,10 @@
+import { startFalFake } from '../test/fakes/fal.js';
+import { startGeminiFake } from '../test/fakes/gemini.js';
+import { runScenario } from '../bench/harness.js';
+import { LATENCY } from '../bench/protocol.js';
+import { summarise } from '../bench/report.js';
+const gemini = await startGeminiFake({ latencyMs: LATENCY.describeMs });
+const fal = await startFalFake({ latencyMs: LATENCY.generateMs });
+const r = await runScenario(process.argv[2] as any, { gemini, fal }, 2, (x) => console.log(Math.round(x.ms)));
+console.log(r.error, JSON.stringify(summarise(r).phasesMedianMs, null, 1));
+await Promise.all([gemini.close(), fal.close()]);
