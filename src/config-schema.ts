@@ -52,7 +52,7 @@ export const envSchema = z
     MAX_FILES: int(6, 1),
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
     MAX_PIXELS: int(40_000_000, 1),
-    UPLOAD_MEMORY_MB: int(128, 1),
+    UPLOAD_MEMORY_MB: int(96, 1),
     UPLOAD_WAIT_MS: int(120_000, 100),
     GENERATION_DEADLINE_MS: int(180_000, 1000),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
