@@ -2,10 +2,15 @@
 // inlines its ~9 MB bundle into every page; here the same bundle is served once per browser from
 // /graphiql/<version>/…, so the page itself is a few hundred bytes and carries a strict CSP (no
 // inline script: the options travel as JSON in a non-executed <script type="application/json">).
+//
+// The bundle is imported on the first asset request, not at start: held as module strings it costs
+// about 60 MB of resident memory, which a server nobody opens GraphiQL on should not pay.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import { css, editorWorkerService, favicon, graphqlWorker, js, jsonWorker } from '@graphql-yoga/render-graphiql/graphiql';
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
@@ -19,24 +24,34 @@ self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_id, label) => base 
 YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), options);
 `;
 
-// The favicon arrives as a 150 KB data: URL; served as a file it is fetched once, not with every page.
-const [faviconType, faviconBase64] = /^data:([^;]+);base64,(.*)$/s.exec(favicon)!.slice(1) as [string, string];
+type Asset = { type: string; body: string | Buffer };
+const JS = 'text/javascript; charset=utf-8';
 
-const ASSETS: Record<string, { type: string; body: string | Buffer }> = {
-  'favicon.ico': { type: faviconType, body: Buffer.from(faviconBase64, 'base64') },
-  'graphiql.css': { type: 'text/css; charset=utf-8', body: css },
-  'graphiql.js': { type: 'text/javascript; charset=utf-8', body: js },
-  'init.js': { type: 'text/javascript; charset=utf-8', body: init },
-  'editor.worker.js': { type: 'text/javascript; charset=utf-8', body: editorWorkerService },
-  'json.worker.js': { type: 'text/javascript; charset=utf-8', body: jsonWorker },
-  'graphql.worker.js': { type: 'text/javascript; charset=utf-8', body: graphqlWorker },
+async function loadAssets(): Promise<Record<string, Asset>> {
+  const { css, editorWorkerService, favicon, graphqlWorker, js, jsonWorker } = await import('@graphql-yoga/render-graphiql/graphiql');
+  // The favicon arrives as a 150 KB data: URL; served as a file it is fetched once, not with every page.
+  const [faviconType, faviconBase64] = /^data:([^;]+);base64,(.*)$/s.exec(favicon)!.slice(1) as [string, string];
+  return {
+    'favicon.ico': { type: faviconType, body: Buffer.from(faviconBase64, 'base64') },
+    'graphiql.css': { type: 'text/css; charset=utf-8', body: css },
+    'graphiql.js': { type: JS, body: js },
+    'init.js': { type: JS, body: init },
+    'editor.worker.js': { type: JS, body: editorWorkerService },
+    'json.worker.js': { type: JS, body: jsonWorker },
+    'graphql.worker.js': { type: JS, body: graphqlWorker },
+  };
+}
+let assets: Promise<Record<string, Asset>> | null = null;
+const ASSET_NAMES = new Set(['favicon.ico', 'graphiql.css', 'graphiql.js', 'init.js', 'editor.worker.js', 'json.worker.js', 'graphql.worker.js']);
+
+// Content-addressed without reading the bundle: the installed package's version names the bundle,
+// and our own init script is hashed in. A new bundle gets a new path, so the old one may be cached forever.
+const bundleVersion = (): string => {
+  const require = createRequire(import.meta.url);
+  const manifest = path.join(path.dirname(require.resolve('@graphql-yoga/render-graphiql')), '..', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 };
-
-// Content-addressed: a new bundle gets a new path, so the old one may be cached forever.
-const VERSION = createHash('sha256')
-  .update(Object.values(ASSETS).map((a) => a.body.toString()).join('\0'))
-  .digest('hex')
-  .slice(0, 16);
+const VERSION = createHash('sha256').update(`${bundleVersion()}\0${init}`).digest('hex').slice(0, 16);
 export const GRAPHIQL_ASSETS_PATH = `/graphiql/${VERSION}/`;
 
 /** The page's policy: everything from this origin; Monaco sets inline styles, and the favicon is a data: URL. */
@@ -96,8 +111,8 @@ function encode(name: string, body: string | Buffer): Promise<Encoded> {
 export async function serveGraphiQLAsset(pathname: string, acceptEncoding: string | null): Promise<Response | null> {
   if (!pathname.startsWith('/graphiql/')) return null;
   const name = pathname.startsWith(GRAPHIQL_ASSETS_PATH) ? pathname.slice(GRAPHIQL_ASSETS_PATH.length) : '';
-  const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-  if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  if (!ASSET_NAMES.has(name)) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  const asset = (await (assets ??= loadAssets()))[name]!;
   const bodies = await encode(name, asset.body);
   const accepts = (acceptEncoding ?? '').toLowerCase();
   const [encoding, body] = accepts.includes('br') ? ['br', bodies.br] : accepts.includes('gzip') ? ['gzip', bodies.gzip] : [null, bodies.identity];

@@ -98,8 +98,16 @@ export function observabilityPlugins(config: Config, log: Logger, metrics: Metri
     usePrometheus({
       registry: metrics.registry,
       endpoint: false,
-      // Root-field timings come from observability/root-fields.ts, which wraps only those.
-      metrics: { graphql_envelop_execute_resolver: false },
+      metrics: {
+        // Root-field timings come from observability/root-fields.ts, which wraps only those.
+        graphql_envelop_execute_resolver: false,
+        // Off because each costs every request more than it tells: a Summary recomputes quantiles
+        // on every observation (request_duration's histogram has the same timings), the deprecated-
+        // field metric walks every document with TypeInfo, and the schema never changes at runtime.
+        graphql_envelop_request_time_summary: false,
+        graphql_envelop_deprecated_field: false,
+        graphql_envelop_schema_change: false,
+      },
       // Full URLs (query strings, media ids) would make a series per request.
       labels: { url: false },
     }),
