@@ -5,29 +5,11 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations } from './migrate.js';
-import { SqlLedger, type SqlRunner } from './sql-ledger.js';
+import { createPgliteDatabase } from './pglite-create.js';
+import { PGLITE_START_PARAMS, pgliteRunner, type PgliteRunner } from './pglite-runner.js';
+import { SqlLedger } from './sql-ledger.js';
 
-export interface PgliteRunner extends SqlRunner {
-  /** the instance itself, for pg-boss (one connection: the queue shares it) */
-  pglite: PGlite;
-}
-
-export function pgliteRunner(pg: PGlite, onClose: () => Promise<void> = async () => {}): PgliteRunner {
-  return {
-    pglite: pg,
-    exec: async (sql) => {
-      await pg.exec(sql);
-    },
-    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await pg.query<T>(sql, params)).rows }),
-    // PGlite holds its only connection for the whole transaction: nothing else interleaves.
-    transaction: (work) =>
-      pg.transaction((tx) => work({ query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await tx.query<T>(sql, params)).rows }) })),
-    close: async () => {
-      await pg.close();
-      await onClose();
-    },
-  };
-}
+export { pgliteRunner, type PgliteRunner } from './pglite-runner.js';
 
 const alive = (pid: number) => {
   try {
@@ -61,12 +43,6 @@ async function lock(dir: string): Promise<() => Promise<void>> {
   }
 }
 
-/** PGlite's own start parameters, plus a smaller buffer cache. Postgres' default 128 MB of
- *  shared_buffers lives in the WASM heap, which never shrinks: with it a restarted embedded server
- *  idled at ≈540 MB RSS, with 16 MB at ≈400 (npm run bench -- --only idle). An embedded database
- *  of one seller's batches fits in 16 MB many times over; the OS page cache still holds the files. */
-const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
-
 /** `dir` undefined → in memory (tests). */
 export async function openPgliteLedger(dir?: string): Promise<SqlLedger & { db: PgliteRunner }> {
   let unlock = async () => {};
@@ -75,16 +51,9 @@ export async function openPgliteLedger(dir?: string): Promise<SqlLedger & { db: 
     unlock = await lock(dir);
   }
   try {
-    const start = () => PGlite.create({ ...(dir ? { dataDir: dir } : {}), startParams: START_PARAMS });
-    if (dir && !(await stat(path.join(dir, 'PG_VERSION')).catch(() => null))) {
-      // A new database: initdb and the first migrations grow the WASM heap, and a WASM heap never
-      // shrinks. Made by one instance that is then let go, served by a fresh one (first start
-      // ≈840 → ≈580 MB RSS; the rest waits for the garbage collector to drop the old heap).
-      const fresh = await start();
-      await applyMigrations(pgliteRunner(fresh), { authStandIn: true });
-      await fresh.close();
-    }
-    const runner = pgliteRunner(await start(), unlock);
+    // A new database is made in a child process, whose WASM heap goes back to the OS when it exits.
+    if (dir && !(await stat(path.join(dir, 'PG_VERSION')).catch(() => null))) await createPgliteDatabase(dir);
+    const runner = pgliteRunner(await PGlite.create({ ...(dir ? { dataDir: dir } : {}), startParams: PGLITE_START_PARAMS }), unlock);
     await applyMigrations(runner, { authStandIn: true });
     return new SqlLedger(runner) as SqlLedger & { db: PgliteRunner };
   } catch (error) {
