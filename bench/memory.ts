@@ -7,7 +7,8 @@
 //   npx tsx bench/memory.ts                 # bursts of 20 and 40
 //   BURSTS=10,20,40 npx tsx bench/memory.ts
 //   ETALASE_BENCH_PG_URL=postgres://user@host:5432/postgres npx tsx bench/memory.ts
-//   MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 npx tsx bench/memory.ts   # glibc knobs, passed to the server
+//   MALLOC_ARENA_MAX=16 npx tsx bench/memory.ts   # glibc's own default on 2 cores (8 per core), instead
+//                                                 # of the settings the server gives itself (src/runtime/allocator.ts)
 //   SERVER_ENTRY=path/to/other/src/main.ts npx tsx bench/memory.ts              # another checkout, to compare
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
+import { ALLOCATOR_ENV } from '../src/runtime/allocator.js';
 import { withDatabase } from './database.js';
 import { ensurePhotos, loadPhotos } from './photos.js';
 
@@ -161,7 +163,9 @@ await ensurePhotos(1);
 const raw = await loadPhotos(0);
 const photoBytes = raw.reduce((sum, p) => sum + p.byteLength, 0);
 const photos = raw.map((p) => new Blob([p as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
-const malloc = Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')).map(([k, v]) => `${k}=${v}`).join(' ') || 'glibc defaults';
+const malloc =
+  Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')).map(([k, v]) => `${k}=${v}`).join(' ') ||
+  `as shipped (${Object.entries(ALLOCATOR_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`;
 const uploadMemory = process.env.UPLOAD_MEMORY_MB ? `UPLOAD_MEMORY_MB=${process.env.UPLOAD_MEMORY_MB}` : 'UPLOAD_MEMORY_MB default';
 console.log(`six photos per request, ${fmt(photoBytes)} a request; ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; malloc: ${malloc}; ${uploadMemory}`);
 console.log('requests  in flight   idle RSS   peak RSS   peak−idle   goal (1.5×+150 MB)   ok?   wall     outcomes');

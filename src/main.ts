@@ -1,5 +1,7 @@
 // Reads the config, builds the app (API + in-process worker), listens, and shuts down cleanly on
 // SIGINT/SIGTERM.
+// First: on glibc this process may replace itself with one that has the allocator settings.
+import './runtime/tune-allocator.js';
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';

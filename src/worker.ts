@@ -1,6 +1,8 @@
 // `npm run worker`: takes generation jobs from the queue and runs them, with no API. Any number of
 // these (and of API processes) share one Postgres; each job runs once. SIGINT/SIGTERM: stop taking
 // jobs, let running ones finish within the grace period, then exit.
+// First: on glibc this process may replace itself with one that has the allocator settings.
+import './runtime/tune-allocator.js';
 import { loadConfigOrExit } from './config.js';
 import { createObservability } from './observability/index.js';
 import { startTracing } from './observability/tracing.js';
