@@ -3,7 +3,7 @@
 // autocannon from a third process on loopback, in the same run. Rate limits off (RATE_LIMITS=off),
 // local providers (instant describer, sharp-made images).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,27 +41,40 @@ async function load(options: Record<string, unknown>): Promise<Load> {
   return JSON.parse(stdout.slice(stdout.lastIndexOf("RESULT ") + 7));
 }
 
-export const throughputBench = () => withDatabase('throughput', measure);
+// Two Etalase servers: the default one (API and an in-process worker, so every startGeneration also
+// costs a generation on the same two cores), and an API-only one (WORKER_CONCURRENCY=0, the layout
+// that scales: workers elsewhere) on a database of its own, so no worker takes its jobs.
+export const throughputBench = () => withDatabase('throughput', (url) => withDatabase('throughput_api', (apiOnlyUrl) => measure(url, apiOnlyUrl)));
 
-async function measure(databaseUrl: string) {
+async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'etalase-throughput-'));
-  const [etalasePort, barePort] = [await freePort(), await freePort()];
+  const [etalasePort, apiOnlyPort, barePort] = [await freePort(), await freePort(), await freePort()];
   const etalaseUrl = `http://127.0.0.1:${etalasePort}`;
+  const apiOnlyUrl = `http://127.0.0.1:${apiOnlyPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
   const procs: ChildProcess[] = [];
   try {
-    const etalase = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(etalasePort), HOST: '127.0.0.1', DATA_DIR: scratch,
-        DATABASE_URL: databaseUrl, RATE_LIMITS: 'off', LOG_LEVEL: 'error', SIGNUP_COINS: '1000000000', RECOVERY_INTERVAL_MS: '0',
-      },
-      stdio: 'ignore',
-    });
-    procs.push(etalase);
+    const server = (port: number, url: string, extra: Record<string, string>) =>
+      spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: scratch,
+          DATABASE_URL: url, RATE_LIMITS: 'off', LOG_LEVEL: 'error', SIGNUP_COINS: '1000000000', RECOVERY_INTERVAL_MS: '0', ...extra,
+        },
+        stdio: 'ignore',
+      });
+    // One after the other: the first makes the dev-token secret in DATA_DIR that both then read.
+    procs.push(server(etalasePort, databaseUrl, {}));
     await waitHealthy(etalaseUrl);
+    procs.push(server(apiOnlyPort, apiOnlyDatabaseUrl, { WORKER_CONCURRENCY: '0' }));
+    await waitHealthy(apiOnlyUrl);
     const { stdout: token } = await run(process.execPath, ['--import', 'tsx', 'src/cli/dev-token.ts', '--user', 'bench'], { cwd: ROOT, env: { ...process.env, DATA_DIR: scratch } });
     const auth = { authorization: `Bearer ${token.trim()}` };
+    // A refused token would be answered fast (and with 200): check both servers take it.
+    for (const url of [etalaseUrl, apiOnlyUrl]) {
+      const me = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"query":"{ me { coinsBalance } }"}' }).then((r) => r.json() as Promise<any>);
+      if (typeof me.data?.me?.coinsBalance !== 'number') throw new Error(`me on ${url}: ${JSON.stringify(me)}`);
+    }
 
     const catalogQuery = '{ styleCatalog { categories { value label labelId } modelTypes { value label labelId } contentTypes { value label labelId } interactions { value label labelId } poses { contentType category poses { value label labelId } } backgrounds { value label labelId } styles { value label labelId } lightings { value label labelId } cameraAngles { value label labelId } aspectRatios { value label labelId } } }';
     const catalog = await fetch(`${etalaseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: catalogQuery }) }).then((r) => r.json() as Promise<any>);
@@ -84,16 +97,24 @@ async function measure(databaseUrl: string) {
     };
 
     const json = (query: string) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query }) });
+    const startCase = await uploadCase('startGeneration'); // one body file, one boundary, for both servers
     const cases = [
       { name: 'me', goal: 0.7, options: { connections: 32, ...json('{ me { coinsBalance } }') } },
       { name: 'styleCatalog', goal: 0.9, options: { connections: 32, ...json(catalogQuery) } },
-      { name: 'startGeneration (6 small photos)', goal: null, latencyGoal: 1.3, options: await uploadCase('startGeneration') },
+      { name: 'startGeneration (6 small photos)', goal: null, latencyGoal: 1.3, options: startCase },
+      { name: 'startGeneration (6 small photos), API only', goal: null, latencyGoal: 1.3, url: apiOnlyUrl, options: startCase },
       { name: 'generateImages (6 small photos)', goal: null, latencyGoal: 1.3, options: await uploadCase('generateImages') },
     ];
     const results = [];
     for (const c of cases) {
+      // Each case once first: the load is only worth measuring if the server says yes to it.
+      const target = `${'url' in c ? c.url : etalaseUrl}/graphql`;
+      const { bodyFile, ...init } = c.options as typeof c.options & { bodyFile?: string };
+      const once = await fetch(target, { ...init, body: bodyFile ? await readFile(bodyFile) : (init as { body?: string }).body });
+      const text = await once.text();
+      if (!once.ok || text.includes('"errors"')) throw new Error(`${c.name}: ${once.status} ${text.slice(0, 300)}`);
       const bare = await load({ url: `${bareUrl}/graphql`, ...c.options });
-      const ours = await load({ url: `${etalaseUrl}/graphql`, ...c.options });
+      const ours = await load({ url: `${'url' in c ? c.url : etalaseUrl}/graphql`, ...c.options });
       const ratio = ours.requests / bare.requests;
       const latencyRatio = ours.latencyP50 / Math.max(bare.latencyP50, 1);
       results.push({ name: c.name, etalase: ours, bare, ratio, latencyRatio, goal: c.goal, latencyGoal: c.latencyGoal ?? null });
