@@ -2,12 +2,13 @@
 // disk and parsed in arrival order; nothing is lost, a long wait is a 503 with Retry-After, a client
 // that leaves frees its place, and a spooled body over the limit is a 413. The module on its own, then
 // the real app through yoga.fetch.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Request as PonyRequest } from '@whatwg-node/fetch';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createUploadAdmission } from '../src/http/upload-admission.js';
+import { createUploadAdmission, removeOrphanedSpools } from '../src/http/upload-admission.js';
 import { multipartBody, startTestApp, type TestApp } from './helpers/app.js';
 import { startServer } from './helpers/server.js';
 import sharp, { type SharpOptions } from 'sharp';
@@ -45,6 +46,19 @@ describe('upload admission', () => {
   afterAll(() => rm(spoolDir, { recursive: true, force: true }));
   const admission = (budgetBytes: number, maxWaitMs = 10_000, maxBodyBytes = 1_000_000) =>
     createUploadAdmission({ budgetBytes, maxBodyBytes, maxWaitMs, spoolDir });
+
+  test('a spool dir whose process is gone (killed mid-upload) is removed; a live process keeps its own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'etalase-orphans-'));
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const live = process.ppid; // the test runner's parent: alive
+    for (const name of [`etalase-upload-${gone}-abc`, `etalase-upload-${live}-def`, `etalase-upload-${process.pid}-ghi`, 'something-else']) {
+      await mkdir(path.join(dir, name));
+      await writeFile(path.join(dir, name, 'body'), 'x');
+    }
+    await removeOrphanedSpools(dir);
+    expect((await readdir(dir)).sort()).toEqual([`etalase-upload-${live}-def`, `etalase-upload-${process.pid}-ghi`, 'something-else'].sort());
+    await rm(dir, { recursive: true, force: true });
+  });
 
   test('within the budget a body is parsed where it is; past it, it waits on disk, in order, and comes back whole', async () => {
     const gate = admission(150_000);

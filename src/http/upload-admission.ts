@@ -7,11 +7,12 @@
 // limit is answered 503 with Retry-After; one whose client goes away leaves the queue.
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GraphQLError } from 'graphql';
 import { createWorkPool, type PoolStats } from '../media/pool.js';
+import { processAlive } from '../runtime/process-alive.js';
 import { declaredLength, tooLarge } from './body-limit.js';
 
 export interface UploadAdmissionOptions {
@@ -39,7 +40,23 @@ const busy = (seconds: number) =>
     extensions: { code: 'SERVER_BUSY', http: { status: 503, headers: { 'retry-after': String(seconds) } } },
   });
 
+const SPOOL_PREFIX = 'etalase-upload-';
+const SPOOLED_BY = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`);
+
+/** Spool dirs whose process is gone (killed mid-upload) are removed: nobody else ever reads them. */
+export async function removeOrphanedSpools(spoolDir: string): Promise<void> {
+  const names = await readdir(spoolDir).catch(() => [] as string[]);
+  await Promise.all(
+    names.map(async (name) => {
+      const pid = Number(SPOOLED_BY.exec(name)?.[1]);
+      if (pid && pid !== process.pid && !processAlive(pid)) await rm(path.join(spoolDir, name), { recursive: true, force: true }).catch(() => {});
+    }),
+  );
+}
+
 export function createUploadAdmission(options: UploadAdmissionOptions): UploadAdmission {
+  const spoolDir = options.spoolDir ?? os.tmpdir();
+  void removeOrphanedSpools(spoolDir);
   const pool = createWorkPool(Math.max(1, Math.floor(options.budgetBytes)));
   const held = new WeakMap<Request, () => void>();
   const inDir = (dir: string, release: () => void) => () => {
@@ -81,7 +98,7 @@ export function createUploadAdmission(options: UploadAdmissionOptions): UploadAd
     }
     // Its turn is not now: the body goes to disk first, and waits there at its real size.
     spooled++;
-    const dir = await mkdtemp(path.join(options.spoolDir ?? os.tmpdir(), 'etalase-upload-'));
+    const dir = await mkdtemp(path.join(spoolDir, `${SPOOL_PREFIX}${process.pid}-`));
     try {
       const file = path.join(dir, 'body');
       const size = await spool(request, file, options.maxBodyBytes);

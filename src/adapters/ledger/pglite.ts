@@ -8,17 +8,9 @@ import { applyMigrations } from './migrate.js';
 import { createPgliteDatabase } from './pglite-create.js';
 import { PGLITE_START_PARAMS, pgliteRunner, type PgliteRunner } from './pglite-runner.js';
 import { SqlLedger } from './sql-ledger.js';
+import { processAlive } from '../../runtime/process-alive.js';
 
 export { pgliteRunner, type PgliteRunner } from './pglite-runner.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** Takes DATA_DIR/pglite for this process; a lock left by a process that died is taken over. */
 async function lock(dir: string): Promise<() => Promise<void>> {
@@ -32,7 +24,7 @@ async function lock(dir: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (holder && alive(holder)) {
+      if (holder && processAlive(holder)) {
         throw new Error(
           `The embedded database in ${dir} is in use by process ${holder} (it serves one process at a time). ` +
             'Stop that server first, or share a real database with DATABASE_URL.',
