@@ -12,9 +12,11 @@ import { processAlive } from '../../runtime/process-alive.js';
 
 export { pgliteRunner, type PgliteRunner } from './pglite-runner.js';
 
+const LOCK_FILE = 'etalase.lock';
+
 /** Takes DATA_DIR/pglite for this process; a lock left by a process that died is taken over. */
 async function lock(dir: string): Promise<() => Promise<void>> {
-  const file = path.join(dir, 'etalase.lock');
+  const file = path.join(dir, LOCK_FILE);
   for (;;) {
     try {
       const handle = await open(file, 'wx');
@@ -44,7 +46,7 @@ export async function openPgliteLedger(dir?: string): Promise<SqlLedger & { db: 
   }
   try {
     // A new database is made in a child process, whose WASM heap goes back to the OS when it exits.
-    if (dir && !(await stat(path.join(dir, 'PG_VERSION')).catch(() => null))) await createPgliteDatabase(dir);
+    if (dir && !(await stat(path.join(dir, 'PG_VERSION')).catch(() => null))) await createPgliteDatabase(dir, new Set([LOCK_FILE]));
     const runner = pgliteRunner(await PGlite.create({ ...(dir ? { dataDir: dir } : {}), startParams: PGLITE_START_PARAMS }), unlock);
     await applyMigrations(runner, { authStandIn: true });
     return new SqlLedger(runner) as SqlLedger & { db: PgliteRunner };
