@@ -228,3 +228,9 @@ export function loadConfigOrExit(): Config {
 export function loadExampleEnv(): { token: string | null } {
   return { token: process.env.ETALASE_TOKEN?.trim() || null };
 }
+
+/** glibc's allocator settings (src/runtime/allocator.ts) are read when a process starts, before any
+ *  Config: the environment to start again with, or null when the operator set MALLOC_ARENA_MAX. */
+export function allocatorRestartEnv(settings: Record<string, string>): Record<string, string | undefined> | null {
+  return process.env.MALLOC_ARENA_MAX === undefined ? { ...process.env, ...settings } : null;
+}

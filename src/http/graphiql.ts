@@ -24,25 +24,27 @@ self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_id, label) => base 
 YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), options);
 `;
 
+type Bundle = typeof import('@graphql-yoga/render-graphiql/graphiql');
 type Asset = { type: string; body: string | Buffer };
 const JS = 'text/javascript; charset=utf-8';
 
-async function loadAssets(): Promise<Record<string, Asset>> {
-  const { css, editorWorkerService, favicon, graphqlWorker, js, jsonWorker } = await import('@graphql-yoga/render-graphiql/graphiql');
-  // The favicon arrives as a 150 KB data: URL; served as a file it is fetched once, not with every page.
-  const [faviconType, faviconBase64] = /^data:([^;]+);base64,(.*)$/s.exec(favicon)!.slice(1) as [string, string];
-  return {
-    'favicon.ico': { type: faviconType, body: Buffer.from(faviconBase64, 'base64') },
-    'graphiql.css': { type: 'text/css; charset=utf-8', body: css },
-    'graphiql.js': { type: JS, body: js },
-    'init.js': { type: JS, body: init },
-    'editor.worker.js': { type: JS, body: editorWorkerService },
-    'json.worker.js': { type: JS, body: jsonWorker },
-    'graphql.worker.js': { type: JS, body: graphqlWorker },
-  };
-}
-let assets: Promise<Record<string, Asset>> | null = null;
-const ASSET_NAMES = new Set(['favicon.ico', 'graphiql.css', 'graphiql.js', 'init.js', 'editor.worker.js', 'json.worker.js', 'graphql.worker.js']);
+// The favicon arrives as a 150 KB data: URL; served as a file it is fetched once, not with every page.
+const faviconOf = (favicon: string): Asset => {
+  const [type, base64] = /^data:([^;]+);base64,(.*)$/s.exec(favicon)!.slice(1) as [string, string];
+  return { type, body: Buffer.from(base64, 'base64') };
+};
+
+/** Each asset's name and where it comes from in the bundle (read on first use). */
+const ASSETS: Record<string, (bundle: Bundle) => Asset> = {
+  'favicon.ico': (b) => faviconOf(b.favicon),
+  'graphiql.css': (b) => ({ type: 'text/css; charset=utf-8', body: b.css }),
+  'graphiql.js': (b) => ({ type: JS, body: b.js }),
+  'init.js': () => ({ type: JS, body: init }),
+  'editor.worker.js': (b) => ({ type: JS, body: b.editorWorkerService }),
+  'json.worker.js': (b) => ({ type: JS, body: b.jsonWorker }),
+  'graphql.worker.js': (b) => ({ type: JS, body: b.graphqlWorker }),
+};
+let bundle: Promise<Bundle> | null = null;
 
 // Content-addressed without reading the bundle: the installed package's version names the bundle,
 // and our own init script is hashed in. A new bundle gets a new path, so the old one may be cached forever.
@@ -90,18 +92,22 @@ export function renderGraphiQLPage(options: { title?: string } & Record<string, 
 </html>`;
 }
 
-type Encoded = { identity: Buffer; br: Buffer; gzip: Buffer };
+type Encoded = { type: string; identity: Buffer; br: Buffer; gzip: Buffer };
 const encoded = new Map<string, Promise<Encoded>>();
 
-// Compressed once, off the event loop (zlib's thread pool), on first request.
-function encode(name: string, body: string | Buffer): Promise<Encoded> {
+// Read from the bundle and compressed once, off the event loop (zlib's thread pool), on first request.
+function encode(name: string): Promise<Encoded> {
   let entry = encoded.get(name);
   if (!entry) {
-    const identity = Buffer.from(body);
-    entry = Promise.all([
-      brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
-      gz(identity, { level: 6 }),
-    ]).then(([br, gzipped]) => ({ identity, br, gzip: gzipped }));
+    entry = (bundle ??= import('@graphql-yoga/render-graphiql/graphiql')).then(async (loaded) => {
+      const { type, body } = ASSETS[name]!(loaded);
+      const identity = Buffer.from(body);
+      const [br, gzipped] = await Promise.all([
+        brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+        gz(identity, { level: 6 }),
+      ]);
+      return { type, identity, br, gzip: gzipped };
+    });
     encoded.set(name, entry);
   }
   return entry;
@@ -111,13 +117,12 @@ function encode(name: string, body: string | Buffer): Promise<Encoded> {
 export async function serveGraphiQLAsset(pathname: string, acceptEncoding: string | null): Promise<Response | null> {
   if (!pathname.startsWith('/graphiql/')) return null;
   const name = pathname.startsWith(GRAPHIQL_ASSETS_PATH) ? pathname.slice(GRAPHIQL_ASSETS_PATH.length) : '';
-  if (!ASSET_NAMES.has(name)) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-  const asset = (await (assets ??= loadAssets()))[name]!;
-  const bodies = await encode(name, asset.body);
+  if (!Object.hasOwn(ASSETS, name)) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  const bodies = await encode(name);
   const accepts = (acceptEncoding ?? '').toLowerCase();
   const [encoding, body] = accepts.includes('br') ? ['br', bodies.br] : accepts.includes('gzip') ? ['gzip', bodies.gzip] : [null, bodies.identity];
   const headers: Record<string, string> = {
-    'content-type': asset.type,
+    'content-type': bodies.type,
     'content-length': String(body.byteLength),
     'cache-control': 'public, max-age=31536000, immutable',
     vary: 'accept-encoding',

@@ -6,6 +6,7 @@
 // (process.execve: same pid, same arguments) with one that has them. Set MALLOC_ARENA_MAX yourself
 // (any value) to keep your own allocator settings; other platforms and allocators are left alone.
 import { platform } from 'node:process';
+import { allocatorRestartEnv } from '../config.js';
 
 export const ALLOCATOR_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' } as const;
 
@@ -15,6 +16,7 @@ function usesGlibc(): boolean {
 }
 
 export function tuneAllocator(): void {
-  if (platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined || typeof process.execve !== 'function' || !usesGlibc()) return;
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...ALLOCATOR_ENV });
+  if (platform !== 'linux' || typeof process.execve !== 'function' || !usesGlibc()) return;
+  const env = allocatorRestartEnv(ALLOCATOR_ENV);
+  if (env) process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
 }
