@@ -5,3 +5,4 @@ export * from './ports/images.js';
 export * from './ports/jobs.js';
 export * from './ports/ledger.js';
 export * from './ports/providers.js';
+export * from './ports/telemetry.js';
