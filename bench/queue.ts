@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { openLedger } from '../src/adapters/wiring.js';
+import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import { signDevToken, loadDevSecret } from '../src/adapters/auth/dev.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
@@ -64,7 +64,7 @@ export async function queueBench() {
     await app.close();
 
     // The ledger alone: a reservation and its completion, 8 callers at once.
-    const ledger = await openLedger(config);
+    const ledger = await openPostgresLedger(config.ledger as { url: string; poolMax: number; statementTimeoutMs: number }, { migrate: false });
     const users = Array.from({ length: 8 }, () => randomUUID());
     for (const u of users) await ledger.ensureProfile(u).catch(() => {});
     let pairs = 0;
@@ -72,7 +72,7 @@ export async function queueBench() {
     await Promise.all(users.map(async (userId) => {
       while (performance.now() < until) {
         const generationId = randomUUID();
-        await ledger.reserve({ generationId, userId, cost: 0, mode: 'TEXT_TO_IMAGE', count: 1, idempotencyKey: null, requestHash: 'bench', deadlineAt: new Date(Date.now() + 60_000), input: {} });
+        await ledger.reserve({ kind: 'generation', id: generationId, userId, cost: 0, mode: 'TEXT_TO_IMAGE', count: 1, idempotencyKey: null, requestHash: 'bench', deadlineAt: new Date(Date.now() + 60_000), input: { options: {} as never, freeText: null, uploadedSlots: [] } });
         await ledger.complete(generationId, { images: [], warnings: [] });
         pairs++;
       }

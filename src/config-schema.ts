@@ -104,6 +104,14 @@ export const envSchema = z
     OTEL_SERVICE_NAME: z.string().trim().min(1).default('etalase'),
   });
 
+/** Which database holds the ledger: LEDGER, else DATABASE_URL (Postgres), else a Supabase project
+ *  (its Postgres, still by DATABASE_URL), else the embedded one. */
+export function ledgerKindOf(raw: { LEDGER?: string; DATABASE_URL?: string; SUPABASE_URL?: string; SUPABASE_SERVICE_ROLE_KEY?: string }): 'pglite' | 'postgres' | 'supabase' {
+  const set = (name: keyof typeof raw) => Boolean(raw[name]?.trim());
+  if (raw.LEDGER === 'pglite' || raw.LEDGER === 'postgres' || raw.LEDGER === 'supabase') return raw.LEDGER;
+  return set('DATABASE_URL') ? 'postgres' : set('SUPABASE_URL') && set('SUPABASE_SERVICE_ROLE_KEY') ? 'supabase' : 'pglite';
+}
+
 // Checked on the raw environment so they are reported together with type errors, not after them.
 export function missingRequirements(raw: Record<string, string | undefined>): string[] {
   const set = (name: string) => Boolean(raw[name]?.trim());
@@ -112,10 +120,8 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
     [raw.PROMPT_WRITER === 'gemini', 'GEMINI_API_KEY', 'PROMPT_WRITER=gemini'],
     [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
-    [raw.LEDGER === 'supabase', 'SUPABASE_URL', 'LEDGER=supabase'],
-    [raw.LEDGER === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'LEDGER=supabase'],
-    // The job queue lives in the project's Postgres: enqueued in the reservation's own transaction.
-    [raw.LEDGER === 'supabase' || (!raw.LEDGER && !raw.DATABASE_URL?.trim() && Boolean(raw.SUPABASE_URL?.trim() && raw.SUPABASE_SERVICE_ROLE_KEY?.trim())), 'DATABASE_URL', 'LEDGER=supabase (the job queue uses the project\'s Postgres connection string)'],
+    // Supabase's database is Postgres: the ledger and the job queue reach it by its connection string.
+    [ledgerKindOf(raw) === 'supabase', 'DATABASE_URL', "LEDGER=supabase (the project's Postgres connection string)"],
     [raw.AUTH === 'supabase', 'SUPABASE_URL', 'AUTH=supabase'],
     [raw.STORAGE === 'supabase', 'SUPABASE_URL', 'STORAGE=supabase'],
     [raw.STORAGE === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'STORAGE=supabase'],

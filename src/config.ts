@@ -1,7 +1,7 @@
 // The only reader of process.env. Parsed once at start: every problem is listed, then the process
 // exits; everything else receives the typed Config.
 import path from 'node:path';
-import { envSchema, missingRequirements, productionRefusals, type Env } from './config-schema.js';
+import { envSchema, ledgerKindOf, missingRequirements, productionRefusals, type Env } from './config-schema.js';
 
 
 export interface Config {
@@ -71,8 +71,8 @@ export interface Config {
     | { kind: 'fal'; key: string; textModel: string; editModel: string; maxReferences?: number; baseUrl?: string };
   ledger:
     | { kind: 'pglite'; dir: string }
-    | { kind: 'postgres'; url: string; poolMax: number; statementTimeoutMs: number }
-    | { kind: 'supabase'; url: string; serviceRoleKey: string; queue: { url: string; poolMax: number; statementTimeoutMs: number } };
+    /** supabase: the project's Postgres, whose migrations the Supabase CLI applies (not this process) */
+    | { kind: 'postgres' | 'supabase'; url: string; poolMax: number; statementTimeoutMs: number };
   events: { kind: 'memory' } | { kind: 'redis'; url: string };
 }
 
@@ -97,8 +97,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const describerKind = env.DESCRIBER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const promptWriterKind = env.PROMPT_WRITER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const generatorKind = env.GENERATOR ?? (env.FAL_KEY ? 'fal' : 'local');
-  const ledgerKind =
-    env.LEDGER ?? (env.DATABASE_URL ? 'postgres' : env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY ? 'supabase' : 'pglite');
+  const ledgerKind = ledgerKindOf(env);
   const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
   problems.push(...productionRefusals(env, { auth: authKind, ledger: ledgerKind, describer: describerKind, generator: generatorKind }));
   if (problems.length) throw new ConfigError(problems);
@@ -187,21 +186,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           }
         : { kind: 'local' },
     ledger:
-      ledgerKind === 'postgres'
-        ? {
-            kind: 'postgres',
-            url: env.DATABASE_URL!,
-            poolMax: env.DATABASE_POOL_MAX,
-            statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-          }
-        : ledgerKind === 'supabase'
-          ? {
-              kind: 'supabase',
-              url: supabaseUrl!,
-              serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!,
-              queue: { url: env.DATABASE_URL!, poolMax: env.DATABASE_POOL_MAX, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
-            }
-          : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+      ledgerKind === 'pglite'
+        ? { kind: 'pglite', dir: path.join(dataDir, 'pglite') }
+        : { kind: ledgerKind, url: env.DATABASE_URL!, poolMax: env.DATABASE_POOL_MAX, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
     events: (env.EVENTS ?? (env.REDIS_URL ? 'redis' : 'memory')) === 'redis' ? { kind: 'redis', url: env.REDIS_URL! } : { kind: 'memory' },
   };
 }

@@ -6,11 +6,11 @@ import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, ope
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
-import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter } from './studio/ports.js';
-import { createJobRunner } from './studio/run.js';
+import { generationKind } from './studio/jobs/generation.js';
+import { createJobMachinery } from './studio/jobs/machinery.js';
+import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type PromptWriter, type StageTimer } from './studio/ports.js';
 import { readsReferences } from './studio/prompt/stage.js';
 import { createStudio } from './studio/start.js';
-import { webhookHandler } from './studio/webhook.js';
 
 export interface CoreOverrides {
   clock?: Clock;
@@ -25,7 +25,7 @@ export interface CoreOverrides {
 }
 
 /** The decorators that feed metrics and traces (observability/); none in a bare worker test. */
-type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue'>;
+type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue'> & { stages?: StageTimer };
 
 export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}, instrument?: Instrumentation) {
   const clock = overrides.clock ?? { now: () => new Date() };
@@ -48,15 +48,36 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
   const describer = instrument ? await instrument.describer(rawDescriber) : rawDescriber;
   const generator = instrument ? await instrument.generator(rawGenerator) : rawGenerator;
   const promptWriter = overrides.promptWriter === undefined ? await openPromptWriter(config) : (overrides.promptWriter ?? undefined);
-  const preparer = createImagePreparer({ maxPixels: config.limits.maxPixels });
+  const rawPreparer = createImagePreparer({ maxPixels: config.limits.maxPixels });
+  const preparer = instrument ? instrument.preparer(rawPreparer) : rawPreparer;
   const { storage } = media;
   const webhooks = config.webhooks ? (await import('./adapters/webhooks/standard.js')).createStandardWebhooks(config.webhooks) : null;
   const deadlineMs = config.generationDeadlineMs;
+  // Every kind of job, on the one machinery.
+  const generation = generationKind({
+    generations: ledger,
+    cache: ledger,
+    storage,
+    describer,
+    generator,
+    // The worker makes reference copies from the stored uploads: not counted as uploads again.
+    preparer: rawPreparer,
+    log,
+    promptWriter,
+    promptWriterTimeoutMs: config.promptWriterTimeoutMs,
+  });
+  const jobs = createJobMachinery(
+    { queue, events, storage, clock, log, deadlineMs, resumeTimeoutMs: Math.min(deadlineMs, 60_000), webhooks, stages: instrument?.stages ?? untimed },
+    [generation],
+  );
   const studio = createStudio({
-    ledger,
+    coins: ledger,
+    generations: ledger,
     storage,
     queue,
-    preparer: instrument ? instrument.preparer(preparer) : preparer,
+    jobs,
+    kind: generation,
+    preparer,
     clock,
     ids: { uuid: randomUUID },
     log,
@@ -65,21 +86,6 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     events,
     webhooks,
     readsReferences: (mode) => readsReferences(generator, mode),
-  });
-  const runner = createJobRunner({
-    ledger,
-    storage,
-    queue,
-    describer,
-    generator,
-    clock,
-    log,
-    deadlineMs,
-    events,
-    resumeTimeoutMs: Math.min(deadlineMs, 60_000),
-    webhooks,
-    promptWriter,
-    promptWriterTimeoutMs: config.promptWriterTimeoutMs,
   });
 
   return {
@@ -92,11 +98,11 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     mediaLookup: media.lookup,
     /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
     startWorkers: async (concurrency: number) => {
-      await queue.work(concurrency, runner.run);
-      if (webhooks) await queue.workWebhooks(concurrency, webhookHandler({ ledger, storage, queue, webhooks, log }));
+      await queue.work(concurrency, jobs.run);
+      if (webhooks) await queue.workWebhooks(concurrency, jobs.deliverWebhook);
     },
     /** stops taking jobs, lets running ones finish within `graceMs`, then disconnects everything */
-    async close(graceMs = 25_000) {
+    async close(graceMs = SHUTDOWN_GRACE_MS) {
       await queue.close(graceMs);
       await Promise.all([ledger.close(), events.close()]);
     },

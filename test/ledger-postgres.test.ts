@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { applyMigrations, migrationFiles } from '../src/adapters/ledger/migrate.js';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
-import type { ReserveRequest } from '../src/studio/ports.js';
+import type { ReserveRequest } from './helpers/books.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
 import { expectBooksBalancedAfterEach, reserveRequest as request } from './helpers/books.js';
 
@@ -63,12 +63,12 @@ describeWithPostgres('PostgreSQL ledger (pg pool)', () => {
     const reservedAt = outcomes.findIndex((o) => o.kind === 'reserved');
     expect(countBy(outcomes.map((o) => o.kind))).toEqual({ reserved: 1, replay: 49 });
     const winner = requests[reservedAt]!.generationId;
-    for (const o of outcomes) if (o.kind === 'replay') expect(o.generationId).toBe(winner);
+    for (const o of outcomes) if (o.kind === 'replay') expect(o.id).toBe(winner);
     expect(await ledgerRows("user_id = $1 and kind = 'debit'", [user])).toBe(1);
     expect(await ledger.balance(user)).toBe(9);
 
     const conflict = await ledger.reserve(request(user, { idempotencyKey: 'key-1', requestHash: 'different' }));
-    expect(conflict).toEqual({ kind: 'idempotency-conflict', generationId: winner });
+    expect(conflict).toEqual({ kind: 'idempotency-conflict', id: winner });
     expect(await ledger.balance(user)).toBe(9);
   });
 

@@ -1,9 +1,9 @@
 // The whole app on real PostgreSQL: generateImages under races, idempotent retries in flight, two
-// instances sharing one database, and the Supabase wiring (supabase-js RPC + Supabase tokens).
-import { randomUUID } from 'node:crypto';
+// instances sharing one database, and the Supabase wiring (the project's Postgres + Supabase tokens).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, type JWTPayload } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startPostgrestFake, type PostgrestFake } from './fakes/postgrest.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
 import { expectBooksBalancedAfterEach } from './helpers/books.js';
@@ -69,9 +69,13 @@ describeWithPostgres('generateImages on PostgreSQL', () => {
   });
 });
 
-describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST stand-in, Supabase tokens)', () => {
+describeWithPostgres("the app on Supabase (the project's Postgres by DATABASE_URL, Supabase tokens)", () => {
+  // What a Supabase project hands out: its URL (the tokens' issuer), its JWT secret, and keys signed with it.
+  const supabaseUrl = 'http://127.0.0.1:54321';
+  const key = new TextEncoder().encode(randomBytes(32).toString('base64url'));
+  const sign = (claims: JWTPayload) => new SignJWT({ iss: 'supabase', ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().sign(key);
+  const rest = { url: supabaseUrl, anonKey: '', serviceRoleKey: '' };
   let db: TestDatabase;
-  let rest: PostgrestFake;
   let t: TestApp;
   let admin: pg.Pool;
   /** what Supabase Auth does at sign-up: the on_auth_user_created trigger makes the profile */
@@ -85,25 +89,25 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     await (await openPostgresLedger({ url: db.url, poolMax: 1, statementTimeoutMs: 10_000 })).close();
     admin = new pg.Pool({ connectionString: db.url, max: 1 });
     await admin.query('drop function auth.ensure_user(uuid)');
-    rest = await startPostgrestFake({ databaseUrl: db.url });
+    rest.anonKey = await sign({ role: 'anon' });
+    rest.serviceRoleKey = await sign({ role: 'service_role' });
     t = await startTestApp({
       SUPABASE_URL: rest.url,
       SUPABASE_SERVICE_ROLE_KEY: rest.serviceRoleKey,
       SUPABASE_ANON_KEY: rest.anonKey,
-      SUPABASE_JWT_SECRET: rest.jwtSecret,
+      SUPABASE_JWT_SECRET: new TextDecoder().decode(key),
       LEDGER: 'supabase',
-      DATABASE_URL: db.url, // the job queue: the project's Postgres connection string
+      DATABASE_URL: db.url, // the ledger and the job queue: the project's Postgres connection string
     });
   });
   afterAll(async () => {
     await t?.close();
-    await rest?.close();
     await admin?.end();
     await db?.drop();
   });
 
   const userToken = (sub: string, extra: Record<string, unknown> = {}) =>
-    rest.sign({ sub, role: 'authenticated', aud: 'authenticated', iss: `${rest.url}/auth/v1`, exp: Math.floor(Date.now() / 1000) + 600, ...extra });
+    sign({ sub, role: 'authenticated', aud: 'authenticated', iss: `${rest.url}/auth/v1`, exp: Math.floor(Date.now() / 1000) + 600, ...extra });
 
   test('a Supabase user signs in, gets the signup coins and generates', async () => {
     expect(t.config.ledger.kind).toBe('supabase');
@@ -116,15 +120,24 @@ describeWithPostgres('the app on Supabase (supabase-js RPC through a PostgREST s
     expect(me.body.data.me).toEqual({ id: sub, coinsBalance: 10 });
     const result = (await t.gql(GENERATE, { input: { count: 1 } }, { token })).body.data.generateImages;
     expect(result).toMatchObject({ __typename: 'GenerateImagesSuccess', remainingCoins: 9 });
-    // The reservation runs in the enqueue's transaction on the project's Postgres connection; the
-    // rest of the ledger goes through the Data API as the service role.
-    expect(rest.requests.some((r) => r.fn === 'reserve_generation')).toBe(false);
-    expect(rest.requests.some((r) => r.fn === 'begin_generation_run' && r.role === 'service_role')).toBe(true);
-    expect(rest.requests.some((r) => r.fn === 'complete_generation' && r.role === 'service_role')).toBe(true);
     const history = (await t.gql('{ me { generations { edges { node { id status } } } coinHistory { edges { node { kind delta } } } } }', {}, { token })).body.data.me;
     expect(history.generations.edges.map((e: any) => e.node)).toEqual([{ id: result.generation.id, status: 'SUCCEEDED' }]);
     expect(history.coinHistory.edges.map((e: any) => e.node)).toEqual([{ kind: 'DEBIT', delta: -1 }, { kind: 'SIGNUP', delta: 10 }]);
     expect(await t.app.services.ledger.problems()).toEqual([]);
+  });
+
+  test('30 concurrent requests of one Supabase user with 10 coins: exactly 10 succeed (the path production takes)', async () => {
+    const sub = randomUUID();
+    await signUp(sub);
+    const token = await userToken(sub);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => t.gql(GENERATE, { input: { count: 1 } }, { token }).then((r) => r.body.data.generateImages)),
+    );
+    const kinds = results.map((r) => r.__typename);
+    expect(kinds.filter((k) => k === 'GenerateImagesSuccess')).toHaveLength(10);
+    expect(kinds.filter((k) => k === 'InsufficientCoinsError')).toHaveLength(20);
+    expect(await t.app.services.ledger.balance(sub)).toBe(0);
+    expect(await t.app.services.ledger.ledgerSum(sub)).toBe(0);
   });
 
   test('a valid token for a user Supabase no longer has is UNAUTHENTICATED, and auth.users is left alone', async () => {

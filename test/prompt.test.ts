@@ -247,7 +247,7 @@ describe('prompt stage', () => {
     ['loses the logo text', async (r: any) => `${r.roles} A tan tote on a cafe table.`],
     ['runs past the budget', async (r: any) => `${r.roles} ${'Very detailed tan "KIRANA" tote. '.repeat(200)}`],
   ])('a writer that %s: the composed prompt is used', async (_, write) => {
-    const writer: PromptWriter = { model: 'test-writer', write: write as PromptWriter['write'] };
+    const writer: PromptWriter = { vendor: 'test', model: 'test-writer', write: write as PromptWriter['write'] };
     const composed = await promptStage(input());
     const out = await promptStage(input({ writer }));
     expect(out.writtenBy).toBe('composer');
@@ -256,6 +256,7 @@ describe('prompt stage', () => {
 
   it("a writer's valid English prompt is used as written", async () => {
     const writer: PromptWriter = {
+      vendor: 'test',
       model: 'test-writer',
       write: async (r) => `${r.roles} Reproduce the tan leather tote with the gold clasp stamped "KIRANA" exactly, carried by the model at a bright cafe.`,
     };

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
-import type { ReserveRequest } from '../src/studio/ports.js';
+import type { ReserveRequest } from './helpers/books.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
 import { expectBooksBalancedAfterEach, reserveRequest } from './helpers/books.js';
 

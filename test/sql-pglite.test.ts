@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyMigrations, migrationFiles } from '../src/adapters/ledger/migrate.js';
 import { pgliteRunner } from '../src/adapters/ledger/pglite.js';
 import { SqlLedger, type SqlRunner } from '../src/adapters/ledger/sql-ledger.js';
-import type { ReserveRequest } from '../src/studio/ports.js';
+import type { ReserveRequest } from './helpers/books.js';
 import { expectBooksBalancedAfterEach, reserveRequest } from './helpers/books.js';
 
 let db: SqlRunner;
@@ -75,8 +75,8 @@ describe('reserve', () => {
     const id = await newUser();
     const first = randomUUID();
     expect(await reserve(id, { generationId: first, idempotencyKey: 'k1' })).toEqual({ kind: 'reserved', balance: 9 });
-    expect(await reserve(id, { idempotencyKey: 'k1' })).toEqual({ kind: 'replay', generationId: first });
-    expect(await reserve(id, { idempotencyKey: 'k1', requestHash: 'other' })).toEqual({ kind: 'idempotency-conflict', generationId: first });
+    expect(await reserve(id, { idempotencyKey: 'k1' })).toEqual({ kind: 'replay', id: first });
+    expect(await reserve(id, { idempotencyKey: 'k1', requestHash: 'other' })).toEqual({ kind: 'idempotency-conflict', id: first });
     expect(await ledger.balance(id)).toBe(9);
     // Keys belong to a user: another user may use the same one.
     expect((await reserve(await newUser(), { idempotencyKey: 'k1' })).kind).toBe('reserved');

@@ -6,49 +6,37 @@ import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWrite
 import type { MediaLookup } from './storage/local.js';
 import { withRecentObjects } from './storage/recent.js';
 
-/** The ledger and, over the same database, the job queue (reservations and enqueues share a transaction). */
+/** The ledger and, over the same database, the job queue (reservations and enqueues share a
+ *  transaction). Supabase mode is its project's Postgres, whose migrations the Supabase CLI applies. */
 export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; queue: JobQueue }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
+  const { reserveGenerationIn } = await import('./ledger/sql-ledger.js');
   const c = config.ledger;
-  const deadlineMs = config.generationDeadlineMs;
-  const onError = (error: Error) => log.error('postgres connection error', { error: error.message });
-  if (c.kind === 'postgres') {
+  const common = { deadlineMs: config.generationDeadlineMs, log, reservers: { generation: reserveGenerationIn } };
+  if (c.kind !== 'pglite') {
     const { openPostgresRunner } = await import('./ledger/postgres.js');
     const { SqlLedger } = await import('./ledger/sql-ledger.js');
-    const sql = await openPostgresRunner(c, { onError });
-    const queue = await openPgBossQueue({ sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax }, deadlineMs, log });
+    const onError = (error: Error) => log.error('postgres connection error', { error: error.message });
+    const sql = await openPostgresRunner(c, { onError, migrate: c.kind === 'postgres' });
+    const queue = await openPgBossQueue({ ...common, sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax } });
     // One pool: the ledger closes it after the queue has stopped.
     return { ledger: new SqlLedger(sql), queue };
   }
-  if (c.kind === 'supabase') {
-    const { openPostgresRunner } = await import('./ledger/postgres.js');
-    // The Supabase CLI applies the migrations there; the queue only needs the connection.
-    const sql = await openPostgresRunner(c.queue, { onError, migrate: false });
-    const queue = await openPgBossQueue({ sql, connection: { kind: 'postgres', url: c.queue.url, poolMax: c.queue.poolMax }, deadlineMs, log });
-    return { ledger: (await import('./ledger/supabase.js')).openSupabaseLedger(c), queue: closingWith(queue, () => sql.close()) };
-  }
   const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
   // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
-  const queue = await openPgBossQueue({ sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite }, deadlineMs, log });
+  const queue = await openPgBossQueue({ ...common, sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite } });
   return { ledger, queue };
 }
 
-const closingWith = (queue: JobQueue, after: () => Promise<void>): JobQueue => ({
-  ...queue,
-  close: async (graceMs) => {
-    await queue.close(graceMs);
-    await after();
-  },
-});
-
+/** The ledger alone (the coins CLI). */
 export async function openLedger(config: Config, log?: Logger): Promise<Ledger> {
   const c = config.ledger;
-  if (c.kind === 'postgres') {
+  if (c.kind !== 'pglite') {
     return (await import('./ledger/postgres.js')).openPostgresLedger(c, {
+      migrate: c.kind === 'postgres',
       onError: (error) => log?.error('postgres connection error', { error: error.message }),
     });
   }
-  if (c.kind === 'supabase') return (await import('./ledger/supabase.js')).openSupabaseLedger(c);
   return (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
 }
 

@@ -4,7 +4,7 @@
 // describe = reserve → recordPrompt, prompt = recordPrompt → generate starts (recording the prompt,
 // finishing the reference copies), generate = the generator call, store = ledger.complete.
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type ReserveRequest, type Slot } from '../studio/ports.js';
+import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type GenerationReservation, type ReserveOutcome, type Slot } from '../studio/ports.js';
 import type { Metrics } from './metrics.js';
 import type { Scrubber } from './redact.js';
 import { runAsJob } from './jobs.js';
@@ -166,17 +166,17 @@ export function createInstrumentation(deps: InstrumentationDeps) {
   }
 
   /** a reservation, made by the ledger or together with its job by the queue */
-  function reserving(request: ReserveRequest, reserve: () => Promise<ReserveOutcome>): Promise<ReserveOutcome> {
-    return inSpan('ledger.reserve', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.cost': request.cost }, async (span) => {
+  function reserving(request: GenerationReservation, reserve: () => Promise<ReserveOutcome>): Promise<ReserveOutcome> {
+    return inSpan('ledger.reserve', { ...generationAttribute(request.id), 'etalase.mode': request.mode, 'etalase.cost': request.cost }, async (span) => {
       const outcome = await reserve();
       span.setAttribute('etalase.reservation', outcome.kind);
       metrics.reservations.inc({ mode: request.mode, outcome: outcome.kind });
       if (outcome.kind === 'reserved') {
         metrics.coinsDebited.inc({ mode: request.mode }, request.cost);
-        track(request.generationId, { mode: request.mode, cost: request.cost, reservedAt: now() });
-        annotateScope({ generationId: request.generationId });
+        track(request.id, { mode: request.mode, cost: request.cost, reservedAt: now() });
+        annotateScope({ generationId: request.id });
       } else if (outcome.kind === 'replay' || outcome.kind === 'idempotency-conflict') {
-        annotateScope({ generationId: outcome.generationId });
+        annotateScope({ generationId: outcome.id });
       }
       return outcome;
     });
@@ -188,7 +188,7 @@ export function createInstrumentation(deps: InstrumentationDeps) {
         let position: number | null = null;
         // The job carries the request's id: its lines, on whichever worker, name the request too.
         const requestId = currentScope()?.requestId;
-        const outcome = await reserving(request, async () => {
+        const outcome = await reserving(request as GenerationReservation, async () => {
           const result = await inner.reserveAndEnqueue(request, requestId ? { ...job, requestId } : job);
           position = result.position;
           return result.outcome;
@@ -198,7 +198,7 @@ export function createInstrumentation(deps: InstrumentationDeps) {
       // Each job in its own log scope and trace (observability/jobs.ts).
       work: (concurrency, handler) =>
         inner.work(concurrency, (job, attempt) =>
-          runAsJob('generation', { jobId: job.generationId, generationId: job.generationId, userId: job.userId, requestId: job.requestId }, () =>
+          runAsJob(job.kind, { jobId: job.id, generationId: job.id, userId: job.userId, requestId: job.requestId }, () =>
             handler(job, attempt),
           ),
         ),
@@ -207,7 +207,6 @@ export function createInstrumentation(deps: InstrumentationDeps) {
 
   function ledger(inner: Ledger): Ledger {
     const decorated: Partial<Ledger> = {
-      reserve: (request) => reserving(request, () => inner.reserve(request)),
       recordPrompt(generationId, ...rest) {
         const timeline = timelines.get(generationId);
         if (timeline) {

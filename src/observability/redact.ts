@@ -35,8 +35,8 @@ export function configSecrets(config: Config): string[] {
   const secrets: Array<string | undefined | null> = [config.metrics.token];
   if (config.describer.kind === 'gemini') secrets.push(config.describer.apiKey);
   if (config.generator.kind === 'fal') secrets.push(config.generator.key, ...config.generator.key.split(':'));
-  if (config.ledger.kind === 'supabase') secrets.push(config.ledger.serviceRoleKey);
-  if (config.ledger.kind === 'postgres') secrets.push(passwordOf(config.ledger.url));
+  if (config.storage.kind === 'supabase') secrets.push(config.storage.serviceRoleKey);
+  if (config.ledger.kind !== 'pglite') secrets.push(passwordOf(config.ledger.url));
   if (config.auth.kind === 'supabase') secrets.push(config.auth.jwtSecret, ...config.auth.rejectKeys);
   if (config.events.kind === 'redis') secrets.push(passwordOf(config.events.url));
   // Short values would blank ordinary words.

@@ -1,8 +1,20 @@
-// The studio's ports: everything the pipeline needs from the outside world, as small interfaces, one
+// The studio's ports: everything the studio needs from the outside world, as small interfaces, one
 // file per concern under ports/. Adapters (src/adapters/*) implement them; the studio never imports an
 // adapter or a vendor SDK. Import from here.
+import type { Books, Coins } from './ports/coins.js';
+import type { FairUse, SubscriptionLeases } from './ports/limits.js';
+import type { DescriptionCache } from './ports/providers.js';
+import type { GenerationStore } from './ports/records.js';
+export * from './ports/basics.js';
+export * from './ports/coins.js';
+export * from './ports/events.js';
 export * from './ports/images.js';
 export * from './ports/jobs.js';
-export * from './ports/ledger.js';
+export * from './ports/limits.js';
 export * from './ports/providers.js';
+export * from './ports/records.js';
 export * from './ports/telemetry.js';
+
+/** What one database adapter (SQL over PGlite or Postgres) implements: every port kept in the ledger's
+ *  database. The studio's modules take only the ports they use. */
+export type Ledger = Coins & Books & GenerationStore & DescriptionCache & FairUse & SubscriptionLeases & { close(): Promise<void> };

@@ -1,6 +1,6 @@
 // Delivering a generator's result: our own copy of every image in Storage, the video prompts, and
-// the generation marked SUCCEEDED. Shared by the job and by its resumption after a crash.
-import { GenerationError, type Description, type GenerateResult, type Ledger, type Storage, type StoredImage } from './ports.js';
+// the generation marked SUCCEEDED. Shared by the job (jobs/generation.ts) and its resumption after a crash.
+import { GenerationError, type Description, type GenerateResult, type GenerationStore, type Storage, type StoredImage } from './ports.js';
 import type { StyleOptions } from './style-catalog.js';
 import { videoPrompts } from './video-prompts.js';
 
@@ -10,7 +10,7 @@ export const outputKey = (generationId: string, n: number, contentType: string) 
   `outputs/${generationId}/${n}.${EXTENSIONS[contentType] ?? 'jpg'}`;
 
 export async function settle(
-  deps: { ledger: Ledger; storage: Storage },
+  deps: { generations: GenerationStore; storage: Storage },
   generationId: string,
   options: StyleOptions,
   descriptions: Description[],
@@ -34,5 +34,5 @@ export async function settle(
       };
     }),
   );
-  return deps.ledger.complete(generationId, { images, warnings: result.warnings });
+  return deps.generations.complete(generationId, { images, warnings: result.warnings });
 }

@@ -2,27 +2,30 @@
 //   validate → inspect uploads → store the prepared copies → reserve coins + enqueue the job (one transaction).
 // Coins are reserved before any paid vendor call, so a user without coins or a replayed idempotency
 // key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
-// The job itself (describe → compose → generate → store → settle) is run.ts, on any worker.
-import { GenerationFailedError, InsufficientCoinsError, InvalidInputError, RateLimitedError, StudioError } from './errors.js';
+// The job itself (describe → compose → generate → store → settle) is jobs/generation.ts, on any worker.
+import { GenerationFailedError, InvalidInputError, StudioError } from './errors.js';
+import { GENERATION, inputKey, uploadType } from './jobs/generation.js';
+import { inputsPrefix, type JobKind } from './jobs/kind.js';
+import { finishedEvent, type JobMachinery } from './jobs/machinery.js';
 import type {
   Clock,
+  Coins,
   EventBus,
   GenerationEvent,
+  GenerationInput,
   GenerationMode,
   GenerationRecord,
+  GenerationReservation,
+  GenerationStore,
   Ids,
   ImagePreparer,
-  InspectedImage,
   JobQueue,
-  Ledger,
   Logger,
   Storage,
   Webhooks,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
 import { requestHash, validate, type GenerateCommand } from './request.js';
-import { announcePositions, finishedEvent, inputKey, type StoredInput } from './run.js';
-import { queueWebhook } from './webhook.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** how often a waiting generateImages looks at the row, in case the FINISHED event went astray */
@@ -31,9 +34,13 @@ const WAIT_POLL_MS = 1000;
 const WAIT_GRACE_MS = 10_000;
 
 export interface StudioDeps {
-  ledger: Ledger;
+  coins: Coins;
+  generations: GenerationStore;
   storage: Storage;
   queue: JobQueue;
+  /** the job machinery and the generation kind it runs (for cancel) */
+  jobs: JobMachinery;
+  kind: JobKind<GenerationRecord>;
   preparer: ImagePreparer;
   clock: Clock;
   ids: Ids;
@@ -43,8 +50,8 @@ export interface StudioDeps {
   events: EventBus;
   /** null when WEBHOOK_SECRET is not set: a webhookUrl is then refused */
   webhooks: Webhooks | null;
-  /** whether the generator reads reference copies in this mode (default: yes); the workers are
-   *  expected to run the same generator configuration as the API */
+  /** whether the generator reads reference copies in this mode (default: yes): the uploads are then
+   *  stored for the worker to make them; workers are expected to run the API's generator configuration */
   readsReferences?: (mode: GenerationMode) => boolean;
 }
 
@@ -58,10 +65,10 @@ export function createStudio(deps: StudioDeps) {
 
   async function outcomeOf(generation: GenerationRecord): Promise<GenerateOutcome> {
     if (generation.status === 'FAILED' || generation.status === 'CANCELED') {
-      const refunded = generation.cost === 0 || (await deps.ledger.fail(generation.id, generation.error ?? 'failed')).refunded;
+      const refunded = generation.cost === 0 || (await deps.generations.fail(generation.id, generation.error ?? 'failed')).refunded;
       throw new GenerationFailedError(generation.error ?? 'The generation failed.', refunded, generation.id, generation.status);
     }
-    return { generation, remainingCoins: await deps.ledger.balance(generation.userId) };
+    return { generation, remainingCoins: await deps.coins.balance(generation.userId) };
   }
 
   /** Validates, charges and enqueues; answers with the generation QUEUED (or, for a replayed key, as it stands).
@@ -89,64 +96,53 @@ export function createStudio(deps: StudioDeps) {
     const cost = priceOf(deps.pricing, cmd.mode);
     const deadlineAt = new Date(deps.clock.now().getTime() + deps.deadlineMs);
 
-    // The worker that runs the job may be another machine: it reads the prepared copies from Storage.
-    // The small vision copies (made while inspecting) are stored before the job exists; the larger
-    // reference copies are encoded after it is queued, while the worker's vision model reads the
-    // small ones, and the worker waits for them only when it needs them, to generate.
+    // The worker that runs the job may be another machine: it reads the inputs from Storage, and
+    // everything it reads is stored before the job exists (an API that dies after answering loses
+    // nothing). The small vision copies were made while inspecting; when the generator reads the
+    // larger reference copies, the uploads themselves are stored and the worker makes those copies
+    // while its vision model reads the small ones.
     const images = inspected.map((i) => i.image);
-    // (A first reservation makes the seller's profile itself.)
-    await Promise.all(
-      images.map((i) => deps.storage.put(inputKey(generationId, i.slot, 'vision', i.vision.contentType), i.vision.bytes, i.vision.contentType)),
-    );
-    const input: StoredInput = {
+    const keepUploads = deps.readsReferences?.(cmd.mode) ?? true;
+    await Promise.all([
+      ...images.map((i) => deps.storage.put(inputKey(generationId, i.slot, 'vision', i.vision.contentType), i.vision.bytes, i.vision.contentType)),
+      ...(keepUploads
+        ? req.uploads.map((u) => {
+            const type = uploadType(images.find((i) => i.slot === u.slot)!.sourceFormat);
+            return deps.storage.put(inputKey(generationId, u.slot, 'source', type), u.bytes, type);
+          })
+        : []),
+    ]);
+    const input: GenerationInput = {
       options: req.options,
       freeText: req.freeText,
       uploadedSlots: images.map((i) => i.slot),
       webhookUrl: req.webhookUrl,
       images: images.map(({ vision: { bytes: _bytes, ...vision }, ...rest }) => ({ ...rest, vision })),
     };
-
-    const to = { generationId, userId: cmd.userId, idempotencyKey: req.idempotencyKey };
-    const { outcome: reserved, position } = await deps.queue.reserveAndEnqueue(
-      {
-        generationId,
-        userId: cmd.userId,
-        cost,
-        mode: cmd.mode,
-        count: cmd.count,
-        idempotencyKey: req.idempotencyKey,
-        requestHash: requestHash(cmd, req),
-        deadlineAt,
-        input,
-      },
-      to,
-    );
-    if (reserved.kind !== 'reserved') await deps.storage.removePrefix(`inputs/${generationId}/`).catch(() => {});
-    else if (deps.readsReferences?.(cmd.mode) ?? true) void storeReferences(generationId, inspected);
-    switch (reserved.kind) {
-      case 'insufficient':
-        throw new InsufficientCoinsError(reserved.required, reserved.balance);
-      case 'rate-limited':
-        throw new RateLimitedError(reserved.message, reserved.retryAfterSeconds);
-      case 'idempotency-conflict':
-        throw new InvalidInputError('idempotencyKey', 'This idempotencyKey was already used for a different request.');
-      case 'replay': {
-        const original = (await deps.ledger.generation(reserved.generationId))!;
-        return { generation: original, remainingCoins: await deps.ledger.balance(cmd.userId) };
-      }
+    // (A first reservation makes the seller's profile itself.)
+    let enqueued: { id: string; balance: number | null };
+    try {
+      enqueued = await deps.jobs.enqueue(
+        {
+          kind: GENERATION,
+          id: generationId,
+          userId: cmd.userId,
+          cost,
+          mode: cmd.mode,
+          count: cmd.count,
+          idempotencyKey: req.idempotencyKey,
+          requestHash: requestHash(cmd, req),
+          deadlineAt,
+          input,
+        } satisfies GenerationReservation,
+        { userId: cmd.userId, idempotencyKey: req.idempotencyKey },
+      );
+    } finally {
+      if (!enqueued!) await deps.storage.removePrefix(inputsPrefix(generationId)).catch(() => {});
     }
-    // Published before anything else can happen to the job: a worker needs several round trips first.
-    if (position !== null) deps.events.publish(to, { stage: 'QUEUED', position, at: 'ETALASE', generationId });
-    return { generation: (await deps.ledger.generation(generationId))!, remainingCoins: reserved.balance };
-  }
-
-  async function storeReferences(generationId: string, inspected: InspectedImage[]): Promise<void> {
-    await Promise.all(
-      inspected.map(async (i) => {
-        const { reference } = await i.complete();
-        await deps.storage.put(inputKey(generationId, i.image.slot, 'reference', reference.contentType), reference.bytes, reference.contentType);
-      }),
-    ).catch((error) => deps.log.error('storing the reference copies failed; the job fails without them', { generationId, error: String(error) }));
+    if (enqueued.id !== generationId) await deps.storage.removePrefix(inputsPrefix(generationId)).catch(() => {});
+    const generation = (await deps.generations.generation(enqueued.id))!;
+    return { generation, remainingCoins: enqueued.balance ?? (await deps.coins.balance(cmd.userId)) };
   }
 
   /** Until the generation is finished: the FINISHED event ends the wait at once, a look at the row every
@@ -158,7 +154,7 @@ export function createStudio(deps: StudioDeps) {
       for await (const event of watch) if (event.stage === 'FINISHED') return heard();
     })().catch(() => {});
     for (;;) {
-      const g = await deps.ledger.generation(id);
+      const g = await deps.generations.generation(id);
       if (!g) throw new Error(`generation ${id} vanished`);
       if (g.finishedAt || deps.clock.now().getTime() >= g.deadlineAt.getTime() + WAIT_GRACE_MS) return g;
       await Promise.race([finished, sleep(WAIT_POLL_MS)]);
@@ -181,7 +177,7 @@ export function createStudio(deps: StudioDeps) {
       // The batch is paid and delivered: a passing database hiccup must not turn it into an error.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await outcomeOf(settled.finishedAt ? ((await deps.ledger.generation(id)) ?? settled) : settled);
+          return await outcomeOf(settled.finishedAt ? ((await deps.generations.generation(id)) ?? settled) : settled);
         } catch (error) {
           if (attempt === 3 || error instanceof StudioError) throw error;
           deps.log.warn('reading the settled generation failed; retrying', { generationId: id, error: String(error) });
@@ -196,7 +192,7 @@ export function createStudio(deps: StudioDeps) {
   /** One of the user's generations; null for a malformed id, a missing one, or someone else's. */
   async function generationOf(userId: string, id: string): Promise<GenerationRecord | null> {
     if (!UUID.test(id)) return null;
-    const generation = await deps.ledger.generation(id);
+    const generation = await deps.generations.generation(id);
     return generation?.userId === userId ? generation : null;
   }
 
@@ -207,30 +203,16 @@ export function createStudio(deps: StudioDeps) {
     if (generation.status === 'QUEUED') {
       return { stage: 'QUEUED', position: await deps.queue.position(generationId), at: 'ETALASE', generationId };
     }
-    const total = (generation.input as Partial<StoredInput>).uploadedSlots?.length ?? 0;
+    const total = generation.input.uploadedSlots?.length ?? 0;
     return generation.enhancedPrompt === null ? { stage: 'DESCRIBING', done: 0, total, generationId } : { stage: 'GENERATING', generationId };
   }
 
-  /** Stops a queued or running generation and refunds it at once: a queued job leaves the queue, a
-   *  running one is aborted by the worker that has it (it hears the CANCELED event, or sees the row). */
+  /** Stops a queued or running generation and refunds it at once (the job machinery's cancel). */
   async function cancel(userId: string, id: string): Promise<GenerateOutcome> {
     const generation = await generationOf(userId, id);
     if (!generation) throw new InvalidInputError('id', 'No such generation.');
-    let removed = false;
-    if (!generation.finishedAt) {
-      await deps.ledger.fail(id, 'The generation was canceled; your coins were returned.', 'CANCELED');
-      removed = await deps.queue.remove(id);
-    }
-    const after = (await deps.ledger.generation(id))!;
-    if (after.status !== 'CANCELED') throw new InvalidInputError('id', `This generation already finished (${after.status}).`);
-    deps.events.publish({ generationId: id, userId, idempotencyKey: null }, finishedEvent(id, 'CANCELED'));
-    if (removed) {
-      // No worker will see this job: its cleanup, positions and webhook happen here.
-      await deps.storage.removePrefix(`inputs/${id}/`).catch(() => {});
-      void announcePositions(deps).catch(() => {});
-      await queueWebhook(deps, after);
-    }
-    return { generation: after, remainingCoins: await deps.ledger.balance(userId) };
+    const after = await deps.jobs.cancel(deps.kind, generation);
+    return { generation: after, remainingCoins: await deps.coins.balance(userId) };
   }
 
   return { start, generate, cancel, generationOf, currentState, quote: (mode: GenerationMode) => priceOf(deps.pricing, mode) };

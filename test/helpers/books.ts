@@ -2,7 +2,10 @@
 // failed generation refunded exactly once.
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect } from 'vitest';
-import type { Ledger, ReserveRequest } from '../../src/studio/ports.js';
+import type { GenerationInput, GenerationReservation, Ledger } from '../../src/studio/ports.js';
+
+/** A reservation as the tests write it: `generationId` names the row (the reservation's `id`). */
+export type ReserveRequest = Omit<GenerationReservation, 'id' | 'kind'> & { generationId: string };
 
 export function expectBooksBalancedAfterEach(ledger: () => Pick<Ledger, 'problems'> | undefined): void {
   afterEach(async () => {
@@ -12,15 +15,18 @@ export function expectBooksBalancedAfterEach(ledger: () => Pick<Ledger, 'problem
 }
 
 /** A reservation of 1 coin for a text-to-image batch of one, due in a minute; override what a test is about. */
-export const reserveRequest = (userId: string, over: Partial<ReserveRequest> = {}): ReserveRequest => ({
-  generationId: randomUUID(),
-  userId,
-  cost: 1,
-  mode: 'TEXT_TO_IMAGE',
-  count: 1,
-  idempotencyKey: null,
-  requestHash: 'hash-a',
-  deadlineAt: new Date(Date.now() + 60_000),
-  input: {},
-  ...over,
-});
+export const reserveRequest = (userId: string, over: Partial<ReserveRequest> = {}): GenerationReservation & ReserveRequest => {
+  const request = {
+    generationId: randomUUID(),
+    userId,
+    cost: 1,
+    mode: 'TEXT_TO_IMAGE' as const,
+    count: 1,
+    idempotencyKey: null,
+    requestHash: 'hash-a',
+    deadlineAt: new Date(Date.now() + 60_000),
+    input: {} as GenerationInput,
+    ...over,
+  };
+  return { ...request, kind: 'generation', id: request.generationId };
+};

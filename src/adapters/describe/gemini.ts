@@ -138,6 +138,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
   }
 
   return {
+    vendor: 'gemini',
     model: config.model,
     async describe(image, signal) {
       try {

@@ -34,6 +34,7 @@ const SAMPLE = 64; // the image is measured on a 64×64 thumbnail: 4096 pixels i
 
 export function createLocalDescriber(): Describer {
   return {
+    vendor: 'local',
     model: 'local-v1',
     async describe(image: VisionImage, signal: AbortSignal): Promise<string> {
       throwIfAborted(signal);

@@ -4,10 +4,11 @@ import type {
   CoinEntry,
   Description,
   GenerationRecord,
+  GenerationReservation,
   Ledger,
   Ordinal,
+  Reservation,
   ReserveOutcome,
-  ReserveRequest,
   Settlement,
 } from '../../studio/ports.js';
 import { isUnknownUser, rateLimitFrom, UnknownUserError } from '../../studio/errors.js';
@@ -24,7 +25,7 @@ export interface SqlRunner extends SqlQuery {
   close(): Promise<void>;
 }
 
-/** A row of public.generations as a driver returns it (PostgREST returns the same fields as JSON). */
+/** A row of public.generations as a driver returns it. */
 export type GenerationRow = Record<string, unknown>;
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -44,7 +45,7 @@ export function mapGeneration(row: GenerationRow): GenerationRecord {
     warnings: toJson(row.warnings, []),
     providerRequestId: (row.provider_request_id as string | null) ?? null,
     error: (row.error as string | null) ?? null,
-    input: toJson(row.input, {}),
+    input: toJson(row.input, { options: {}, freeText: null, uploadedSlots: [] } as unknown as GenerationRecord['input']),
     createdAt: toDate(row.created_at),
     finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
     deadlineAt: toDate(row.deadline_at),
@@ -73,9 +74,9 @@ export function mapReserve(result: Record<string, unknown>): ReserveOutcome {
     case 'reserved':
       return { kind: 'reserved', balance: Number(result.balance) };
     case 'replay':
-      return { kind: 'replay', generationId: String(result.generation_id) };
+      return { kind: 'replay', id: String(result.generation_id) };
     case 'idempotency_conflict':
-      return { kind: 'idempotency-conflict', generationId: String(result.generation_id) };
+      return { kind: 'idempotency-conflict', id: String(result.generation_id) };
     case 'insufficient':
       return { kind: 'insufficient', required: Number(result.required), balance: Number(result.balance) };
     default:
@@ -83,7 +84,6 @@ export function mapReserve(result: Record<string, unknown>): ReserveOutcome {
   }
 }
 
-/** A reserve refused by the fair-use trigger is an outcome, not a failure; anything else is rethrown. */
 /** A reservation that raised: a fair-use refusal is an outcome; a user unknown to auth (the
  *  reservation makes a missing profile, see supabase/migrations) is UnknownUserError; else a fault. */
 export function failedReserveOutcome(error: unknown, userId: string): ReserveOutcome {
@@ -94,9 +94,9 @@ export function failedReserveOutcome(error: unknown, userId: string): ReserveOut
 }
 
 /** Arguments of public.reserve_generation, in order. */
-export function reserveArgs(r: ReserveRequest) {
+function reserveArgs(r: GenerationReservation) {
   return {
-    p_generation: r.generationId,
+    p_generation: r.id,
     p_user: r.userId,
     p_cost: r.cost,
     p_mode: r.mode,
@@ -108,9 +108,9 @@ export function reserveArgs(r: ReserveRequest) {
   };
 }
 
-/** The reservation as SQL, for a caller that runs it inside its own transaction (with the enqueue). */
-export async function reserveIn(db: SqlQuery, request: ReserveRequest): Promise<ReserveOutcome> {
-  const a = reserveArgs(request);
+/** A generation's reservation as SQL, run inside the caller's transaction (the queue's, with the enqueue). */
+export async function reserveGenerationIn(db: SqlQuery, reservation: Reservation): Promise<ReserveOutcome> {
+  const a = reserveArgs(reservation as GenerationReservation);
   const { rows } = await db.query<{ v: unknown }>(
     'select public.reserve_generation($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) as v',
     [a.p_generation, a.p_user, a.p_cost, a.p_mode, a.p_count, a.p_idempotency_key, a.p_request_hash, a.p_deadline, JSON.stringify(a.p_input)],
@@ -142,11 +142,12 @@ export class SqlLedger implements Ledger {
     return Number((await this.value('select public.get_balance($1) as v', [userId])) ?? 0);
   }
 
-  async reserve(request: ReserveRequest) {
+  /** a reservation without its job: for tests of the SQL rules (the studio reserves through the queue) */
+  async reserve(reservation: GenerationReservation) {
     try {
-      return await reserveIn(this.db, request);
+      return await reserveGenerationIn(this.db, reservation);
     } catch (error) {
-      return failedReserveOutcome(error, request.userId);
+      return failedReserveOutcome(error, reservation.userId);
     }
   }
 

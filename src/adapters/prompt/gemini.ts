@@ -54,6 +54,7 @@ export function createGeminiPromptWriter(config: GeminiPromptWriterConfig): Prom
   const ai = geminiClient(config);
   const thinkingConfig = thinkingFor(config.model);
   return {
+    vendor: 'gemini',
     model: config.model,
     async write(request, signal) {
       try {

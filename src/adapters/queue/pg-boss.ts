@@ -6,13 +6,18 @@
 // a dead-letter queue for a job that ran out of attempts.
 import type { PGlite } from '@electric-sql/pglite';
 import { fromPglite, PgBoss, type ConstructorOptions, type Job } from 'pg-boss';
-import type { GenerationJob, JobAttempt, JobQueue, Logger, ReserveOutcome, ReserveRequest, WebhookDelivery } from '../../studio/ports.js';
-import { failedReserveOutcome, reserveIn, type SqlQuery, type SqlRunner } from '../ledger/sql-ledger.js';
+import { SHUTDOWN_GRACE_MS, type JobAttempt, type JobQueue, type JobRef, type Logger, type Reservation, type ReserveOutcome, type WebhookDelivery } from '../../studio/ports.js';
+import { failedReserveOutcome, type SqlQuery, type SqlRunner } from '../ledger/sql-ledger.js';
 
-export const GENERATION_QUEUE = 'generation';
-/** where a generation's job goes once every attempt died with its worker: settled (resumed or refunded) there */
+// One queue for every kind of job (a job's data names its kind): one order of service, one position
+// count. The names are the ones the first kind gave them; jobs already queued keep running.
+export const JOB_QUEUE = 'generation';
+/** where a job goes once every attempt died with its worker: settled (resumed or refunded) there */
 export const ABANDONED_QUEUE = 'generation-abandoned';
 export const WEBHOOK_QUEUE = 'generation-webhook';
+
+/** A kind's reservation as SQL, run inside the enqueue's transaction (adapters/ledger/ has them). */
+export type Reserver = (tx: SqlQuery, reservation: Reservation) => Promise<ReserveOutcome>;
 
 export interface PgBossQueueOptions {
   /** the ledger's connection: the reservation and the enqueue share its transaction */
@@ -20,6 +25,8 @@ export interface PgBossQueueOptions {
   connection: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; url: string; poolMax: number };
   /** GENERATION_DEADLINE_MS: a job active longer than this (plus a margin) has expired */
   deadlineMs: number;
+  /** the SQL reservation of each kind of job */
+  reservers: Record<string, Reserver>;
   log: Logger;
 }
 
@@ -54,7 +61,7 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
   await boss.createQueue(ABANDONED_QUEUE, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds });
   // A receiver that is down gets the call again for about an hour: 5 s, 10 s, 20 s … at most 10 min apart.
   await boss.createQueue(WEBHOOK_QUEUE, { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 60 });
-  await boss.createQueue(GENERATION_QUEUE, {
+  await boss.createQueue(JOB_QUEUE, {
     notify: true,
     retryLimit: RETRY_LIMIT,
     retryDelay: 1,
@@ -64,21 +71,26 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
     deadLetter: ABANDONED_QUEUE,
   });
 
-  const queued = `j.name = '${GENERATION_QUEUE}' and j.state = 'created'`;
+  const queued = `j.name = '${JOB_QUEUE}' and j.state = 'created'`;
   type PositionRow = { generation_id: string; user_id: string; idempotency_key: string | null; queue_position: number };
-  const toJob = (r: PositionRow) => ({ generationId: r.generation_id, userId: r.user_id, idempotencyKey: r.idempotency_key, position: r.queue_position });
+  // (Positions are kept on the rows of kinds that report them: generations.)
+  const toJob = (r: PositionRow) => ({ kind: 'generation', id: r.generation_id, userId: r.user_id, idempotencyKey: r.idempotency_key, position: r.queue_position });
+  /** A job's data as queued; jobs queued before kinds existed carried `generationId` alone. */
+  const refOf = (data: JobRef & { generationId?: string }): JobRef => ({ ...data, kind: data.kind ?? 'generation', id: data.id ?? data.generationId! });
 
   return {
-    async reserveAndEnqueue(request: ReserveRequest, job: GenerationJob) {
+    async reserveAndEnqueue(reservation: Reservation, job: JobRef) {
+      const reserve = options.reservers[reservation.kind];
+      if (!reserve) throw new Error(`no reservation for jobs of kind '${reservation.kind}'`);
       // A fair-use refusal is raised inside the transaction (a trigger), which rolls it back whole.
       return sql.transaction(async (tx) => {
-        const outcome: ReserveOutcome = await reserveIn(tx, request);
+        const outcome = await reserve(tx, reservation);
         if (outcome.kind !== 'reserved') return { outcome, position: null };
-        // The job id is the generation id: pg-boss's primary key makes it one job per generation.
-        await boss.send(GENERATION_QUEUE, { ...job }, { id: job.generationId, db: asDb(tx) });
-        const { rows } = await tx.query<PositionRow>('select * from public.report_queue_positions($1)', [job.generationId]);
+        // The job id is the row's id: pg-boss's primary key makes it one job per row.
+        await boss.send(JOB_QUEUE, { ...job }, { id: job.id, db: asDb(tx) });
+        const { rows } = await tx.query<PositionRow>('select * from public.report_queue_positions($1)', [job.id]);
         return { outcome, position: rows[0]?.queue_position ?? null };
-      }).catch((error: unknown) => ({ outcome: failedReserveOutcome(error, request.userId), position: null }));
+      }).catch((error: unknown) => ({ outcome: failedReserveOutcome(error, reservation.userId), position: null }));
     },
 
     async position(generationId) {
@@ -102,37 +114,39 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
     async work(concurrency, handler) {
       if (concurrency <= 0) return;
       let workerId: string | null = null;
-      const retryCount = (job: Job<GenerationJob>) => (job as Job<GenerationJob> & { retryCount?: number }).retryCount ?? 0;
-      const run = (final: (job: Job<GenerationJob>) => boolean) => async (jobs: Job<GenerationJob>[]) => {
+      const retryCount = (job: Job<JobRef>) => (job as Job<JobRef> & { retryCount?: number }).retryCount ?? 0;
+      const run = (final: (job: Job<JobRef>) => boolean) => async (jobs: Job<JobRef>[]) => {
         try {
-          for (const job of jobs) await handler(job.data, { retryCount: retryCount(job), final: final(job) } satisfies JobAttempt);
+          for (const job of jobs) await handler(refOf(job.data), { retryCount: retryCount(job), final: final(job) } satisfies JobAttempt);
         } finally {
           // NOTIFY wakes workers only when a job is created: one that has just finished a job looks
           // for the next at once instead of waiting out its backstop poll.
           if (workerId) setImmediate(() => boss.notifyWorker(workerId!));
         }
       };
-      workerId = await boss.work<GenerationJob>(
-        GENERATION_QUEUE,
+      workerId = await boss.work<JobRef>(
+        JOB_QUEUE,
         { localConcurrency: concurrency, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 },
         run((job) => retryCount(job) >= RETRY_LIMIT),
       );
-      await boss.work<GenerationJob>(ABANDONED_QUEUE, { localConcurrency: 1, pollingIntervalSeconds: 5, includeMetadata: true }, run(() => true));
+      await boss.work<JobRef>(ABANDONED_QUEUE, { localConcurrency: 1, pollingIntervalSeconds: 5, includeMetadata: true }, run(() => true));
     },
 
     async enqueueWebhook(delivery) {
-      // One call per generation: the job id is the generation id.
-      await boss.send(WEBHOOK_QUEUE, { ...delivery }, { id: delivery.generationId });
+      // One call per job: the webhook's job id is the job's id.
+      await boss.send(WEBHOOK_QUEUE, { ...delivery }, { id: delivery.jobId });
     },
 
     async workWebhooks(concurrency, handler) {
       if (concurrency <= 0) return;
-      await boss.work<WebhookDelivery>(WEBHOOK_QUEUE, { localConcurrency: concurrency, pollingIntervalSeconds: 1 }, async (jobs) => {
-        for (const job of jobs) await handler(job.data);
+      // Deliveries queued before kinds existed carried `generationId` alone.
+      type Queued = WebhookDelivery & { generationId?: string };
+      await boss.work<Queued>(WEBHOOK_QUEUE, { localConcurrency: concurrency, pollingIntervalSeconds: 1 }, async (jobs) => {
+        for (const { data } of jobs) await handler({ ...data, kind: data.kind ?? 'generation', jobId: data.jobId ?? data.generationId! });
       });
     },
 
-    async close(graceMs = 25_000) {
+    async close(graceMs = SHUTDOWN_GRACE_MS) {
       await boss.stop({ graceful: graceMs > 0, timeout: Math.max(graceMs, 1), close: true });
     },
   };

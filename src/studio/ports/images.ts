@@ -7,6 +7,9 @@ export type SlotKind = 'product' | 'face' | 'background';
 export type GenerationMode = 'TEXT_TO_IMAGE' | 'REFERENCE';
 export type GenerationStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
 
+/** The long edge of the reference copy an edit model reads (and of what we send it). */
+export const REFERENCE_LONG_EDGE = 2048;
+
 export const slotKind = (slot: Slot): SlotKind =>
   slot === 'FACE' ? 'face' : slot === 'BACKGROUND' ? 'background' : 'product';
 
@@ -35,7 +38,7 @@ export interface VisionImage {
 
 /** A VisionImage plus the larger copy a generator composes or edits from. */
 export interface PreparedImage extends VisionImage {
-  /** long edge ≤ 2048 px */
+  /** long edge ≤ REFERENCE_LONG_EDGE */
   reference: EncodedImage;
 }
 

@@ -1,30 +1,12 @@
-// Running a batch: progress events, the durable job queue, webhooks, storage, and the small services.
-import type { GenerationStatus } from './images.js';
-import type { ReserveOutcome, ReserveRequest } from './ledger.js';
+// The durable job queue: every kind of paid work (a generation today; re-makes, clips, exports,
+// catalogue items next) is reserved and enqueued in one transaction, then run by any worker.
 
-export type GenerationProgress =
-  | { stage: 'DESCRIBING'; done: number; total: number }
-  /** `position`: jobs ahead at Etalase (`at: 'ETALASE'`) or at the image service (`at: 'PROVIDER'`) */
-  | { stage: 'QUEUED'; position: number | null; at?: 'ETALASE' | 'PROVIDER' }
-  | { stage: 'GENERATING' }
-  | { stage: 'IMAGE_STORED'; done: number; total: number }
-  | { stage: 'FINISHED'; status: GenerationStatus };
-
-/** A progress event as subscribers see it. `generationId` is null when a request was refused before
- *  a generation existed (bad input, no coins): key subscribers still hear that it finished. */
-export type GenerationEvent = GenerationProgress & { generationId: string | null };
-
-/** Where a generation's events go: by generation id, and by the client's idempotency key. */
-export interface EventBus {
-  publish(to: { generationId: string | null; userId: string; idempotencyKey: string | null }, event: GenerationEvent): void;
-  /** events until the caller stops iterating; listening starts before this returns */
-  subscribe(topic: { generationId: string } | { userId: string; idempotencyKey: string }): AsyncGenerator<GenerationEvent>;
-  close(): Promise<void>;
-}
-
-/** What a generation's job carries: enough to find its row and to address its events. */
-export interface GenerationJob {
-  generationId: string;
+/** A job as the queue carries it: enough to find its row (by kind) and to address its events. */
+export interface JobRef {
+  /** which studio module runs it (studio/jobs/) */
+  kind: string;
+  /** the job's id: its row's id, the queue's job id, the topic of its events */
+  id: string;
   userId: string;
   idempotencyKey: string | null;
   /** the request that started it, so the job's log lines can be found from it (set by observability) */
@@ -34,24 +16,46 @@ export interface GenerationJob {
 export interface JobAttempt {
   /** 0 on the first run; more after a worker died (or the job expired) */
   retryCount: number;
-  /** no retry follows this attempt: settle the generation whatever happens */
+  /** no retry follows this attempt: settle the job whatever happens */
   final: boolean;
 }
 
-/** Durable jobs in the ledger's own database: a generation reserved and enqueued together. */
+/** The price of a job and the row that records it, written in SQL with the enqueue. Each kind adds
+ *  its own fields (GenerationReservation); the adapter keeps one SQL reservation per kind. */
+export interface Reservation {
+  kind: string;
+  id: string;
+  userId: string;
+  cost: number;
+  idempotencyKey: string | null;
+  /** hash of everything that defines the request: the same key with another hash is a conflict */
+  requestHash: string;
+  deadlineAt: Date;
+  /** what a worker needs to run it: the kind's stored input */
+  input: unknown;
+}
+
+export type ReserveOutcome =
+  | { kind: 'reserved'; balance: number }
+  | { kind: 'replay'; id: string }
+  | { kind: 'insufficient'; required: number; balance: number }
+  | { kind: 'idempotency-conflict'; id: string }
+  | { kind: 'rate-limited'; message: string; retryAfterSeconds: number };
+
+/** Durable jobs in the ledger's own database. */
 export interface JobQueue {
-  /** the reservation (coins, generation row) and the job, in one transaction: both or neither;
+  /** the reservation (coins, the job's row) and the job, in one transaction: both or neither;
    *  `position` (jobs ahead) is read in that transaction, before any worker can see the job */
-  reserveAndEnqueue(request: ReserveRequest, job: GenerationJob): Promise<{ outcome: ReserveOutcome; position: number | null }>;
+  reserveAndEnqueue(reservation: Reservation, job: JobRef): Promise<{ outcome: ReserveOutcome; position: number | null }>;
   /** jobs ahead of this one; null when it is not waiting (started, finished or unknown) */
-  position(generationId: string): Promise<number | null>;
+  position(jobId: string): Promise<number | null>;
   /** the waiting jobs in the order they will start, each with its position */
-  waiting(limit: number): Promise<Array<GenerationJob & { position: number }>>;
+  waiting(limit: number): Promise<Array<JobRef & { position: number }>>;
   /** takes a job that has not started out of the queue; false when it had started or is gone */
-  remove(generationId: string): Promise<boolean>;
+  remove(jobId: string): Promise<boolean>;
   /** runs `handler` for each job, up to `concurrency` at once in this process, until close() */
-  work(concurrency: number, handler: (job: GenerationJob, attempt: JobAttempt) => Promise<void>): Promise<void>;
-  /** queues the one webhook call of a finished generation (again for the same generation: nothing) */
+  work(concurrency: number, handler: (job: JobRef, attempt: JobAttempt) => Promise<void>): Promise<void>;
+  /** queues the one webhook call of a finished job (again for the same job: nothing) */
   enqueueWebhook(delivery: WebhookDelivery): Promise<void>;
   /** runs `handler` for each webhook call; a throw retries it later, with backoff */
   workWebhooks(concurrency: number, handler: (delivery: WebhookDelivery) => Promise<void>): Promise<void>;
@@ -62,7 +66,9 @@ export interface JobQueue {
 /** One webhook call: `id` is the same on every retry, so receivers can deduplicate. */
 export interface WebhookDelivery {
   id: string;
-  generationId: string;
+  /** the finished job's kind and id */
+  kind: string;
+  jobId: string;
   url: string;
 }
 
@@ -72,35 +78,4 @@ export interface Webhooks {
   check(url: string): Promise<string | null>;
   /** one signed POST; throws when the receiver did not accept it */
   deliver(delivery: WebhookDelivery, payload: unknown): Promise<void>;
-}
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface Ids {
-  uuid(): string;
-}
-
-export interface StoredObject {
-  bytes: Uint8Array;
-  contentType: string;
-}
-
-/** Our own copies of what a job needs (the prepared uploads) and what it made (every output image).
- *  Nothing in it is public: readers get URLs that are signed and expire. */
-export interface Storage {
-  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
-  get(key: string): Promise<StoredObject | null>;
-  /** a URL that reads `key` until it expires (MEDIA_URL_TTL_SECONDS) */
-  signedUrl(key: string): Promise<string>;
-  /** removes every object under `prefix` (a generation's inputs once it is settled); best effort */
-  removePrefix(prefix: string): Promise<void>;
-}
-
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
 }

@@ -1,10 +1,18 @@
 // The vendors behind the studio: who describes photos, who writes the prompt, who makes images.
 import type { StyleOptions } from '../style-catalog.js';
 import type { GenerationMode, PreparedImage, VisionImage } from './images.js';
-import type { GenerationProgress } from './jobs.js';
-import type { Description } from './ledger.js';
+import type { GenerationProgress } from './events.js';
+import type { Description } from './records.js';
+
+/** Shared store of descriptions so a repeated photo costs no vision call. */
+export interface DescriptionCache {
+  get(key: string): Promise<string | null>;
+  put(key: string, text: string): Promise<void>;
+}
 
 export interface Describer {
+  /** who runs it (gemini, local): a metrics label */
+  readonly vendor: string;
   /** model id, part of the description cache key */
   readonly model: string;
   /** rejects with DescribeError when it can say why (refused, rejected); any other error is a failure */
@@ -51,6 +59,7 @@ export interface PromptRequest {
 /** Turns the facts into the final prompt (translating the seller's text); the studio checks the
  *  answer and falls back to its own composer on any failure. */
 export interface PromptWriter {
+  readonly vendor: string;
   readonly model: string;
   write(request: PromptRequest, signal: AbortSignal): Promise<string>;
 }

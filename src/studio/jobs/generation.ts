@@ -1,0 +1,182 @@
+// The generation kind: a batch of campaign photos from the seller's photos and options.
+//   load the stored uploads → describe (concurrently, while the reference copies are made) → write
+//   the prompt → generate → screen → store the images → settle.
+// Starting one (validate, inspect, store the inputs, reserve + enqueue) is studio/start.ts.
+import { describeAll } from '../describe.js';
+import type {
+  Describer,
+  DescriptionCache,
+  GenerationInput,
+  GenerationRecord,
+  GenerationStore,
+  Generator,
+  ImagePreparer,
+  Logger,
+  PreparedImage,
+  PromptWriter,
+  Slot,
+  Storage,
+  VisionImage,
+} from '../ports.js';
+import { unknownModelWarnings } from '../prompt/profiles.js';
+import { modelOf, promptStage, readsReferences } from '../prompt/stage.js';
+import { screenOutputs } from '../screen.js';
+import { settle } from '../settle.js';
+import { inputsPrefix, type JobKind } from './kind.js';
+
+export const GENERATION = 'generation';
+
+/** Where a generation's inputs are stored: the vision copy of each upload, and the upload itself when
+ *  the generator reads reference copies (the worker makes them; nothing is written after the job is
+ *  visible to a worker). */
+export const inputKey = (generationId: string, slot: Slot, variant: 'vision' | 'source', contentType: string) =>
+  `${inputsPrefix(generationId)}${slot}-${variant}.${EXTENSIONS[contentType] ?? 'jpg'}`;
+
+const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+/** the content type of an upload of this (detected) format */
+export const uploadType = (format: VisionImage['sourceFormat']) => `image/${format}`;
+
+export interface GenerationKindDeps {
+  generations: GenerationStore;
+  cache: DescriptionCache;
+  storage: Storage;
+  describer: Describer;
+  generator: Generator;
+  /** makes the reference copies from the stored uploads */
+  preparer: ImagePreparer;
+  log: Logger;
+  /** writes the final English prompt; without it (or when it fails) the studio's composer does */
+  promptWriter?: PromptWriter;
+  promptWriterTimeoutMs?: number;
+}
+
+async function loadVision(storage: Storage, generationId: string, input: GenerationInput): Promise<VisionImage[]> {
+  return Promise.all(
+    (input.images ?? []).map(async (meta) => {
+      const object = await storage.get(inputKey(generationId, meta.slot, 'vision', meta.vision.contentType));
+      if (!object) throw new Error(`the vision copy of ${meta.slot} is missing from storage`);
+      return { ...meta, vision: { ...meta.vision, bytes: object.bytes } };
+    }),
+  );
+}
+
+/** The reference copies, made here from the uploads stored before the job was queued. */
+async function makeReferences(deps: GenerationKindDeps, generationId: string, images: VisionImage[]): Promise<PreparedImage[]> {
+  return Promise.all(
+    images.map(async (image) => {
+      const source = await deps.storage.get(inputKey(generationId, image.slot, 'source', uploadType(image.sourceFormat)));
+      if (!source) throw new Error(`the upload of ${image.slot} is missing from storage`);
+      const { reference } = await deps.preparer.prepare(image.slot, source.bytes);
+      return { ...image, reference };
+    }),
+  );
+}
+
+export function generationKind(deps: GenerationKindDeps): JobKind<GenerationRecord> {
+  for (const warning of unknownModelWarnings({ describer: deps.describer.model, text: deps.generator.models?.TEXT_TO_IMAGE, edit: deps.generator.models?.REFERENCE })) deps.log.warn(warning);
+  const { generations, storage } = deps;
+
+  return {
+    name: GENERATION,
+    noun: 'generation',
+    begin: (id, deadlineAt) => generations.beginRun(id, deadlineAt),
+    read: (id) => generations.generation(id),
+    fail: (id, reason, status) => generations.fail(id, reason, status),
+    reasonFor: (error) => (error instanceof Error && error.name === 'GenerationError' ? error.message : 'The image service failed to produce images.'),
+    webhookUrl: (g) => g.input.webhookUrl ?? null,
+
+    async run({ record: g, signal, progress, stage }) {
+      const { input, mode, count } = g;
+      const images = await loadVision(storage, g.id, input);
+      // The generator's larger copies are made while the vision model reads the small ones (when it
+      // reads any: the uploads were not stored otherwise).
+      const references = readsReferences(deps.generator, mode) ? makeReferences(deps, g.id, images) : Promise.resolve([]);
+      references.catch(() => {}); // awaited below; a failure is handled there
+      progress({ stage: 'DESCRIBING', done: 0, total: images.length });
+      let started = new Date();
+      const described = await describeAll(images, { describer: deps.describer, cache: deps.cache, log: deps.log, mode }, signal, (done) =>
+        progress({ stage: 'DESCRIBING', done, total: images.length }),
+      );
+      stage('describe', { provider: deps.describer.vendor, model: deps.describer.model }, started);
+      deps.log.info('described', { generationId: g.id, images: images.length, described: described.descriptions.length, bytesUploaded: described.bytesUploaded, bytesSent: described.bytesSent });
+
+      started = new Date();
+      const staged = await promptStage({
+        options: input.options,
+        freeText: input.freeText,
+        mode,
+        described,
+        references: await references,
+        generator: deps.generator,
+        writer: deps.promptWriter,
+        writerTimeoutMs: deps.promptWriterTimeoutMs ?? 5000,
+        log: deps.log,
+        signal,
+      });
+      const writer = staged.writtenBy === 'writer' && deps.promptWriter;
+      stage('prompt', writer ? { provider: writer.vendor, model: writer.model } : { provider: 'composer' }, started);
+      deps.log.info('prompt written', { generationId: g.id, by: staged.writtenBy, writerMs: staged.writerMs, chars: staged.prompt.length });
+      await generations.recordPrompt(g.id, described.descriptions, staged.prompt, staged.warnings);
+
+      // A cancel heard by another instance (events lost between processes) is on the row.
+      if ((await generations.generation(g.id))?.status !== 'RUNNING') throw new Error('the generation is no longer running');
+      signal.throwIfAborted();
+      started = new Date();
+      const generated = await deps.generator.generate({
+        generationId: g.id,
+        prompt: staged.prompt,
+        count,
+        mode,
+        options: input.options,
+        // What the prompt stage kept: refused photos out, in the edit model's order, capped.
+        references: staged.references,
+        signal,
+        onProgress: progress,
+        onSubmitted: (providerRequestId) => generations.setProviderRequest(g.id, providerRequestId),
+      });
+      stage('generate', { provider: deps.generator.name, model: modelOf(deps.generator, mode) }, started);
+      started = new Date();
+      const result = await screenOutputs(generated, deps.describer, deps.log, signal);
+      if (result !== generated) stage('review', { provider: deps.describer.vendor, model: deps.describer.model }, started);
+      started = new Date();
+      await settle({ generations, storage }, g.id, input.options, described.descriptions, result, (done, total) =>
+        progress({ stage: 'IMAGE_STORED', done, total }),
+      );
+      stage('store', { provider: 'storage' }, started);
+    },
+
+    async resume(g, signal) {
+      if (!g.providerRequestId || !deps.generator.resume) return false;
+      const result = await deps.generator.resume(g.providerRequestId, g.mode, signal);
+      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, result))) return false;
+      deps.log.info('recovered a generation from its provider job', { generationId: g.id });
+      return true;
+    },
+
+    async webhookPayload(g) {
+      return {
+        type: 'generation.finished',
+        data: {
+          id: g.id,
+          status: g.status,
+          mode: g.mode,
+          count: g.count,
+          cost: g.cost,
+          error: g.error,
+          warnings: g.warnings,
+          images: await Promise.all(
+            g.images.map(async (i) => ({
+              url: i.key ? await storage.signedUrl(i.key) : (i.url ?? ''),
+              width: i.width,
+              height: i.height,
+              contentType: i.contentType,
+              videoPrompts: i.videoPrompts,
+            })),
+          ),
+          createdAt: g.createdAt.toISOString(),
+          finishedAt: g.finishedAt?.toISOString() ?? null,
+        },
+      };
+    },
+  };
+}

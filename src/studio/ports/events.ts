@@ -1,0 +1,22 @@
+// Progress events: what subscribers of a job hear, and the bus that carries them between processes.
+import type { GenerationStatus } from './images.js';
+
+export type GenerationProgress =
+  | { stage: 'DESCRIBING'; done: number; total: number }
+  /** `position`: jobs ahead at Etalase (`at: 'ETALASE'`) or at the image service (`at: 'PROVIDER'`) */
+  | { stage: 'QUEUED'; position: number | null; at?: 'ETALASE' | 'PROVIDER' }
+  | { stage: 'GENERATING' }
+  | { stage: 'IMAGE_STORED'; done: number; total: number }
+  | { stage: 'FINISHED'; status: GenerationStatus };
+
+/** A progress event as subscribers see it. `generationId` (the job's id) is null when a request was
+ *  refused before a job existed (bad input, no coins): key subscribers still hear that it finished. */
+export type GenerationEvent = GenerationProgress & { generationId: string | null };
+
+/** Where a job's events go: by job id, and by the client's idempotency key. */
+export interface EventBus {
+  publish(to: { generationId: string | null; userId: string; idempotencyKey: string | null }, event: GenerationEvent): void;
+  /** events until the caller stops iterating; listening starts before this returns */
+  subscribe(topic: { generationId: string } | { userId: string; idempotencyKey: string }): AsyncGenerator<GenerationEvent>;
+  close(): Promise<void>;
+}
