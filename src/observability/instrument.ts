@@ -7,10 +7,10 @@ import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetr
 import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type ReserveRequest, type Slot } from '../studio/ports.js';
 import type { Metrics } from './metrics.js';
 import type { Scrubber } from './redact.js';
+import { GENERATION_ID } from './attributes.js';
 import { runAsJob } from './jobs.js';
 import { annotateScope, currentScope } from './scope.js';
 
-export const GENERATION_ID = 'etalase.generation.id';
 const tracer = () => trace.getTracer('etalase');
 
 /** What went wrong with a vendor call, as a small fixed set of label values. */
