@@ -6,8 +6,8 @@ import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, ope
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
-import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter } from './studio/ports.js';
-import { createJobRunner } from './studio/run.js';
+import { untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type PromptWriter, type StageTimer } from './studio/ports.js';
+import { createJobRunner, type RunDeps } from './studio/run.js';
 import { readsReferences } from './studio/prompt/stage.js';
 import { createStudio } from './studio/start.js';
 import { webhookHandler } from './studio/webhook.js';
@@ -24,8 +24,9 @@ export interface CoreOverrides {
   promptWriter?: PromptWriter | null;
 }
 
-/** The decorators that feed metrics and traces (observability/); none in a bare worker test. */
-type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue'>;
+/** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
+ *  its stages to; none in a bare worker test. */
+type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue' | 'stages'>;
 
 export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}, instrument?: Instrumentation) {
   const clock = overrides.clock ?? { now: () => new Date() };
@@ -66,7 +67,12 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     readsReferences: (mode) => readsReferences(generator, mode),
   });
-  const runner = createJobRunner({
+  // TODO(runner rewrite, src/studio/jobs): RunDeps gains `stages: StageTimer` and the runner calls
+  // deps.stages.record(...) for describe, prompt, generate, review, store. Until then the deps are built
+  // in a variable typed RunDeps & { stages } (an object literal passed straight in would be refused for
+  // the extra field); once RunDeps has it, pass the literal to createJobRunner again.
+  const stages: StageTimer = instrument?.stages ?? untimed;
+  const runDeps: RunDeps & { stages: StageTimer } = {
     ledger,
     storage,
     queue,
@@ -80,7 +86,9 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     promptWriter,
     promptWriterTimeoutMs: config.promptWriterTimeoutMs,
-  });
+    stages,
+  };
+  const runner = createJobRunner(runDeps);
 
   return {
     ledger,
