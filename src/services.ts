@@ -24,8 +24,9 @@ export interface CoreOverrides {
   promptWriter?: PromptWriter | null;
 }
 
-/** The decorators that feed metrics and traces (observability/); none in a bare worker test. */
-type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue'> & { stages?: StageTimer };
+/** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
+ *  its stages to; none in a bare worker test. */
+type Instrumentation = Pick<Observability, 'ledger' | 'describer' | 'generator' | 'preparer' | 'queue' | 'stages'>;
 
 export async function openCore(config: Config, log: Logger, overrides: CoreOverrides = {}, instrument?: Instrumentation) {
   const clock = overrides.clock ?? { now: () => new Date() };

@@ -68,6 +68,8 @@ let gemini: GeminiFake;
 let fal: FalFake;
 let tracing: Tracing;
 let t: TestApp;
+/** the job trace of the generation the first test ran, for the stage spans' own test */
+let generated: { id: string; jobTrace: OtlpSpan[] } | undefined;
 
 beforeAll(async () => {
   [collector, gemini, fal] = await Promise.all([startCollector(), startGeminiFake(), startFalFake({ key: FAL_KEY })]);
@@ -95,7 +97,7 @@ test('tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
   expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({ endpoint: 'http://collector:4318', serviceName: 'etalase' });
 });
 
-test('a generation is one trace: request, operation, stages and vendor calls, with the generation id', async () => {
+test('a generation is one trace: request, operation and vendor calls, with the generation id', async () => {
   const token = await t.token('trace-user');
   const photo = await jpeg({ color: '#335577', width: 800, height: 600 });
   const { body } = await t.upload(
@@ -135,9 +137,10 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
   expect(run).toBeDefined();
   expect(run.traceId).not.toBe(root.traceId);
   const jobTrace = spans.filter((s) => s.traceId === run.traceId);
-  for (const name of ['vendor.gemini.describe', 'etalase.stage.describe', 'etalase.stage.prompt', 'etalase.stage.generate', 'vendor.fal.generate', 'etalase.stage.store']) {
+  for (const name of ['vendor.gemini.describe', 'vendor.fal.generate', 'ledger.complete']) {
     expect(jobTrace.find((s) => s.name === name)?.attributes['etalase.generation.id'], name).toBe(generation.id);
   }
+  generated = { id: generation.id, jobTrace };
   // Every span hangs off another one of the same trace, up to the request or the job.
   for (const one of [trace, jobTrace]) {
     const ids = new Set(one.map((s) => s.spanId));
@@ -158,6 +161,24 @@ test('a generation is one trace: request, operation, stages and vendor calls, wi
   const b64 = Buffer.from(photo).toString('base64');
   expect(exported).not.toContain(b64.slice(200, 260));
   expect(exported).not.toContain(Buffer.from(photo.subarray(100, 140)).toString('hex'));
+});
+
+// Needs the job runner's deps.stages.record (the runner rewrite, src/studio/jobs/): until it calls it,
+// there are no stage spans and this fails. The decorators no longer infer stages from port calls.
+// (That each hangs off the job's span is checked above, with every span of the job's trace.)
+test('the job trace has a span per stage the runner reported, with its job, provider and model', () => {
+  expect(generated, 'the generation test ran first').toBeDefined();
+  const { id, jobTrace } = generated!;
+  for (const stage of ['describe', 'prompt', 'generate', 'store']) {
+    const span = jobTrace.find((s) => s.name === `etalase.stage.${stage}`);
+    expect(span?.attributes, stage).toMatchObject({ 'etalase.generation.id': id, 'etalase.job.kind': 'generation' });
+  }
+  // What really ran: the vendor, and the model it was asked for.
+  for (const [stage, provider] of [['describe', 'gemini'], ['generate', 'fal']]) {
+    const attributes = jobTrace.find((s) => s.name === `etalase.stage.${stage}`)?.attributes ?? {};
+    expect(attributes['etalase.provider'], stage).toBe(provider);
+    expect(attributes['etalase.model'], stage).toEqual(expect.stringMatching(/\S/));
+  }
 });
 
 test('npm start with OTEL_EXPORTER_OTLP_ENDPOINT exports the request spans, flushed on SIGTERM', async () => {

@@ -1,16 +1,16 @@
 // Decorators that wrap the studio's ports at wiring time: the pipeline stays unaware of metrics and
-// traces. A generation's stages are read off the port calls it makes, in order:
-//   reserve → (describe…) → recordPrompt → generate → complete | fail
-// describe = reserve → recordPrompt, prompt = recordPrompt → generate starts (recording the prompt,
-// finishing the reference copies), generate = the generator call, store = ledger.complete.
+// traces. They count and trace what a port call is on its own (a vendor call, a reservation, a
+// settlement, an upload check). A job's stages are not read off here: the order of port calls says
+// nothing reliable about them once the API and the worker are separate processes, so the job runner
+// reports each stage it ran through the StageTimer port (stages.ts).
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { slotKind, type Describer, type Generator, type ImagePreparer, type JobQueue, type Ledger, type GenerationReservation, type ReserveOutcome, type Slot } from '../studio/ports.js';
+import { slotKind, type Describer, type GenerationRecord, type GenerationReservation, type Generator, type ImagePreparer, type JobQueue, type Ledger, type ReserveOutcome, type Slot } from '../studio/ports.js';
 import type { Metrics } from './metrics.js';
 import type { Scrubber } from './redact.js';
+import { GENERATION_ID } from './attributes.js';
 import { runAsJob } from './jobs.js';
 import { annotateScope, currentScope } from './scope.js';
 
-export const GENERATION_ID = 'etalase.generation.id';
 const tracer = () => trace.getTracer('etalase');
 
 /** What went wrong with a vendor call, as a small fixed set of label values. */
@@ -28,14 +28,6 @@ export function errorKind(error: unknown): string {
   return 'failed';
 }
 
-interface Timeline {
-  mode: string;
-  cost: number;
-  reservedAt: number;
-  describedAt?: number;
-}
-const MAX_TRACKED = 10_000;
-
 export interface InstrumentationDeps {
   metrics: Metrics;
   scrubber: Scrubber;
@@ -48,7 +40,6 @@ export interface InstrumentationDeps {
 export function createInstrumentation(deps: InstrumentationDeps) {
   const { metrics, scrubber } = deps;
   const now = deps.now ?? Date.now;
-  const timelines = new Map<string, Timeline>();
 
   const generationAttribute = (id = currentScope()?.generationId): Attributes => (id ? { [GENERATION_ID]: id } : {});
 
@@ -71,23 +62,6 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     });
   }
 
-  /** A stage seen only from its two ends: observed, and traced after the fact with its real times. */
-  function pastStage(stage: string, provider: string, generationId: string, from: number, to: number) {
-    metrics.stageDuration.observe({ stage, provider }, (to - from) / 1000);
-    tracer()
-      .startSpan(`etalase.stage.${stage}`, { startTime: new Date(from), attributes: { ...generationAttribute(generationId), 'etalase.provider': provider } })
-      .end(new Date(to));
-  }
-
-  async function liveStage<T>(stage: string, provider: string, generationId: string, fn: () => Promise<T>): Promise<T> {
-    const started = now();
-    try {
-      return await inSpan(`etalase.stage.${stage}`, { ...generationAttribute(generationId), 'etalase.provider': provider }, fn);
-    } finally {
-      metrics.stageDuration.observe({ stage, provider }, (now() - started) / 1000);
-    }
-  }
-
   async function vendorCall<T>(vendor: string, operation: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
     metrics.vendorCalls.inc({ vendor, operation });
     const started = now();
@@ -107,16 +81,9 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     }
   }
 
-  function track(generationId: string, timeline: Timeline) {
-    if (timelines.size >= MAX_TRACKED) timelines.delete(timelines.keys().next().value!);
-    timelines.set(generationId, timeline);
-  }
-
-  /** mode and cost of a generation this instance did not reserve (recovery of an earlier process) */
-  async function lookup(ledger: Ledger, generationId: string): Promise<{ mode: string; cost: number }> {
-    const known = timelines.get(generationId);
-    if (known) return known;
-    const record = await ledger.generation(generationId).catch(() => null);
+  /** mode and cost of a generation, from its row: the process settling it is often not the one that
+   *  reserved it (a separate worker, or recovery after a restart), so nothing is kept in memory */
+  function modeAndCost(record: GenerationRecord | null): { mode: string; cost: number } {
     return { mode: record?.mode ?? 'unknown', cost: record?.cost ?? 0 };
   }
 
@@ -148,15 +115,10 @@ export function createInstrumentation(deps: InstrumentationDeps) {
   function generator(inner: Generator): Generator {
     const vendor = inner.name;
     const wrapped: Partial<Generator> = {
-      generate(request) {
-        const timeline = timelines.get(request.generationId);
-        if (timeline?.describedAt !== undefined) pastStage('prompt', 'composer', request.generationId, timeline.describedAt, now());
-        return liveStage('generate', vendor, request.generationId, () =>
-          vendorCall(vendor, 'generate', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.count': request.count }, () =>
-            inner.generate(request),
-          ),
-        );
-      },
+      generate: (request) =>
+        vendorCall(vendor, 'generate', { ...generationAttribute(request.generationId), 'etalase.mode': request.mode, 'etalase.count': request.count }, () =>
+          inner.generate(request),
+        ),
     };
     if (inner.resume) {
       const resume = inner.resume.bind(inner);
@@ -173,7 +135,6 @@ export function createInstrumentation(deps: InstrumentationDeps) {
       metrics.reservations.inc({ mode: request.mode, outcome: outcome.kind });
       if (outcome.kind === 'reserved') {
         metrics.coinsDebited.inc({ mode: request.mode }, request.cost);
-        track(request.id, { mode: request.mode, cost: request.cost, reservedAt: now() });
         annotateScope({ generationId: request.id });
       } else if (outcome.kind === 'replay' || outcome.kind === 'idempotency-conflict') {
         annotateScope({ generationId: outcome.id });
@@ -207,19 +168,14 @@ export function createInstrumentation(deps: InstrumentationDeps) {
 
   function ledger(inner: Ledger): Ledger {
     const decorated: Partial<Ledger> = {
-      recordPrompt(generationId, ...rest) {
-        const timeline = timelines.get(generationId);
-        if (timeline) {
-          timeline.describedAt = now();
-          pastStage('describe', deps.describerVendor, generationId, timeline.reservedAt, timeline.describedAt);
-        }
-        return inner.recordPrompt(generationId, ...rest);
-      },
       complete: (generationId, settlement) =>
-        liveStage('store', deps.ledgerVendor, generationId, async () => {
+        inSpan('ledger.complete', { ...generationAttribute(generationId), 'etalase.ledger': deps.ledgerVendor }, async (span) => {
           const completed = await inner.complete(generationId, settlement);
-          if (completed) metrics.generations.inc({ mode: (await lookup(inner, generationId)).mode, status: 'SUCCEEDED' });
-          timelines.delete(generationId);
+          span.setAttribute('etalase.completed', completed);
+          if (completed) {
+            const { mode } = modeAndCost(await inner.generation(generationId).catch(() => null));
+            metrics.generations.inc({ mode, status: 'SUCCEEDED' });
+          }
           return completed;
         }),
       fail: (generationId, reason, status = 'FAILED') =>
@@ -229,11 +185,10 @@ export function createInstrumentation(deps: InstrumentationDeps) {
           const result = await inner.fail(generationId, reason, status);
           span.setAttribute('etalase.refunded', result.refunded);
           if (result.refunded && !before?.finishedAt) {
-            const { mode, cost } = await lookup(inner, generationId);
+            const { mode, cost } = modeAndCost(before ?? (await inner.generation(generationId).catch(() => null)));
             metrics.coinsRefunded.inc({ mode }, cost);
             metrics.generations.inc({ mode, status });
           }
-          timelines.delete(generationId);
           return result;
         }),
     };

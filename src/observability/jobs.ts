@@ -2,7 +2,7 @@
 // treatment as a request: its own log scope and its own trace, so its lines and spans group together.
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { GENERATION_ID } from './instrument.js';
+import { GENERATION_ID, JOB_ID } from './attributes.js';
 import { runInScope } from './scope.js';
 
 export function runAsJob<T>(
@@ -15,7 +15,7 @@ export function runAsJob<T>(
     trace.getTracer('etalase').startActiveSpan(
       `job ${name}`,
       // A new trace, not a child of whatever request happened to schedule the job.
-      { kind: SpanKind.CONSUMER, root: true, attributes: { 'etalase.job.id': scope.jobId, ...(ids.generationId ? { [GENERATION_ID]: ids.generationId } : {}) } },
+      { kind: SpanKind.CONSUMER, root: true, attributes: { [JOB_ID]: scope.jobId, ...(ids.generationId ? { [GENERATION_ID]: ids.generationId } : {}) } },
       async (span) => {
         try {
           return await fn();

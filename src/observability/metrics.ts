@@ -33,8 +33,8 @@ export function createMetrics() {
     }),
     stageDuration: new Histogram({
       name: 'etalase_stage_duration_seconds',
-      help: 'Time a generation spent in each stage (describe, prompt, generate, store), by provider',
-      labelNames: ['stage', 'provider'] as const,
+      help: 'Time a job spent in each stage (describe, prompt, generate, review, store), by job kind and what ran it (provider, model; "none" without one), recorded by the process that ran the job',
+      labelNames: ['stage', 'kind', 'provider', 'model'] as const,
       buckets: SECONDS,
       registers,
     }),
