@@ -14,13 +14,14 @@ import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
 import type { GenerationRecord } from '../src/studio/ports.js';
 import { startFalFake, type FalFake } from './fakes/fal.js';
 import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
-import { multipartBody } from './helpers/app.js';
-import { jpeg } from './helpers/images.js';
+import { multipartBody, type UploadFile } from './helpers/app.js';
+import { jpeg, twelveMegapixelJpeg } from './helpers/images.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
 import { startServer, startWorker, type RunningServer } from './helpers/server.js';
 
 const FAL_KEY = 'test-fal-key:secret';
 const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input: $input) { __typename } }`;
+const START = `mutation($input: GenerateImagesInput!) { startGeneration(input: $input) { __typename ... on StartGenerationSuccess { generation { id status } } } }`;
 const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
 
 describeWithPostgres('crash and resume on PostgreSQL', () => {
@@ -197,6 +198,38 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     }
     expect(await ledger.problems()).toEqual([]);
     expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  test('the API killed right after startGeneration answers (REFERENCE, six 12 MP photos): a separate worker finishes it, SUCCEEDED, charged once', async () => {
+    const user = 'api-killed-after-start';
+    const userId = userIdFor(user);
+    // The API runs no jobs: whatever the worker needs must be durable before the answer.
+    const api = await start({ WORKER_CONCURRENCY: '0' });
+    const photo = await twelveMegapixelJpeg();
+    const files: UploadFile[] = [
+      ...[0, 1, 2, 3].map((i) => ({ path: `input.productImages.${i}`, bytes: photo })),
+      { path: 'input.faceImage', bytes: photo },
+      { path: 'input.backgroundImage', bytes: photo },
+    ];
+    const input = { productImages: [null, null, null, null], faceImage: null, backgroundImage: null, mode: 'REFERENCE', count: 2, options: { modelType: 'Wanita', category: 'FASHION' } };
+    const response = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      body: multipartBody(START, { input }, files),
+      headers: { authorization: `Bearer ${await signDevToken(secret, user)}`, 'x-graphql-yoga-csrf': '1' },
+    });
+    const started = (await response.json()) as { data: { startGeneration: { __typename: string; generation: { id: string; status: string } } } };
+    expect(started.data.startGeneration).toMatchObject({ __typename: 'StartGenerationSuccess', generation: { status: 'QUEUED' } });
+    await kill(api);
+
+    await start({}, startWorker);
+    const g = await settled(started.data.startGeneration.generation.id, 90_000);
+    expect(g.status).toBe('SUCCEEDED');
+    expect(g.images).toHaveLength(2);
+    // One paid submit, with the reference copies the worker made from the stored uploads.
+    expect(falStage('submit')).toHaveLength(1);
+    expect(falStage('upload').length).toBeGreaterThan(0);
+    expect(await ledgerKinds(userId)).toEqual({ debit: 1, signup: 1 });
+    expect(await ledger.balance(userId)).toBe(10 - g.cost);
   });
 
   test('SIGTERM during a generation lets it finish and answer before the process exits', async () => {
