@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { startTracing } from './observability/tracing.js';
+import { SHUTDOWN_GRACE_MS } from './studio/ports.js';
 
 const config = loadConfigOrExit();
 
@@ -44,7 +45,6 @@ server.listen(config.port, config.host, () => {
 
 // In-flight generations get a grace period to finish and settle; a job cut off is retried by
 // another worker (its heartbeat stops), which resumes it from the stored fal request or refunds it.
-const SHUTDOWN_GRACE_MS = 25_000;
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;

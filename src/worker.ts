@@ -10,6 +10,7 @@ import { createObservability } from './observability/index.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { startTracing } from './observability/tracing.js';
 import { openCore } from './services.js';
+import { SHUTDOWN_GRACE_MS } from './studio/ports.js';
 
 const config = loadConfigOrExit();
 if (config.ledger.kind === 'pglite') {
@@ -38,7 +39,6 @@ log.info('worker started', {
   metrics: config.metrics.port ? `port ${config.metrics.port}` : 'not served (set METRICS_PORT to expose /metrics)',
 });
 
-const SHUTDOWN_GRACE_MS = 25_000;
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;

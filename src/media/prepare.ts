@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import sharp, { type FailOnOptions, type Metadata, type Sharp } from 'sharp';
 import { InvalidImageError } from '../studio/errors.js';
 import {
+  REFERENCE_LONG_EDGE,
   slotKind,
   type CheckedImage,
   type EncodedImage,
@@ -30,7 +31,7 @@ sharp.cache(false);
 const ACCEPTED = new Set<string>(['jpeg', 'png', 'webp']);
 const MIN_SHORT_EDGE = 64;
 const VISION = { longEdge: 1024, quality: 82 };
-const REFERENCE = { longEdge: 2048, quality: 90 };
+const REFERENCE = { longEdge: REFERENCE_LONG_EDGE, quality: 90 };
 const WHITE = { r: 255, g: 255, b: 255 };
 const ACCEPTED_HINT = 'upload a JPEG, PNG or WebP photo';
 const TRUNCATED = 'the image is truncated or corrupt';

@@ -1,7 +1,6 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
-import { z } from 'zod';
 import type { GenerateOutcome } from '../studio/start.js';
-import { COUNT_MESSAGE, MAX_COUNT, MAX_PRODUCT_IMAGES, PROMPT_LIMIT } from '../studio/request.js';
+import { COUNT_RULE, MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_RULE, PROMPT_LIMIT } from '../studio/request.js';
 import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
@@ -63,14 +62,14 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
     productImages: t.field({
       type: ['Upload'],
       description: `Up to ${MAX_PRODUCT_IMAGES} product photos (JPEG, PNG or WebP)`,
-      validate: z.array(z.any()).max(MAX_PRODUCT_IMAGES, `Upload at most ${MAX_PRODUCT_IMAGES} product photos.`),
+      validate: PRODUCT_IMAGES_RULE,
     }),
     faceImage: t.field({ type: 'Upload', description: "The model's face, for MODEL content" }),
     backgroundImage: t.field({ type: 'Upload', description: 'The environment to place the product in' }),
     options: t.field({ type: StyleOptionsInput }),
     // Length and content are checked by the studio (characters, not UTF-16 units; no control characters).
     prompt: t.string({ description: `Extra direction in your own words (≤ ${PROMPT_LIMIT} characters)` }),
-    count: t.int({ defaultValue: 2, validate: z.number().int().min(1, COUNT_MESSAGE).max(MAX_COUNT, COUNT_MESSAGE) }),
+    count: t.int({ defaultValue: 2, validate: COUNT_RULE }),
     mode: t.field({ type: GenerationModeEnum, defaultValue: 'TEXT_TO_IMAGE' }),
     idempotencyKey: t.string({
       description: 'Retrying with the same key returns the same generation and charges once',
@@ -82,14 +81,17 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
   }),
 });
 
-const GenerateImagesSuccess = builder.objectRef<GenerateOutcome>('GenerateImagesSuccess').implement({
-  description:
-    'The batch was paid for. generation.status is SUCCEEDED, or QUEUED/RUNNING when it is still unfinished past its deadline (a worker died and another is finishing it: watch generationEvents or query generation(id)).',
-  fields: (t) => ({
-    generation: t.field({ type: Generation, resolve: (o) => o.generation }),
-    remainingCoins: t.exposeInt('remainingCoins'),
-  }),
-});
+/** What a generation mutation answers with: the generation as it stands and the caller's balance. */
+const outcomeType = (name: string, description: string) =>
+  builder.objectRef<GenerateOutcome>(name).implement({
+    description,
+    fields: (t) => ({
+      generation: t.field({ type: Generation, resolve: (o) => o.generation }),
+      remainingCoins: t.exposeInt('remainingCoins'),
+    }),
+  });
+
+const GenerateImagesSuccess = outcomeType('GenerateImagesSuccess', 'The batch was paid for. generation.status is SUCCEEDED, or QUEUED/RUNNING when it is still unfinished past its deadline (a worker died and another is finishing it: watch generationEvents or query generation(id)).');
 
 // Yoga's files (@whatwg-node's File) keep the multipart chunks they were parsed from and answer
 // arrayBuffer() with a fresh concatenation: two copies of every upload for as long as the request
@@ -121,14 +123,7 @@ const commandOf = async (userId: string, input: Input) => ({
   webhookUrl: input.webhookUrl ?? null,
 });
 
-const StartGenerationSuccess = builder.objectRef<GenerateOutcome>('StartGenerationSuccess').implement({
-  description:
-    'The batch is paid for and queued: generation.status is QUEUED (for a retried idempotencyKey, the original as it stands). Watch generationEvents(id) or query generation(id).',
-  fields: (t) => ({
-    generation: t.field({ type: Generation, resolve: (o) => o.generation }),
-    remainingCoins: t.exposeInt('remainingCoins'),
-  }),
-});
+const StartGenerationSuccess = outcomeType('StartGenerationSuccess', 'The batch is paid for and queued: generation.status is QUEUED (for a retried idempotencyKey, the original as it stands). Watch generationEvents(id) or query generation(id).');
 
 builder.mutationField('startGeneration', (t) =>
   t.field({
@@ -164,13 +159,7 @@ const CancelGenerationInput = builder.inputType('CancelGenerationInput', {
   fields: (t) => ({ id: t.id({ required: true }) }),
 });
 
-const CancelGenerationSuccess = builder.objectRef<GenerateOutcome>('CancelGenerationSuccess').implement({
-  description: 'The generation is CANCELED and its coins are back.',
-  fields: (t) => ({
-    generation: t.field({ type: Generation, resolve: (o) => o.generation }),
-    remainingCoins: t.exposeInt('remainingCoins'),
-  }),
-});
+const CancelGenerationSuccess = outcomeType('CancelGenerationSuccess', 'The generation is CANCELED and its coins are back.');
 
 builder.mutationField('cancelGeneration', (t) =>
   t.field({

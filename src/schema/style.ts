@@ -1,7 +1,6 @@
 // The style vocabulary a client offers its sellers, the options input, and what a request costs.
-import { z } from 'zod';
 import { FREE_TEXT_LIMIT } from '../studio/options.js';
-import { COUNT_MESSAGE, MAX_COUNT } from '../studio/request.js';
+import { COUNT_RULE } from '../studio/request.js';
 import { CATALOG, POSES, type CatalogOption, type PoseGroup } from '../studio/style-catalog.js';
 import { builder } from './builder.js';
 import { ContentTypeEnum, GenerationModeEnum } from './enums.js';
@@ -70,7 +69,7 @@ const QuoteInput = builder.inputType('QuoteInput', {
     count: t.int({
       defaultValue: 2,
       description: 'Images in the batch (1–4). The price is per batch, so it does not change the quote today.',
-      validate: z.number().int().min(1, COUNT_MESSAGE).max(MAX_COUNT, COUNT_MESSAGE),
+      validate: COUNT_RULE,
     }),
   }),
 });

@@ -1,6 +1,7 @@
 // A generateImages request as the caller sends it, checked before anything is paid for: every
 // rejection names the field. The request hash is what makes a reused idempotency key a conflict.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { InvalidInputError } from './errors.js';
 import { parseStyleOptions, type StyleOptionsInput } from './options.js';
 import { checkText } from './text.js';
@@ -11,6 +12,11 @@ export const MAX_PRODUCT_IMAGES = 4;
 export const MAX_COUNT = 4;
 export const COUNT_MESSAGE = `count must be between 1 and ${MAX_COUNT}.`;
 export const PROMPT_LIMIT = 1000;
+
+// The limits as rules, checked here for every caller and by the GraphQL schema before any file is read.
+export const COUNT_RULE = z.number().int().min(1, COUNT_MESSAGE).max(MAX_COUNT, COUNT_MESSAGE);
+export const PRODUCT_IMAGES_MESSAGE = `Upload at most ${MAX_PRODUCT_IMAGES} product photos.`;
+export const PRODUCT_IMAGES_RULE = z.array(z.any()).max(MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_MESSAGE);
 
 export interface GenerateCommand {
   userId: string;
@@ -34,12 +40,8 @@ export interface ValidRequest {
 }
 
 export function validate(cmd: GenerateCommand): ValidRequest {
-  if (!Number.isInteger(cmd.count) || cmd.count < 1 || cmd.count > MAX_COUNT) {
-    throw new InvalidInputError('count', COUNT_MESSAGE);
-  }
-  if (cmd.productImages.length > MAX_PRODUCT_IMAGES) {
-    throw new InvalidInputError('productImages', `Upload at most ${MAX_PRODUCT_IMAGES} product photos (got ${cmd.productImages.length}).`);
-  }
+  if (!COUNT_RULE.safeParse(cmd.count).success) throw new InvalidInputError('count', COUNT_MESSAGE);
+  if (!PRODUCT_IMAGES_RULE.safeParse(cmd.productImages).success) throw new InvalidInputError('productImages', PRODUCT_IMAGES_MESSAGE);
   const freeText = cmd.prompt?.trim() || null;
   if (freeText) checkText('prompt', freeText, PROMPT_LIMIT);
   const key = cmd.idempotencyKey ?? null;

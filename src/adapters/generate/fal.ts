@@ -5,6 +5,7 @@ import { ApiError, ValidationError, createFalClient, type QueueStatus } from '@f
 import type { Config } from '../../config.js';
 import {
   GenerationError,
+  REFERENCE_LONG_EDGE,
   SLOTS,
   type GenerateRequest,
   type GenerateResult,
@@ -39,7 +40,6 @@ const IMAGE_SIZE: Record<string, string> = {
 };
 const FAL_HOST = /(^|\.)fal\.(ai|run|media)$/;
 const CANCEL_TIMEOUT_MS = 5_000;
-const REFERENCE_LONG_EDGE = 2048;
 const FAST_POLL_WINDOW_MS = 5_000;
 const UPLOAD_LIFETIME = '1h';
 const OUTPUT_LIFETIME = '1d';
