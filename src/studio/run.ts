@@ -184,7 +184,7 @@ export function createJobRunner(deps: RunDeps) {
     // Stops at the deadline stored with the run (what a retry goes by), or when the seller cancels:
     // cancelGeneration announces it on this generation's topic, from whichever instance.
     const canceled = new AbortController();
-    const watch = deps.events.subscribe({ generationId });
+    const watch = await deps.events.subscribe({ generationId });
     void (async () => {
       for await (const event of watch) if (event.stage === 'FINISHED' && event.status === 'CANCELED') return canceled.abort();
     })().catch(() => {});
