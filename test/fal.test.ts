@@ -1,7 +1,7 @@
 // The fal generator with the real @fal-ai/client against a wire-level fake on 127.0.0.1.
 import { createFalClient } from '@fal-ai/client';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFalGenerator, redirectingFetch, type FalGeneratorConfig } from '../src/adapters/generate/fal.js';
 import { createImagePreparer } from '../src/media/prepare.js';
 import { GenerationError, type GenerateRequest, type GenerationProgress, type PreparedImage, type Slot } from '../src/studio/ports.js';
@@ -261,8 +261,13 @@ describe('fal generator, safety filter and errors', () => {
     fake.script({ latencyMs: 10_000 });
     const controller = new AbortController();
     const { req } = request({ signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('deadline passed')), 200);
-    await expect(generator().generate(req)).rejects.toThrow('deadline passed');
+    const generating = generator().generate(req);
+    generating.catch(() => {}); // awaited below
+    // The deadline passes while the job runs at fal and the generator waits on it (it has asked for
+    // its status), not before there is a job to cancel.
+    await vi.waitFor(() => expect(fake.requests.some((r) => r.stage === 'status')).toBe(true), { timeout: 10_000 });
+    controller.abort(new Error('deadline passed'));
+    await expect(generating).rejects.toThrow('deadline passed');
 
     const cancel = fake.requests.find((r) => r.stage === 'cancel')!;
     expect(cancel.method).toBe('PUT');

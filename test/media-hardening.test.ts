@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { print } from 'graphql';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createImagePreparer } from '../src/media/prepare.js';
 import { createWorkPool, imagePool } from '../src/media/pool.js';
 import { InvalidImageError } from '../src/studio/errors.js';
@@ -164,7 +164,7 @@ describe('headers first', () => {
     const controller = new AbortController();
     const inspected = preparer.inspectAll(products([await img.jpeg(), await img.png()]), controller.signal);
     // Headers are checked (no pool), then both decodes queue behind `gate`.
-    while (pool.stats().queued < 2) await new Promise((r) => setTimeout(r, 1));
+    await vi.waitFor(() => expect(pool.stats().queued).toBe(2), { timeout: 10_000, interval: 1 });
     controller.abort(new Error('client went away'));
     await expect(inspected).rejects.toThrow('client went away');
     release();

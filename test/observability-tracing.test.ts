@@ -2,8 +2,9 @@
 // stage and vendor call with the generation id, and no token, key or image byte in what is exported.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
 import { print } from 'graphql';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { runAsJob } from '../src/observability/jobs.js';
 import { startTracing, type Tracing } from '../src/observability/tracing.js';
@@ -63,6 +64,14 @@ function startCollector(): Promise<{ url: string; bodies: string[]; contentTypes
   );
 }
 
+/** Exports every span ended so far (the SDK batches them): the registered provider's forceFlush. */
+async function flushSpans(): Promise<void> {
+  const registered = trace.getTracerProvider() as { getDelegate?: () => object };
+  const provider = (registered.getDelegate?.() ?? registered) as { forceFlush?: () => Promise<void> };
+  if (!provider.forceFlush) throw new Error('no tracing SDK registered');
+  await provider.forceFlush();
+}
+
 let collector: Awaited<ReturnType<typeof startCollector>>;
 let gemini: GeminiFake;
 let fal: FalFake;
@@ -118,9 +127,17 @@ test('a generation is one trace: request, operation and vendor calls, with the g
   // Work outside a request, as a queue worker or the recovery sweep runs it: a trace of its own.
   const settledAgain = await runAsJob('recovery', { generationId: generation.id }, () => t.app.services.ledger.fail(generation.id, 'late'));
   expect(settledAgain.refunded).toBe(false);
-  // The job's own span ends just after it announces FINISHED (which ended the mutation's wait).
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  await tracing.shutdown(); // flushes every buffered span to the collector
+  // The job's own span ends just after it announces FINISHED (which ended the mutation's wait):
+  // flush until the collector has it, and the request's root.
+  const arrived = (name: string) => collector.spans().some((s) => s.name === name && s.attributes['etalase.generation.id'] === generation.id);
+  await vi.waitFor(
+    async () => {
+      await flushSpans();
+      expect(arrived('job generation') && arrived('POST /graphql')).toBe(true);
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  await tracing.shutdown(); // and whatever else is still buffered
 
   expect(collector.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
   const spans = collector.spans();

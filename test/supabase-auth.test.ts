@@ -2,7 +2,7 @@
 // HS256 with the JWT secret. Everything that is not a fresh user token of this project is refused, and
 // a key server that is down, hanging or talking nonsense means "not authenticated", never an error.
 import { randomUUID } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import { errors, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSupabaseAuthenticator, type SupabaseAuthConfig, type SupabaseAuthDeps } from '../src/adapters/auth/supabase.js';
 import { startJwksFake, type JwksFake } from './fakes/jwks.js';
@@ -110,23 +110,19 @@ describe('Supabase authenticator', () => {
       const auth = authFor({ onKeyServerError });
       const token = await bad.sign();
       bad.setDown(true);
-      const started = Date.now();
       expect(await auth.verify(token)).toBeNull();
-      expect(Date.now() - started).toBeLessThan(3_000);
       expect(onKeyServerError).toHaveBeenCalled();
+      // A reset is a failure at once, not one waited out until the key-set timeout.
+      expect(onKeyServerError.mock.calls.map(([error]) => error instanceof errors.JWKSTimeout)).not.toContain(true);
       bad.setDown(false);
       expect(await auth.verify(token)).not.toBeNull();
     });
 
-    it('hanging: null within the 3 s timeout, without throwing', async () => {
+    it('hanging: null once the key-set request times out (3 s by default), reported as a timeout, without throwing', async () => {
       bad.setMode('hang');
       const onKeyServerError = vi.fn();
-      const started = Date.now();
       await expect(authFor({ onKeyServerError }).verify(await bad.sign())).resolves.toBeNull();
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(2_500);
-      expect(elapsed).toBeLessThan(5_000);
-      expect(onKeyServerError).toHaveBeenCalled();
+      expect(onKeyServerError).toHaveBeenCalledWith(expect.any(errors.JWKSTimeout));
       bad.setMode('ok');
     });
 
@@ -148,15 +144,16 @@ describe('Supabase authenticator', () => {
       expect(onKeyServerError).not.toHaveBeenCalled();
     });
 
-    it('a rotated key (new kid) is fetched once the cooldown has passed', async () => {
+    it('a rotated key (new kid) is fetched once the cooldown has passed, and only then', async () => {
       const auth = authFor({ jwks: { cooldownMs: 100 } });
       expect(await auth.verify(await bad.sign())).not.toBeNull();
       const before = bad.fetches;
       const { kid } = await bad.rotate();
       const token = await bad.sign();
       expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid).toBe(kid);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      expect(await auth.verify(token)).not.toBeNull();
+      // Tried until accepted: within the cooldown the unknown kid is refused without a fetch, after it
+      // the key set is fetched once and the token accepted.
+      await vi.waitFor(async () => expect(await auth.verify(token)).not.toBeNull(), { timeout: 10_000, interval: 20 });
       expect(bad.fetches).toBe(before + 1);
     });
   });

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Request as PonyRequest } from '@whatwg-node/fetch';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createUploadAdmission, removeOrphanedSpools } from '../src/http/upload-admission.js';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createUploadAdmission, removeOrphanedSpools, type UploadAdmission } from '../src/http/upload-admission.js';
 import { multipartBody, startTestApp, type TestApp } from './helpers/app.js';
 import { startServer } from './helpers/server.js';
 import sharp, { type SharpOptions } from 'sharp';
@@ -31,14 +31,17 @@ const requestOf = async (bytes: number, init: { signal?: AbortSignal } = {}) => 
     ...init,
   });
 };
-const tick = () => new Promise((r) => setTimeout(r, 20));
 /** Spooling takes its time on a busy machine: a request's place in the queue is taken once it is on disk. */
-async function until(ready: () => boolean) {
-  for (let i = 0; !ready(); i++) {
-    if (i > 500) throw new Error('never got there');
-    await tick();
-  }
-}
+const until = (ready: () => boolean) => vi.waitFor(() => expect(ready()).toBe(true), { timeout: 10_000, interval: 20 });
+/** A released slot frees on a later turn, and its spool directory is removed after it: wait for both. */
+const drained = (gate: UploadAdmission, spoolDir: string) =>
+  vi.waitFor(
+    async () => {
+      expect(gate.stats()).toMatchObject({ active: 0, queued: 0 });
+      expect(await readdir(spoolDir)).toEqual([]);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
 
 describe('upload admission', () => {
   let spoolDir: string;
@@ -84,9 +87,7 @@ describe('upload admission', () => {
     await third;
     gate.release(c!);
     gate.release(c!); // twice is harmless
-    await tick();
-    expect(gate.stats()).toMatchObject({ active: 0, queued: 0 });
-    expect(await readdir(spoolDir)).toEqual([]);
+    await drained(gate, spoolDir);
   });
 
   test('a body bigger than the whole budget runs alone rather than never', async () => {
@@ -94,8 +95,7 @@ describe('upload admission', () => {
     const big = await requestOf(50_000);
     expect(await gate.admit(big, fetchAPI)).toBe(big);
     gate.release(big);
-    await tick();
-    expect(gate.stats().active).toBe(0);
+    await drained(gate, spoolDir);
   });
 
   test('a wait past the limit is a 503 with Retry-After; its file is gone', async () => {
@@ -106,8 +106,7 @@ describe('upload admission', () => {
     expect(error).toMatchObject({ extensions: { code: 'SERVER_BUSY', http: { status: 503, headers: { 'retry-after': expect.stringMatching(/^\d+$/) } } } });
     expect(await readdir(spoolDir)).toEqual([]);
     gate.release(a!);
-    await tick();
-    expect(gate.stats()).toMatchObject({ active: 0, queued: 0 });
+    await drained(gate, spoolDir);
   });
 
   test('a client that goes away while waiting leaves the queue, and the next one moves up', async () => {
@@ -124,9 +123,7 @@ describe('upload admission', () => {
     gate.release(a!);
     await next;
     gate.release(c!);
-    await tick();
-    expect(gate.stats()).toMatchObject({ active: 0, queued: 0 });
-    expect(await readdir(spoolDir)).toEqual([]);
+    await drained(gate, spoolDir);
   });
 
   test('a spooled body over the limit is a 413, and a declared one is refused before a byte is read', async () => {

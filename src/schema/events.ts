@@ -142,7 +142,7 @@ builder.subscriptionField('generationEvents', (t) =>
       if (idempotencyKey) {
         checkText('idempotencyKey', idempotencyKey, 200);
         const release = await leaseFor(ctx, viewer.userId);
-        return neverBackInLine(untilFinished(events.subscribe({ userId: viewer.userId, idempotencyKey }), subscriptions.maxSeconds, release));
+        return neverBackInLine(untilFinished(await events.subscribe({ userId: viewer.userId, idempotencyKey }), subscriptions.maxSeconds, release));
       }
       if (!id) throw new GraphQLError('Give id or idempotencyKey.', { extensions: { code: 'BAD_USER_INPUT' } });
       if (!(await studio.generationOf(viewer.userId, String(id)))) {
@@ -151,7 +151,7 @@ builder.subscriptionField('generationEvents', (t) =>
       // Listening before the second look: a batch that finishes in between is seen either way. A late
       // subscriber first gets where the batch stands, then the live events.
       const release = await leaseFor(ctx, viewer.userId);
-      const live = events.subscribe({ generationId: String(id) });
+      const live = await events.subscribe({ generationId: String(id) });
       const now = (await studio.generationOf(viewer.userId, String(id)))!;
       const current = await studio.currentState(now);
       if (now.finishedAt) {

@@ -165,13 +165,13 @@ export function createStudio(deps: StudioDeps) {
   async function generate(cmd: GenerateCommand): Promise<GenerateOutcome> {
     const planned = deps.ids.uuid();
     // Listening before the job can start: its FINISHED is never missed.
-    let watch = deps.events.subscribe({ generationId: planned });
+    let watch = await deps.events.subscribe({ generationId: planned });
     try {
       const started = await start(cmd, planned);
       const id = started.generation.id;
       if (id !== planned) {
         await watch.return(undefined);
-        watch = deps.events.subscribe({ generationId: id });
+        watch = await deps.events.subscribe({ generationId: id });
       }
       const settled = await waitForFinish(id, watch);
       // The batch is paid and delivered: a passing database hiccup must not turn it into an error.

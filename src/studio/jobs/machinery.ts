@@ -138,7 +138,7 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
     // Stops at the deadline stored with the run (what a retry goes by), or when the seller cancels:
     // cancel() announces it on this job's topic, from whichever instance.
     const canceled = new AbortController();
-    const watch = deps.events.subscribe({ generationId: job.id });
+    const watch = await deps.events.subscribe({ generationId: job.id });
     void (async () => {
       for await (const event of watch) if (event.stage === 'FINISHED' && event.status === 'CANCELED') return canceled.abort();
     })().catch(() => {});

@@ -16,7 +16,9 @@ export type GenerationEvent = GenerationProgress & { generationId: string | null
 /** Where a job's events go: by job id, and by the client's idempotency key. */
 export interface EventBus {
   publish(to: { generationId: string | null; userId: string; idempotencyKey: string | null }, event: GenerationEvent): void;
-  /** events until the caller stops iterating; listening starts before this returns */
-  subscribe(topic: { generationId: string } | { userId: string; idempotencyKey: string }): AsyncGenerator<GenerationEvent>;
+  /** Events until the caller stops iterating. Resolves once listening: an event published after that,
+   *  by any instance, is delivered (on Redis: once Redis has answered the SUBSCRIBE). Never rejects:
+   *  when the bus cannot listen (Redis down), that is logged and the events do not come. */
+  subscribe(topic: { generationId: string } | { userId: string; idempotencyKey: string }): Promise<AsyncGenerator<GenerationEvent>>;
   close(): Promise<void>;
 }
