@@ -78,6 +78,10 @@ export const envSchema = z
     DESCRIBE_BUDGET_MS: int(30_000, 100),
     DESCRIBE_RETRIES: int(3),
     GEMINI_MEDIA_RESOLUTION: z.enum(['low', 'medium', 'high']).optional(),
+    REVIEWER: z.enum(['local', 'gemini']).optional(),
+    GEMINI_REVIEW_MODEL: z.string().default('gemini-3.5-flash-lite'),
+    REVIEW_TIMEOUT_MS: int(20_000, 100),
+    REVIEW_REMAKES: int(1),
 
     FAL_KEY: optionalText,
     FAL_TEXT_MODEL: z.string().default('fal-ai/flux/schnell'),
@@ -118,6 +122,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
   const rules: Array<[boolean, string, string]> = [
     [raw.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'DESCRIBER=gemini'],
     [raw.PROMPT_WRITER === 'gemini', 'GEMINI_API_KEY', 'PROMPT_WRITER=gemini'],
+    [raw.REVIEWER === 'gemini', 'GEMINI_API_KEY', 'REVIEWER=gemini'],
     [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     // Supabase's database is Postgres: the ledger and the job queue reach it by its connection string.

@@ -63,6 +63,8 @@ export interface Config {
         mediaResolution?: 'low' | 'medium' | 'high';
       };
   promptWriter: { kind: 'local' } | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string; timeoutMs: number };
+  /** the review's model layer (local: the measured layer alone); remakes: free re-makes of what failed */
+  review: { reviewer: { kind: 'local' } | { kind: 'gemini'; apiKey: string; model: string; baseUrl?: string }; timeoutMs: number; remakes: number };
   /** how long the prompt writer may take before the composed prompt is used */
   promptWriterTimeoutMs: number;
   generator:
@@ -96,6 +98,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const authKind = env.AUTH ?? (env.SUPABASE_URL ? 'supabase' : 'dev');
   const describerKind = env.DESCRIBER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const promptWriterKind = env.PROMPT_WRITER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
+  const reviewerKind = env.REVIEWER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const generatorKind = env.GENERATOR ?? (env.FAL_KEY ? 'fal' : 'local');
   const ledgerKind = ledgerKindOf(env);
   const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
@@ -169,6 +172,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             mediaResolution: env.GEMINI_MEDIA_RESOLUTION,
           }
         : { kind: 'local' },
+    review: {
+      reviewer: reviewerKind === 'gemini' ? { kind: 'gemini', apiKey: env.GEMINI_API_KEY!, model: env.GEMINI_REVIEW_MODEL, baseUrl: env.GEMINI_BASE_URL } : { kind: 'local' },
+      timeoutMs: env.REVIEW_TIMEOUT_MS,
+      remakes: env.REVIEW_REMAKES,
+    },
     promptWriter:
       promptWriterKind === 'gemini'
         ? { kind: 'gemini', apiKey: env.GEMINI_API_KEY!, model: env.GEMINI_PROMPT_MODEL, baseUrl: env.GEMINI_BASE_URL, timeoutMs: env.PROMPT_WRITER_TIMEOUT_MS }

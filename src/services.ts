@@ -2,13 +2,13 @@
 // ledger and the job queue over one database, storage, events, and the providers a worker calls.
 import { randomUUID } from 'node:crypto';
 import { openEvents } from './adapters/events/pubsub.js';
-import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, openStorage } from './adapters/wiring.js';
+import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, openReview, openStorage } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
 import { generationKind } from './studio/jobs/generation.js';
 import { createJobMachinery } from './studio/jobs/machinery.js';
-import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type PromptWriter, type StageTimer } from './studio/ports.js';
+import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type ImageChecks, type PromptWriter, type Reviewer, type StageTimer } from './studio/ports.js';
 import { readsReferences } from './studio/prompt/stage.js';
 import { createStudio } from './studio/start.js';
 
@@ -22,6 +22,8 @@ export interface CoreOverrides {
   generator?: Generator;
   /** null: no writer, the composer writes every prompt */
   promptWriter?: PromptWriter | null;
+  /** the review's layers (tests give a reviewer that answers as they need) */
+  review?: { checks: ImageChecks; reviewer: Reviewer | null };
 }
 
 /** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
@@ -66,6 +68,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     log,
     promptWriter,
     promptWriterTimeoutMs: config.promptWriterTimeoutMs,
+    review: { ...(overrides.review ?? (await openReview(config))), timeoutMs: config.review.timeoutMs },
+    remakes: config.review.remakes,
   });
   const jobs = createJobMachinery(
     { queue, events, storage, clock, log, deadlineMs, resumeTimeoutMs: Math.min(deadlineMs, 60_000), webhooks, stages: instrument?.stages ?? untimed },

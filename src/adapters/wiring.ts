@@ -2,7 +2,7 @@
 // without loading them.
 import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter, Storage } from '../studio/ports.js';
+import type { Clock, Describer, Generator, ImageChecks, JobQueue, Ledger, Logger, PromptWriter, Reviewer, Storage } from '../studio/ports.js';
 import type { MediaLookup } from './storage/local.js';
 import { withRecentObjects } from './storage/recent.js';
 
@@ -51,6 +51,14 @@ export async function openPromptWriter(config: Config): Promise<PromptWriter | u
   const c = config.promptWriter;
   if (c.kind === 'gemini') return (await import('./prompt/gemini.js')).createGeminiPromptWriter(c);
   return undefined;
+}
+
+/** The review: the measured layer always, and the model layer REVIEWER chose (null: local, none). */
+export async function openReview(config: Config): Promise<{ checks: ImageChecks; reviewer: Reviewer | null }> {
+  const checks = (await import('./review/measure.js')).createMeasuredChecks();
+  const c = config.review.reviewer;
+  if (c.kind === 'gemini') return { checks, reviewer: (await import('./review/gemini.js')).createGeminiReviewer(c) };
+  return { checks, reviewer: null };
 }
 
 export async function openGenerator(config: Config, log: Logger): Promise<Generator> {

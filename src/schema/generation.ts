@@ -8,6 +8,7 @@ import { InvalidInputError, StudioError } from '../studio/errors.js';
 import { GENERATE_ERRORS } from './errors.js';
 import { StyleOptionsInput } from './style.js';
 import { requireViewer } from './auth.js';
+import { ImageReviewRef, NOT_REVIEWED } from './review.js';
 
 const DescriptionRef = builder.objectRef<Description>('Description').implement({
   description: 'What the vision model saw in one uploaded photo.',
@@ -36,6 +37,7 @@ const GeneratedImage = builder.objectRef<Image>('GeneratedImage').implement({
     height: t.exposeInt('height'),
     contentType: t.exposeString('contentType'),
     videoPrompts: t.field({ type: [VideoPromptRef], resolve: (i) => i.videoPrompts }),
+    review: t.field({ type: ImageReviewRef, resolve: (i) => i.review ?? NOT_REVIEWED }),
   }),
 });
 

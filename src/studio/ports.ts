@@ -18,3 +18,4 @@ export * from './ports/telemetry.js';
 /** What one database adapter (SQL over PGlite or Postgres) implements: every port kept in the ledger's
  *  database. The studio's modules take only the ports they use. */
 export type Ledger = Coins & Books & GenerationStore & DescriptionCache & FairUse & SubscriptionLeases & { close(): Promise<void> };
+export * from './ports/review.js';

@@ -1,6 +1,8 @@
-// Delivering a generator's result: our own copy of every image in Storage, the video prompts, and
-// the generation marked SUCCEEDED. Shared by the job (jobs/generation.ts) and its resumption after a crash.
-import { GenerationError, type Description, type GenerateResult, type GenerationStore, type Storage, type StoredImage } from './ports.js';
+// Delivering a reviewed batch: our own copy of every image in Storage, its review and video prompts,
+// and the generation marked SUCCEEDED; or, when no image passed the review, FAILED and refunded
+// with its images still shown. Shared by the job (jobs/generation.ts) and its resumption after a crash.
+import { GenerationError, type Description, type GenerationStore, type Storage, type StoredImage } from './ports.js';
+import type { Delivery } from './review.js';
 import type { StyleOptions } from './style-catalog.js';
 import { videoPrompts } from './video-prompts.js';
 
@@ -9,30 +11,34 @@ const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': '
 export const outputKey = (generationId: string, n: number, contentType: string) =>
   `outputs/${generationId}/${n}.${EXTENSIONS[contentType] ?? 'jpg'}`;
 
+/** false when the generation had already been settled (canceled, or finished by another attempt) */
 export async function settle(
   deps: { generations: GenerationStore; storage: Storage },
   generationId: string,
   options: StyleOptions,
   descriptions: Description[],
-  result: GenerateResult,
+  delivery: Delivery,
   onStored: (done: number, total: number) => void = () => {},
 ): Promise<boolean> {
-  if (result.images.length === 0) throw new GenerationError('No usable image came back.');
+  if (delivery.images.length === 0) throw new GenerationError('No usable image came back.');
   let stored = 0;
   const images: StoredImage[] = await Promise.all(
-    result.images.map(async (image, i) => {
+    delivery.images.map(async ({ image, review }, i) => {
       if (!image.bytes) throw new GenerationError('The image service returned an image we could not keep.');
       const key = outputKey(generationId, i + 1, image.contentType);
       await deps.storage.put(key, image.bytes, image.contentType);
-      onStored(++stored, result.images.length);
+      onStored(++stored, delivery.images.length);
       return {
         key,
         width: image.width,
         height: image.height,
         contentType: image.contentType,
         videoPrompts: videoPrompts(options, descriptions, i),
+        review,
       };
     }),
   );
-  return deps.generations.complete(generationId, { images, warnings: result.warnings });
+  const settlement = { images, warnings: delivery.warnings };
+  if (delivery.refundReason) return (await deps.generations.failWithImages(generationId, settlement, delivery.refundReason)).refunded;
+  return deps.generations.complete(generationId, settlement);
 }

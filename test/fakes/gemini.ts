@@ -70,15 +70,32 @@ export const textOf = (request: GeminiRequest): string =>
   (request.body?.contents?.flatMap((c: any) => c?.parts ?? []) ?? []).map((p: any) => p?.text ?? '').join(' ');
 
 const DRAFT = 'Draft (correct and within the limits; improve it): ';
+/** how the review instruction starts (src/adapters/review/gemini.ts) */
+export const REVIEW_MARK = 'Review a generated e-commerce photo';
+/** The structured answer for a faithful output: what the fake says unless a test scripts another. */
+export const FAITHFUL_REVIEW = {
+  productPresent: true,
+  textOnProduct: [] as string[],
+  textOnOutput: [] as string[],
+  logoChanged: false,
+  colourChanged: false,
+  shapeChanged: false,
+  watermark: false,
+  unsafe: false,
+  score: 92,
+};
+export const isReview = (request: GeminiRequest) => textOf(request).includes(REVIEW_MARK);
 
 /** The default caption: deterministic and derived from what was sent, so tests can check the wiring.
- *  A text-only prompt-writing request gets its draft back; a safety question gets SAFE. */
+ *  A text-only prompt-writing request gets its draft back; a safety question gets SAFE; a review gets
+ *  the answer for a faithful output. */
 export function defaultGeminiReply(request: GeminiRequest): string {
   const parts: any[] = request.body?.contents?.flatMap((c: any) => c?.parts ?? []) ?? [];
   const image = parts.find((p) => p?.inlineData)?.inlineData;
   const all = textOf(request);
   if (!image && all.includes(DRAFT)) return all.slice(all.indexOf(DRAFT) + DRAFT.length).trim();
   if (/SAFE or UNSAFE/.test(all)) return 'SAFE';
+  if (all.includes(REVIEW_MARK)) return JSON.stringify(FAITHFUL_REVIEW);
   const text = all.toLowerCase();
   const slot = ['product', 'face', 'background'].filter((w) => text.includes(w)).join('/') || 'image';
   const bytes = image?.data ? Buffer.from(image.data, 'base64').length : 0;

@@ -118,6 +118,11 @@ export async function reserveGenerationIn(db: SqlQuery, reservation: Reservation
   return mapReserve(toJson(rows[0]!.v, {}));
 }
 
+const refundOutcome = (v: unknown) => {
+  const r = toJson<Record<string, unknown>>(v, {});
+  return { refunded: Boolean(r.refunded), balance: Number(r.balance) };
+};
+
 export class SqlLedger implements Ledger {
   constructor(readonly db: SqlRunner) {}
 
@@ -201,11 +206,18 @@ export class SqlLedger implements Ledger {
   }
 
   async fail(generationId: string, reason: string, status: 'FAILED' | 'CANCELED' = 'FAILED') {
-    const r = toJson<Record<string, unknown>>(
-      await this.value('select public.fail_generation($1, $2, $3) as v', [generationId, reason, status]),
-      {},
+    return refundOutcome(await this.value('select public.fail_generation($1, $2, $3) as v', [generationId, reason, status]));
+  }
+
+  async failWithImages(generationId: string, settlement: Settlement, reason: string) {
+    return refundOutcome(
+      await this.value('select public.fail_generation_with_images($1, $2::jsonb, $3::jsonb, $4) as v', [
+        generationId,
+        JSON.stringify(settlement.images),
+        JSON.stringify(settlement.warnings),
+        reason,
+      ]),
     );
-    return { refunded: Boolean(r.refunded), balance: Number(r.balance) };
   }
 
   async generation(id: string) {

@@ -8,6 +8,7 @@ import type {
   DescriptionCache,
   GenerationInput,
   GenerationRecord,
+  GenerateResult,
   GenerationStore,
   Generator,
   ImagePreparer,
@@ -20,8 +21,10 @@ import type {
 } from '../ports.js';
 import { unknownModelWarnings } from '../prompt/profiles.js';
 import { modelOf, promptStage, readsReferences } from '../prompt/stage.js';
+import { createBatchReview, reviewAndRemake, type ReviewDeps } from '../review.js';
 import { screenOutputs } from '../screen.js';
 import { settle } from '../settle.js';
+import { ratioOf } from '../style-catalog.js';
 import { inputsPrefix, type JobKind } from './kind.js';
 
 export const GENERATION = 'generation';
@@ -48,7 +51,14 @@ export interface GenerationKindDeps {
   /** writes the final English prompt; without it (or when it fails) the studio's composer does */
   promptWriter?: PromptWriter;
   promptWriterTimeoutMs?: number;
+  /** every output is reviewed against the seller's photos */
+  review: Omit<ReviewDeps, 'log'>;
+  /** how many times the outputs that failed the review are made again, free (REVIEW_REMAKES) */
+  remakes: number;
 }
+
+/** What a re-make must leave for storing the batch before the deadline. */
+const STORE_MARGIN_MS = 10_000;
 
 async function loadVision(storage: Storage, generationId: string, input: GenerationInput): Promise<VisionImage[]> {
   return Promise.all(
@@ -71,6 +81,11 @@ async function makeReferences(deps: GenerationKindDeps, generationId: string, im
     }),
   );
 }
+
+const reviewContext = (images: VisionImage[], aspectRatio: string) => {
+  const [w, h] = ratioOf(aspectRatio);
+  return { products: images.filter((i) => i.kind === 'product'), face: images.find((i) => i.kind === 'face') ?? null, aspect: w / h };
+};
 
 export function generationKind(deps: GenerationKindDeps): JobKind<GenerationRecord> {
   for (const warning of unknownModelWarnings({ describer: deps.describer.model, text: deps.generator.models?.TEXT_TO_IMAGE, edit: deps.generator.models?.REFERENCE })) deps.log.warn(warning);
@@ -136,10 +151,36 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       });
       stage('generate', { provider: deps.generator.name, model: modelOf(deps.generator, mode) }, started);
       started = new Date();
-      const result = await screenOutputs(generated, deps.describer, deps.log, signal);
-      if (result !== generated) stage('review', { provider: deps.describer.vendor, model: deps.describer.model }, started);
+      const screen = (result: GenerateResult) => (deps.review.reviewer?.screensSafety ? result : screenOutputs(result, deps.describer, deps.log, signal));
+      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(images, input.options.aspectRatio));
+      // A re-make gets what is left of the deadline, less the time to store the batch.
+      const remakeSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - Date.now() - STORE_MARGIN_MS))]);
+      const delivery = await reviewAndRemake(review, await screen(generated), {
+        remakes: deps.remakes,
+        remake: async (n) => {
+          const again = await deps.generator.generate({
+            generationId: g.id,
+            prompt: staged.prompt,
+            count: n,
+            mode,
+            options: input.options,
+            references: staged.references,
+            signal: remakeSignal,
+            onProgress: () => {},
+            // The paid request a retry would resume stays the batch's first: a re-make is ours to pay.
+            onSubmitted: async () => {},
+          });
+          return (await screen(again)).images;
+        },
+        signal,
+        log: deps.log,
+        onReviewed: (done, total) => progress({ stage: 'REVIEWING', done, total }),
+        onRemade: (done, total) => progress({ stage: 'REMAKING', done, total }),
+      });
+      const reviewer = deps.review.reviewer;
+      stage('review', reviewer ? { provider: reviewer.vendor, model: reviewer.model } : { provider: 'measured' }, started);
       started = new Date();
-      await settle({ generations, storage }, g.id, input.options, described.descriptions, result, (done, total) =>
+      await settle({ generations, storage }, g.id, input.options, described.descriptions, delivery, (done, total) =>
         progress({ stage: 'IMAGE_STORED', done, total }),
       );
       stage('store', { provider: 'storage' }, started);
@@ -148,7 +189,11 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
     async resume(g, signal) {
       if (!g.providerRequestId || !deps.generator.resume) return false;
       const result = await deps.generator.resume(g.providerRequestId, g.mode, signal);
-      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, result))) return false;
+      // Reviewed like any other batch (no re-make: the prompt's references are not rebuilt here).
+      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(await loadVision(storage, g.id, g.input), g.input.options.aspectRatio));
+      const screened = deps.review.reviewer?.screensSafety ? result : await screenOutputs(result, deps.describer, deps.log, signal);
+      const delivery = await reviewAndRemake(review, screened, { remakes: 0, remake: async () => [], signal, log: deps.log, onReviewed: () => {}, onRemade: () => {} });
+      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, delivery))) return false;
       deps.log.info('recovered a generation from its provider job', { generationId: g.id });
       return true;
     },

@@ -6,6 +6,10 @@ export type GenerationProgress =
   /** `position`: jobs ahead at Etalase (`at: 'ETALASE'`) or at the image service (`at: 'PROVIDER'`) */
   | { stage: 'QUEUED'; position: number | null; at?: 'ETALASE' | 'PROVIDER' }
   | { stage: 'GENERATING' }
+  /** each output checked against the seller's photos (done/total) */
+  | { stage: 'REVIEWING'; done: number; total: number }
+  /** the outputs that failed the review, made again at no charge (done/total) */
+  | { stage: 'REMAKING'; done: number; total: number }
   | { stage: 'IMAGE_STORED'; done: number; total: number }
   | { stage: 'FINISHED'; status: GenerationStatus };
 

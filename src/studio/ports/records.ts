@@ -2,6 +2,7 @@
 // one settlement) is enforced in SQL; this is the shape the studio reads and writes.
 import type { EncodedImage, GenerationMode, GenerationStatus, Slot, VisionImage } from './images.js';
 import type { Reservation } from './jobs.js';
+import type { ImageReview } from './review.js';
 import type { StyleOptions } from '../style-catalog.js';
 
 /** An image of a finished generation as the ledger keeps it: our own copy in Storage, under `key`. */
@@ -14,6 +15,8 @@ export interface StoredImage {
   height: number;
   contentType: string;
   videoPrompts: VideoPrompt[];
+  /** absent on images made before reviews existed (read as UNCHECKED) */
+  review?: ImageReview;
 }
 
 export interface VideoPrompt {
@@ -82,6 +85,8 @@ export interface GenerationStore {
   setProviderRequest(generationId: string, providerRequestId: string): Promise<void>;
   /** false when the generation was already settled (canceled, or finished by another attempt) */
   complete(generationId: string, settlement: Settlement): Promise<boolean>;
+  /** keeps the images of a batch none of which passed the review, marks it FAILED and refunds it once */
+  failWithImages(generationId: string, settlement: Settlement, reason: string): Promise<{ refunded: boolean; balance: number }>;
   /** marks the generation FAILED (or CANCELED) and refunds its cost exactly once */
   fail(generationId: string, reason: string, status?: 'FAILED' | 'CANCELED'): Promise<{ refunded: boolean; balance: number }>;
   generation(id: string): Promise<GenerationRecord | null>;
