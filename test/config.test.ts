@@ -48,17 +48,12 @@ describe('parseConfig', () => {
     expect(config.ledger.kind).toBe('postgres');
   });
 
-  test('Supabase: auth and ledger from the project URL and keys, the job queue on its Postgres', () => {
+  test("Supabase: auth from the project URL and keys; the ledger and the job queue on its Postgres, migrated by the Supabase CLI", () => {
     const db = 'postgres://postgres@db.abc.supabase.co:5432/postgres';
     const config = parseConfig({ SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 's', SUPABASE_ANON_KEY: 'a', LEDGER: 'supabase', DATABASE_URL: db });
     expect(config.auth).toEqual({ kind: 'supabase', url: 'https://abc.supabase.co', issuer: 'https://abc.supabase.co/auth/v1', jwtSecret: undefined, rejectKeys: ['a', 's'] });
-    expect(config.ledger).toEqual({
-      kind: 'supabase',
-      url: 'https://abc.supabase.co',
-      serviceRoleKey: 's',
-      queue: { url: db, poolMax: 10, statementTimeoutMs: 10_000 },
-    });
-    // without the connection string there is nowhere to keep the queue
+    expect(config.ledger).toEqual({ kind: 'supabase', url: db, poolMax: 10, statementTimeoutMs: 10_000 });
+    // without the connection string there is nowhere to keep the ledger
     expect(() => parseConfig({ SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 's' })).toThrow(/DATABASE_URL: required when LEDGER=supabase/);
   });
 

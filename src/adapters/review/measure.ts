@@ -22,8 +22,9 @@ const PRESENT_SHARE = 0.004;
 const MIN_PRODUCT_SHARE = 0.03;
 /** an output whose pixels vary less than this (standard deviation, 0–255) is blank */
 const BLANK_STDEV = 4;
-/** an output with less than this share standing out from its border shows no product */
-const MIN_SUBJECT_SHARE = 0.02;
+/** an output with less than this share standing out from its border shows no product (a small bag in a
+ *  portrait frame is 2–3%) */
+const MIN_SUBJECT_SHARE = 0.005;
 
 type Lab = [number, number, number];
 
