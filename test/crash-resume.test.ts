@@ -169,7 +169,7 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     const user = 'crash-before-submit';
     const userId = userIdFor(user);
     gemini.script({ latencyMs: 5000 });
-    const geminiEnv = { DESCRIBER: 'gemini', GEMINI_API_KEY: 'test-gemini-key', GEMINI_BASE_URL: gemini.url };
+    const geminiEnv = { DESCRIBER: 'gemini', GEMINI_API_KEY: 'test-gemini-key', GEMINI_BASE_URL: gemini.url, REVIEWER: 'local' };
     const first = await start(geminiEnv);
     await fireGeneration(first, user);
 

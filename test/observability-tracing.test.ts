@@ -90,6 +90,7 @@ beforeAll(async () => {
     GENERATOR: 'fal',
     FAL_KEY,
     FAL_BASE_URL: fal.url,
+    REVIEWER: 'local',
   };
   // As main.ts does: the SDK first, then the app.
   tracing = await startTracing(parseConfig({ DATA_DIR: '/tmp/unused', ...env }));

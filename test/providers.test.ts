@@ -42,8 +42,10 @@ const vendorEnv = (): Record<string, string> => ({
   GENERATOR: 'fal',
   FAL_KEY,
   FAL_BASE_URL: fal.url,
-  // the writer has its own cases below; elsewhere the Gemini fake sees only describe and screen calls
+  // the writer has its own cases below, the Gemini review its own file (review.test.ts); here the
+  // Gemini fake sees only describe and screen calls
   PROMPT_WRITER: 'local',
+  REVIEWER: 'local',
 });
 
 beforeAll(async () => {

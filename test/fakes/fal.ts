@@ -159,16 +159,32 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     jobs.push(job);
     const [width, height] = sizeOf(job.input);
     const count = Math.max(1, Math.min(Number(job.input?.num_images) || 1, 8));
-    for (let i = 0; i < count; i++) void solidJpeg(width, height, job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!).catch(() => {});
+    for (let i = 0; i < count; i++) void sceneJpeg(width, height, job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!, firstPhoto(job.input)).catch(() => {});
     return job;
   }
 
   // Real fal has the images ready when the status says COMPLETED; rendering them at result time
   // would put this fake's own sharp work on the caller's clock.
   const rendered = new Map<string, Promise<Buffer>>();
-  function solidJpeg(width: number, height: number, background: string): Promise<Buffer> {
-    const key = `${width}x${height}:${background}`;
-    if (!rendered.has(key)) rendered.set(key, sharp({ create: { width, height, channels: 3, background } }).jpeg({ quality: 70 }).toBuffer());
+  /** The edit model's first photo, as uploaded: an edit keeps the product (the review checks it). */
+  const firstPhoto = (input: any): string | null => {
+    const url = Array.isArray(input?.image_urls) ? input.image_urls[0] : null;
+    return typeof url === 'string' && url.startsWith(base) && files.has(new URL(url).pathname) ? new URL(url).pathname : null;
+  };
+  /** A real JPEG of a scene: a backdrop and, in its middle, the first photo an edit model was given,
+   *  else a dark block standing in for the product (the review finds a subject, not a blank). */
+  function sceneJpeg(width: number, height: number, background: string, photo: string | null): Promise<Buffer> {
+    const key = `${width}x${height}:${background}:${photo ?? ''}`;
+    if (!rendered.has(key)) {
+      const edge = Math.round(Math.min(width, height) * 0.6);
+      const subject = photo
+        ? sharp(files.get(photo)!.bytes).resize(edge, edge, { fit: 'inside' }).toBuffer()
+        : sharp({ create: { width: edge, height: edge, channels: 3, background: background === '#000000' ? '#202020' : '#333333' } }).png().toBuffer();
+      rendered.set(
+        key,
+        subject.then((input) => sharp({ create: { width, height, channels: 3, background } }).composite([{ input, gravity: 'centre' }]).jpeg({ quality: 70 }).toBuffer()),
+      );
+    }
     return rendered.get(key)!;
   }
 
@@ -186,7 +202,7 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       const images = await Promise.all(
         Array.from({ length: count }, async (_, i) => {
           const background = job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!;
-          const bytes = await solidJpeg(width, height, background);
+          const bytes = await sceneJpeg(width, height, background, firstPhoto(job.input));
           const path = `/files/${job.id}/${i}.jpeg`;
           files.set(path, { bytes, contentType: 'image/jpeg' });
           return { url: `${base}${path}`, width, height, content_type: 'image/jpeg' };

@@ -20,7 +20,9 @@ const SAME_COLOUR = 16;
 const PRESENT_SHARE = 0.004;
 /** a product photo with less product than this (a white bag on white) gives no colour to compare */
 const MIN_PRODUCT_SHARE = 0.03;
-/** an output whose pixels vary less than this (standard deviation, 0–255) is blank */
+/** nor does one whose main colour holds less than this share of the product (a busy print, noise) */
+const MIN_MAIN_SHARE = 0.15;
+/** an output whose pixels vary less than this (standard deviation of any channel, 0–255) is blank */
 const BLANK_STDEV = 4;
 /** an output with less than this share standing out from its border shows no product (a small bag in a
  *  portrait frame is 2–3%) */
@@ -44,20 +46,22 @@ async function pixelsOf(bytes: Uint8Array, edge: number): Promise<Pixels> {
     .toBuffer({ resolveWithObject: true });
   const lab: Lab[] = [];
   const border: number[] = [];
-  let sum = 0;
-  let squares = 0;
+  // Per channel: two colours of the same grey are not a flat image.
+  const sum = [0, 0, 0];
+  const squares = [0, 0, 0];
   for (let i = 0, n = 0; i < data.length; i += info.channels, n++) {
-    const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-    lab.push(toLab(r, g, b));
+    const rgb = [data[i]!, data[i + 1]!, data[i + 2]!] as const;
+    lab.push(toLab(...rgb));
     const x = n % info.width;
     const y = Math.floor(n / info.width);
     if (x === 0 || y === 0 || x === info.width - 1 || y === info.height - 1) border.push(n);
-    const grey = (r + g + b) / 3;
-    sum += grey;
-    squares += grey * grey;
+    for (let k = 0; k < 3; k++) {
+      sum[k]! += rgb[k]!;
+      squares[k]! += rgb[k]! * rgb[k]!;
+    }
   }
-  const mean = sum / lab.length;
-  return { lab, border, stdev: Math.sqrt(Math.max(0, squares / lab.length - mean * mean)) };
+  const stdev = Math.max(...[0, 1, 2].map((k) => Math.sqrt(Math.max(0, squares[k]! / lab.length - (sum[k]! / lab.length) ** 2))));
+  return { lab, border, stdev };
 }
 
 /** The median border colour: what surrounds the subject. */
@@ -66,7 +70,8 @@ function backgroundOf(p: Pixels): Lab {
   return [median(0), median(1), median(2)];
 }
 
-/** Pixels that stand out from the background, as a share, and the largest colour among them. */
+/** Pixels that stand out from the background, as a share, and their main colour (null when none
+ *  holds MIN_MAIN_SHARE of them). */
 function subjectOf(p: Pixels): { share: number; main: Lab | null } {
   const background = backgroundOf(p);
   const subject = p.lab.filter((c) => deltaE(c, background) > FOREGROUND_DELTA);
@@ -81,6 +86,7 @@ function subjectOf(p: Pixels): { share: number; main: Lab | null } {
     else bins.set(key, [c]);
   }
   const fullest = [...bins.values()].sort((a, b) => b.length - a.length)[0]!;
+  if (fullest.length < MIN_MAIN_SHARE * subject.length) return { share, main: null };
   const mean = (k: 0 | 1 | 2) => fullest.reduce((s, c) => s + c[k], 0) / fullest.length;
   return { share, main: [mean(0), mean(1), mean(2)] };
 }
