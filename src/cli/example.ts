@@ -32,11 +32,13 @@ class UsageError extends Error {}
 
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
-const STAGES = ['QUEUED', 'DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'FINISHED'];
+const STAGES = ['QUEUED', 'DESCRIBING', 'GENERATING', 'REVIEWING', 'REMAKING', 'IMAGE_STORED', 'FINISHED'];
 const LABELS: Record<string, string> = {
   DESCRIBING: 'describing the photos',
   QUEUED: 'waiting in the queue',
   GENERATING: 'making the images',
+  REVIEWING: 'checking against your photos',
+  REMAKING: 'making the failed ones again, free',
   IMAGE_STORED: 'saving',
   FINISHED: 'finished',
 };
@@ -114,7 +116,7 @@ function progressBar(stream: NodeJS.WriteStream) {
   let last = '';
   return (event: StageEvent) => {
     const index = Math.max(0, STAGES.indexOf(event.stage));
-    const counted = event.stage === 'DESCRIBING' || event.stage === 'IMAGE_STORED';
+    const counted = event.total != null;
     const within = counted && event.total ? (event.done ?? 0) / event.total : 1;
     const fraction = event.stage === 'FINISHED' ? 1 : (index + within) / STAGES.length;
     const width = 24;
@@ -197,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
         const file = `image-${i + 1}.${EXTENSIONS[image.contentType] ?? 'jpg'}`;
         await writeFile(path.join(out, file), new Uint8Array(await response.arrayBuffer()));
         const prompts = Object.fromEntries(image.videoPrompts.map((p) => [p.version, p.text]));
-        return { file, url: image.url, width: image.width, height: image.height, videoPrompts: prompts };
+        return { file, url: image.url, width: image.width, height: image.height, review: image.review, videoPrompts: prompts };
       }),
     );
     await writeFile(path.join(out, 'prompts.json'), `${JSON.stringify({ generationId: generation.id, images: saved }, null, 2)}\n`);
@@ -205,6 +207,10 @@ async function main(argv: string[]): Promise<number> {
       path.join(out, 'prompts.txt'),
       saved.map((s) => `${s.file}\n${Object.entries(s.videoPrompts).map(([v, text]) => `  ${v}: ${text}`).join('\n')}\n`).join('\n'),
     );
+    for (const s of saved) {
+      const score = s.review.score === null ? '' : ` ${s.review.score}/100`;
+      process.stdout.write(`${s.file}: ${s.review.verdict}${score}${s.review.issues.map((i) => `\n  ${i.kind}: ${i.detail}`).join('')}\n`);
+    }
     for (const warning of generation.warnings) process.stderr.write(`warning: ${warning}\n`);
     const after = await client.request(StudioMeDocument, { first: 1 });
     process.stdout.write(`Saved ${saved.length} images and their video prompts to ${out}\n`);

@@ -88,7 +88,8 @@ export async function reviewAndRemake(
   result: GenerateResult,
   options: {
     remakes: number;
-    remake: (count: number) => Promise<GeneratedImage[]>;
+    /** `count` new images; `round` counts the re-makes from 1 */
+    remake: (count: number, round: number) => Promise<GeneratedImage[]>;
     signal: AbortSignal;
     log: Logger;
     onReviewed: (done: number, total: number) => void;
@@ -106,7 +107,7 @@ export async function reviewAndRemake(
     options.onRemade(0, failing.length);
     let fresh: GeneratedImage[];
     try {
-      fresh = await options.remake(failing.length);
+      fresh = await options.remake(failing.length, round + 1);
     } catch (error) {
       // A free re-make that fails leaves the batch as it was, unless the job itself was stopped.
       signal.throwIfAborted();

@@ -198,6 +198,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       num_images: request.count,
       ...sizeInput(editProfile, request.options.aspectRatio),
       enable_safety_checker: true,
+      ...seedOf(request),
     };
   }
 
@@ -210,8 +211,13 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       num_inference_steps: 4,
       enable_safety_checker: true,
       output_format: 'jpeg',
+      ...seedOf(request),
     };
   }
+
+  /** The batch's seed, for a model whose profile takes one. */
+  const seedOf = (request: GenerateRequest) =>
+    request.seed !== undefined && profileFor(request.mode === 'REFERENCE' ? config.editModel : config.textModel, request.mode).seed ? { seed: request.seed } : {};
 
   return {
     name: 'fal',

@@ -195,6 +195,7 @@ function placeholderSvg(w: number, h: number, hue: number): string {
 
 /** Same prompt, options and uploads → same pictures; the generation id is left out on purpose. */
 function batchSeed(request: GenerateRequest): number {
+  if (request.seed !== undefined) return request.seed >>> 0;
   const hash = createHash('sha256')
     .update(request.prompt)
     .update(JSON.stringify(request.options))

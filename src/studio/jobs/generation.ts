@@ -82,6 +82,9 @@ async function makeReferences(deps: GenerationKindDeps, generationId: string, im
   );
 }
 
+/** The batch's seed, from its id: a retry of the same job asks for the same images. */
+const batchSeed = (id: string) => Number.parseInt(id.replace(/-/g, '').slice(0, 7), 16);
+
 const reviewContext = (images: VisionImage[], aspectRatio: string) => {
   const [w, h] = ratioOf(aspectRatio);
   return { products: images.filter((i) => i.kind === 'product'), face: images.find((i) => i.kind === 'face') ?? null, aspect: w / h };
@@ -145,6 +148,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
         options: input.options,
         // What the prompt stage kept: refused photos out, in the edit model's order, capped.
         references: staged.references,
+        seed: batchSeed(g.id),
         signal,
         onProgress: progress,
         onSubmitted: (providerRequestId) => generations.setProviderRequest(g.id, providerRequestId),
@@ -157,7 +161,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       const remakeSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - Date.now() - STORE_MARGIN_MS))]);
       const delivery = await reviewAndRemake(review, await screen(generated), {
         remakes: deps.remakes,
-        remake: async (n) => {
+        remake: async (n, round) => {
           const again = await deps.generator.generate({
             generationId: g.id,
             prompt: staged.prompt,
@@ -165,6 +169,8 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
             mode,
             options: input.options,
             references: staged.references,
+            // Another seed: the same one would make the same images again.
+            seed: batchSeed(g.id) + round,
             signal: remakeSignal,
             onProgress: () => {},
             // The paid request a retry would resume stays the batch's first: a re-make is ours to pay.

@@ -72,6 +72,8 @@ export interface GenerateRequest {
   options: StyleOptions;
   /** every prepared upload; REFERENCE generators send them, the local one composes them */
   references: PreparedImage[];
+  /** one per batch, where the model takes one (its profile says): the images of a batch share it */
+  seed?: number;
   signal: AbortSignal;
   onProgress(progress: GenerationProgress): void;
   /** called once the provider has accepted the job, before waiting for it: store the id to resume after a crash */

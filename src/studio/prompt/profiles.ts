@@ -26,6 +26,8 @@ export interface ModelProfile {
   size: { param: 'image_size'; longEdge: number; minPixels: number } | { param: 'aspect_ratio'; resolution?: string };
   /** the output field flagging unsafe images, or null when the model reports none */
   safety: 'has_nsfw_concepts' | null;
+  /** takes a `seed`: one per batch keeps the product from morphing between its images */
+  seed: boolean;
   priceUnit: string;
   source: string;
 }
@@ -40,6 +42,7 @@ export const MODEL_PROFILES: readonly ModelProfile[] = [
     referenceLabel: 'image',
     size: { param: 'image_size', longEdge: 1024, minPixels: 0 },
     safety: 'has_nsfw_concepts',
+    seed: true,
     priceUnit: 'per megapixel of output',
     source: 'https://github.com/black-forest-labs/flux (max_length=256 for schnell); https://fal.ai/models/fal-ai/flux/schnell/api',
   },
@@ -53,6 +56,7 @@ export const MODEL_PROFILES: readonly ModelProfile[] = [
     // "width and height between 1920 and 4096, or total pixels between 2560×1440 and 4096×4096"
     size: { param: 'image_size', longEdge: 2048, minPixels: 2560 * 1440 },
     safety: null,
+    seed: true,
     priceUnit: 'per output image ($0.04)',
     source: 'https://fal.ai/docs/model-api-reference/image-generation-api/bytedance-seedream-v4.5',
   },
@@ -66,6 +70,7 @@ export const MODEL_PROFILES: readonly ModelProfile[] = [
     // "the minimum total image area is 921600 pixels"
     size: { param: 'image_size', longEdge: 2048, minPixels: 921_600 },
     safety: null,
+    seed: true,
     priceUnit: 'per output image ($0.03)',
     source: 'https://fal.ai/models/fal-ai/bytedance/seedream/v4/edit/api',
   },
@@ -79,6 +84,7 @@ export const MODEL_PROFILES: readonly ModelProfile[] = [
     referenceLabel: 'image',
     size: { param: 'aspect_ratio', resolution: '2K' },
     safety: null,
+    seed: false,
     priceUnit: 'per output image ($0.08 at 1K, ×1.5 at 2K)',
     source: 'https://fal.ai/models/fal-ai/nano-banana-2/edit/llms.txt',
   },
@@ -91,6 +97,7 @@ export const MODEL_PROFILES: readonly ModelProfile[] = [
     referenceLabel: 'image',
     size: { param: 'image_size', longEdge: 2048, minPixels: 0 },
     safety: 'has_nsfw_concepts',
+    seed: true,
     priceUnit: 'per megapixel of input and output',
     source: 'https://fal.ai/models/fal-ai/flux-2/edit/api (4 references read; more are dropped silently)',
   },
@@ -103,6 +110,7 @@ export const MODEL_PROFILES: readonly ModelProfile[] = [
     referenceLabel: 'image',
     size: { param: 'image_size', longEdge: 1024, minPixels: 0 },
     safety: null,
+    seed: true,
     priceUnit: 'free',
     source: 'src/adapters/generate/local.ts',
   },
@@ -116,6 +124,7 @@ const GENERIC: Omit<ModelProfile, 'id' | 'mode'> = {
   referenceLabel: 'image',
   size: { param: 'image_size', longEdge: 2048, minPixels: 921_600 },
   safety: null,
+  seed: false,
   priceUnit: 'unknown',
   source: 'none',
 };

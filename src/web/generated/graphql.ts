@@ -43,6 +43,10 @@ export type GenerationStage =
   | 'IMAGE_STORED'
   /** Waiting: queuePosition jobs ahead, at Etalase first (queue = ETALASE), then at the image service (PROVIDER). */
   | 'QUEUED'
+  /** The images that failed the review are made again, at no charge (done/total). */
+  | 'REMAKING'
+  /** Each image is checked against the seller's photos (done/total). */
+  | 'REVIEWING'
   /** Saving the result. */
   | 'SETTLING';
 
@@ -52,6 +56,24 @@ export type GenerationStatus =
   | 'QUEUED'
   | 'RUNNING'
   | 'SUCCEEDED';
+
+export type ImageReviewIssueKind =
+  | 'COLOUR_CHANGED'
+  | 'LOGO_CHANGED'
+  | 'PRODUCT_MISSING'
+  | 'SHAPE_CHANGED'
+  | 'TEXT_CHANGED'
+  | 'UNSAFE'
+  | 'UNWANTED_TEXT'
+  | 'WRONG_ASPECT';
+
+export type ImageReviewVerdict =
+  /** At least one issue: the image is delivered flagged (re-made once already; remakeImage is not needed to see it). */
+  | 'FAIL'
+  /** Checked against the seller's photos: nothing wrong found. */
+  | 'PASS'
+  /** The review could not run (the model did not answer in time); nothing wrong was measured. */
+  | 'UNCHECKED';
 
 export type ImageSlot =
   | 'BACKGROUND'
@@ -119,14 +141,14 @@ export type StudioMeQueryVariables = Exact<{
 }>;
 
 
-export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> } }> } } };
+export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } }> } } };
 
 export type StudioGenerationQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> } | null };
+export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } | null };
 
 export type StudioGenerateMutationVariables = Exact<{
   input: GenerateImagesInput;
@@ -151,7 +173,7 @@ export type StudioGenerationEventsSubscriptionVariables = Exact<{
 
 export type StudioGenerationEventsSubscription = { generationEvents: { generationId: string | null, stage: GenerationStage, done: number | null, total: number | null, queuePosition: number | null, status: GenerationStatus | null } };
 
-export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }> }> };
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -198,6 +220,14 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
     videoPrompts {
       version
       text
+    }
+    review {
+      verdict
+      score
+      issues {
+        kind
+        detail
+      }
     }
   }
 }
@@ -289,6 +319,14 @@ export const StudioMeDocument = new TypedDocumentString(`
       version
       text
     }
+    review {
+      verdict
+      score
+      issues {
+        kind
+        detail
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<StudioMeQuery, StudioMeQueryVariables>;
 export const StudioGenerationDocument = new TypedDocumentString(`
@@ -315,6 +353,14 @@ export const StudioGenerationDocument = new TypedDocumentString(`
     videoPrompts {
       version
       text
+    }
+    review {
+      verdict
+      score
+      issues {
+        kind
+        detail
+      }
     }
   }
 }`) as unknown as TypedDocumentString<StudioGenerationQuery, StudioGenerationQueryVariables>;

@@ -8,7 +8,7 @@ import { coinCount, translate, type Key, type Lang } from './i18n.js';
 export type StageEvent = StudioGenerationEventsSubscription['generationEvents'];
 
 // In the order a batch goes through them: the queue first (Etalase's, then the image service's).
-const STAGES = ['QUEUED', 'DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'FINISHED'] as const;
+const STAGES = ['QUEUED', 'DESCRIBING', 'GENERATING', 'REVIEWING', 'REMAKING', 'IMAGE_STORED', 'FINISHED'] as const;
 const statusKey = (status: string): Key => (status === 'QUEUED' ? 'QUEUED_status' : (status as Key));
 
 /** One line per stage, updated in place (DESCRIBING counts up); returns how far along it is (0–1). */
@@ -19,7 +19,7 @@ export function renderStages(list: HTMLElement, events: StageEvent[], lang: Lang
   list.replaceChildren(
     ...[...latest.values()].map((event) => {
       let detail = '';
-      if ((event.stage === 'DESCRIBING' || event.stage === 'IMAGE_STORED') && event.total) detail = `${event.done ?? 0}/${event.total}`;
+      if (event.total) detail = `${event.done ?? 0}/${event.total}`;
       if (event.stage === 'QUEUED' && event.queuePosition != null) detail = `${translate(lang, 'queuePosition')} ${event.queuePosition}`;
       if (event.stage === 'FINISHED' && event.status) detail = translate(lang, statusKey(event.status));
       const current = event === last && event.stage !== 'FINISHED';
@@ -33,7 +33,7 @@ export function renderStages(list: HTMLElement, events: StageEvent[], lang: Lang
   );
   if (!last) return 0;
   const index = STAGES.indexOf(last.stage as (typeof STAGES)[number]);
-  const describing = (last.stage === 'DESCRIBING' || last.stage === 'IMAGE_STORED') && last.total ? (last.done ?? 0) / last.total : 1;
+  const describing = last.total ? (last.done ?? 0) / last.total : 1;
   return last.stage === 'FINISHED' ? 1 : (index + describing) / STAGES.length;
 }
 
@@ -71,7 +71,13 @@ export function renderResults(root: HTMLElement, generation: StudioGenerationFra
       'figure',
       { class: 'result', 'data-image': i + 1 },
       h('a', { href: image.url, target: '_blank', rel: 'noopener' }, h('img', { src: image.url, width: image.width, height: image.height, alt: `${i + 1}` })),
-      h('figcaption', {}, `${image.width}×${image.height}`),
+      h(
+        'figcaption',
+        {},
+        `${image.width}×${image.height} `,
+        h('span', { class: 'verdict', 'data-verdict': image.review.verdict, title: image.review.score === null ? '' : `${image.review.score}/100` }, translate(lang, image.review.verdict)),
+      ),
+      ...image.review.issues.map((issue) => h('p', { class: 'issue', 'data-kind': issue.kind }, issue.detail)),
       ...image.videoPrompts.map((prompt) => {
         const button = h('button', { type: 'button', class: 'copy', 'data-version': prompt.version }, translate(lang, 'copy'));
         button.addEventListener('click', () => void copy(button, prompt.text, lang));
