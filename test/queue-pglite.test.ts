@@ -58,7 +58,7 @@ describe('the queue on the embedded PGlite', () => {
     const events = (await sub.events).map((e: any) => e.data.generationEvents);
     const stages = events.map((e) => e.stage);
     expect(events[0]).toMatchObject({ stage: 'QUEUED', queue: 'ETALASE', queuePosition: 2 });
-    expect(stages.slice(-5)).toEqual(['DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'IMAGE_STORED', 'FINISHED']);
+    expect(stages.slice(-8)).toEqual(['DESCRIBING', 'GENERATING', 'REVIEWING', 'REVIEWING', 'REVIEWING', 'IMAGE_STORED', 'IMAGE_STORED', 'FINISHED']);
     const positions = events.filter((e) => e.stage === 'QUEUED').map((e) => e.queuePosition);
     expect(positions.at(-1)).toBe(0);
     for (let i = 1; i < positions.length; i++) expect(positions[i]).toBeLessThanOrEqual(positions[i - 1]);

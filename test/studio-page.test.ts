@@ -154,7 +154,7 @@ describe.skipIf(!available)('studio page in Chromium', () => {
     await page.locator('#generate').click();
     await page.locator('#stages li[data-stage="FINISHED"]').waitFor({ timeout: 60_000 });
     const stages = await page.locator('#stages li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.stage));
-    expect(stages).toEqual(['QUEUED', 'DESCRIBING', 'GENERATING', 'IMAGE_STORED', 'FINISHED']);
+    expect(stages).toEqual(['QUEUED', 'DESCRIBING', 'GENERATING', 'REVIEWING', 'IMAGE_STORED', 'FINISHED']);
     expect(await page.locator('#stages li[data-stage="DESCRIBING"]').innerText()).toContain('3/3');
     expect(await page.locator('#stages li[data-stage="FINISHED"]').innerText()).toContain('berhasil');
 

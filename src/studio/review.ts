@@ -98,6 +98,7 @@ export async function reviewAndRemake(
 ): Promise<Delivery> {
   const { signal } = options;
   const total = result.images.length;
+  options.onReviewed(0, total);
   const images = await review.reviewAll(result.images, signal, (done) => options.onReviewed(done, total));
   const warnings = [...result.warnings];
 
