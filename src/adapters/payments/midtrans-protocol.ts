@@ -79,5 +79,11 @@ export function readNotification(body: unknown, serverKey: string): GatewayNotif
   if (presented.byteLength !== expected.byteLength || !timingSafeEqual(presented, expected)) {
     throw new NotificationRejected('the signature_key does not match', 'signature');
   }
-  return { orderId, ...gatewayStatusOf(b) };
+  // The signature covers status_code but not transaction_status: a signed 'deny' (202) or 'pending'
+  // (201) relabelled 'settlement' must not credit. Money moves only with Midtrans' 200.
+  const said = gatewayStatusOf(b);
+  if ((said.status === 'PAID' || said.status === 'REFUNDED') && statusCode !== '200') {
+    throw new NotificationRejected(`transaction_status ${said.gatewayStatus} with status_code ${statusCode}`, 'malformed');
+  }
+  return { orderId, ...said };
 }
