@@ -2,7 +2,8 @@
 //   POST /payments/midtrans/notification: the gateway's notification. Rate-limited per client
 //     address (in SQL, for every instance), body capped, signature verified by the gateway adapter,
 //     applied by SQL: 200 applied or unchanged, 401 a wrong signature, 404 an unknown order, 400 an
-//     amount or currency that is not the order's (or not a notification), 413, 429.
+//     amount or currency that is not the order's (or not a notification), 413, 429, 503 (the database
+//     did not answer: the gateway retries).
 //   /payments/sandbox/<id> (sandbox gateway only): the order's payment page; POST …/pay, …/decline,
 //     …/refund, …/chargeback with a CSRF header make the sandbox send its signed notification
 //     through the same handler as the gateway's.
@@ -71,7 +72,14 @@ export function createPaymentRoutes(deps: PaymentRoutesDeps) {
       if (error instanceof SyntaxError) return json({ error: 'The body is not JSON.' }, 400);
       return json({ error: `A notification is limited to ${NOTIFICATION_BODY_LIMIT} bytes.` }, 413);
     }
-    const outcome = await deps.topUps.notify(body);
+    let outcome: NotifyOutcome;
+    try {
+      outcome = await deps.topUps.notify(body);
+    } catch (error) {
+      // The database did not answer: the gateway retries a notification it got no 2xx for.
+      deps.log.error('a payment notification could not be applied; the gateway will retry it', { error: String(error) });
+      return json({ error: 'Try again later.' }, 503, { 'retry-after': '30' });
+    }
     const answer =
       outcome.kind === 'applied' || outcome.kind === 'unchanged'
         ? { status: outcome.status }

@@ -155,8 +155,6 @@ export function createTopUps(deps: TopUpDeps) {
     create,
     notify,
     reconcile,
-    topUp: (userId: string, id: string) =>
-      UUID.test(id) ? deps.store.topUp(id).then((t) => (t && t.userId === userId ? t : null)) : Promise.resolve(null),
     /** any order by id, for the sandbox gateway's page (its id in the URL is the capability) */
     order: (id: string) => (UUID.test(id) ? deps.store.topUp(id) : Promise.resolve(null)),
     history: (userId: string, limit: number, before?: number): Promise<Array<Ordinal<TopUpRecord>>> => deps.store.topUps(userId, limit, before),
