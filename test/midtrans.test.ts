@@ -114,6 +114,11 @@ describe('notifications', () => {
     for (let i = 0; i < 3; i++) expect(await notify(settlement)).toEqual({ status: 200, body: { status: 'PAID' } });
     expect(await notify(pending)).toEqual({ status: 200, body: { status: 'PAID' } });
     expect(await s.balance()).toBe(70);
+    // A cancel after the credit takes nothing back by itself, and asks an operator to look.
+    fake.move(topUp.id, 'cancel');
+    expect(await notify(fake.notification(topUp.id))).toEqual({ status: 200, body: { status: 'PAID' } });
+    expect(await s.balance()).toBe(70);
+    expect(lines.find((l) => l.message === 'a paid top-up was later reported failed: review it' && l.topUpId === topUp.id)).toMatchObject({ level: 'warn', gatewayStatus: 'cancel' });
     const node = (await t.gql(ME, {}, { token: s.token })).body.data.me.topUps.edges[0].node;
     expect(node).toMatchObject({ id: topUp.id, status: 'PAID', coins: 60 });
     expect(node.paidAt).toEqual(expect.any(String));

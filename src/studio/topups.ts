@@ -102,6 +102,10 @@ export function createTopUps(deps: TopUpDeps) {
       });
     } else if (outcome.kind === 'applied') {
       deps.log.info('top-up status changed', { ...fields, previous: outcome.previous, balance: outcome.balance });
+    } else if (outcome.kind === 'unchanged' && outcome.status === 'PAID' && (said.status === 'FAILED' || said.status === 'EXPIRED')) {
+      // A void or denial after the coins were credited (a card capture cancelled, say): statuses only
+      // move forward, so it takes nothing back by itself. An operator decides (npm run coins).
+      deps.log.warn('a paid top-up was later reported failed: review it', { ...fields, orderStatus: outcome.status });
     } else if (outcome.kind === 'unchanged' && said.status !== outcome.status) {
       deps.log.debug('a payment status that changes nothing', { ...fields, orderStatus: outcome.status });
     }
