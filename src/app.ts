@@ -1,15 +1,19 @@
 // createApp(config): the Yoga instance with the schema, uploads, CSRF and CORS rules, error masking,
-// the signed /media route, /health and /ready, plus the in-process worker. main.ts only listens.
+// the signed /media route, the payment routes (http/payments.ts), /health and /ready, plus the
+// in-process worker. main.ts only listens.
 import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import { withApiKeys } from './adapters/auth/api-keys.js';
+import type { SandboxPayments } from './adapters/payments/sandbox.js';
 import { openAuthenticator } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { useRequestGuard } from './http/multipart-guard.js';
+import { createPaymentRoutes } from './http/payments.js';
 import { createUploadAdmission } from './http/upload-admission.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
@@ -18,6 +22,7 @@ import { serveMedia } from './media/serve.js';
 import { schema } from './schema/index.js';
 import { StudioError, UnknownUserError } from './studio/errors.js';
 import type { Ledger, Logger } from './studio/ports.js';
+import type { TopUpService } from './studio/topups.js';
 import { openCore, type CoreOverrides } from './services.js';
 import { createWebRoutes } from './web/serve.js';
 
@@ -48,11 +53,24 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 200) =>
   new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, log: Logger): Plugin {
+type PaymentParts = { topUps: TopUpService; sandbox: SandboxPayments | null };
+
+function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, payments: PaymentParts, log: Logger): Plugin {
   const web = createWebRoutes(config, log);
+  const pay = createPaymentRoutes({
+    ...payments,
+    spend: (subject, cost, limit) => ledger.spendQueryBudget(subject, cost, limit),
+    notificationsPerMinute: config.topUps.notificationsPerMinute,
+    csrfHeaders: CSRF_HEADERS,
+    log,
+  });
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (media && url.pathname.startsWith('/media/')) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
+      if (url.pathname.startsWith('/payments/')) {
+        const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? null;
+        const response = await pay.handle(request, url, address);
+        if (response) endResponse(response);
+      } else if (media && url.pathname.startsWith('/media/')) {
         const response = await serveMedia(media, url);
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
@@ -74,13 +92,17 @@ function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | n
 export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
-  const [core, authenticator] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
-  const { ledger, events, storage, studio } = core;
+  const [core, tokens] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
+  const { ledger, events, storage, studio, topUps, apiKeys } = core;
+  // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
+  const authenticator = withApiKeys(tokens, apiKeys);
   const services: Services = {
     studio,
     ledger,
     events,
     storage,
+    topUps,
+    apiKeys,
     subscriptions: { maxPerUser: config.fairUse?.maxSubscriptions ?? null, maxSeconds: config.subscriptionMaxSeconds },
   };
   const budget = config.fairUse && {
@@ -141,7 +163,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, core.mediaLookup, ledger, log),
+      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, log),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
       useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens, admission: uploads }),
       ...queryLimitPlugins(config),

@@ -1,6 +1,7 @@
 // The variables Etalase reads, as a zod schema, and the rules across them (what each choice requires,
 // what production refuses). Pure: config.ts applies them to process.env.
 import { z } from 'zod';
+import { parsePackages } from './studio/topups.js';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalText = z
@@ -23,6 +24,7 @@ export const envSchema = z
     ALLOW_DEV_AUTH: flag,
     ALLOW_EMBEDDED_DB: flag,
     ALLOW_LOCAL_PROVIDERS: flag,
+    ALLOW_SANDBOX_PAYMENTS: flag,
 
     RATE_LIMITS: z.enum(['on', 'off']).default('on'),
     MAX_ACTIVE_GENERATIONS: int(2, 1),
@@ -101,6 +103,27 @@ export const envSchema = z
 
     REDIS_URL: optionalUrl,
 
+    PAYMENTS: z.enum(['sandbox', 'midtrans']).optional(),
+    MIDTRANS_SERVER_KEY: optionalText,
+    MIDTRANS_CLIENT_KEY: optionalText,
+    MIDTRANS_PRODUCTION: flag,
+    MIDTRANS_BASE_URL: optionalUrl,
+    TOPUP_PACKAGES: z
+      .string()
+      .default('hemat:25:25000,populer:60:55000,grosir:150:125000')
+      .transform((text, ctx) => {
+        const packages = parsePackages(text);
+        if (typeof packages === 'string') {
+          ctx.addIssue({ code: 'custom', message: `${packages}; e.g. hemat:25:25000,populer:60:55000` });
+          return z.NEVER;
+        }
+        return packages;
+      }),
+    TOPUP_EXPIRY_MINUTES: int(1440, 5),
+    TOPUP_RECONCILE_AFTER_SECONDS: int(300, 1),
+    TOPUP_RECONCILE_EVERY_SECONDS: int(60, 1),
+    PAYMENT_NOTIFICATIONS_PER_MINUTE: int(600, 1),
+
     LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
     METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     METRICS_TOKEN: optionalText,
@@ -131,6 +154,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
     [raw.STORAGE === 'supabase', 'SUPABASE_URL', 'STORAGE=supabase'],
     [raw.STORAGE === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'STORAGE=supabase'],
     [raw.EVENTS === 'redis', 'REDIS_URL', 'EVENTS=redis'],
+    [raw.PAYMENTS === 'midtrans', 'MIDTRANS_SERVER_KEY', 'PAYMENTS=midtrans'],
   ];
   const problems = rules.filter(([when, name]) => when && !set(name)).map(([, name, why]) => `${name}: required when ${why}`);
   if (set('METRICS_PORT') && raw.METRICS_PORT?.trim() === (raw.PORT?.trim() || '4000')) problems.push('METRICS_PORT: must differ from PORT');
@@ -138,7 +162,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
 }
 
 /** In production every development default must be asked for by name. */
-export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string }): string[] {
+export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string; payments: string }): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const refusals: Array<[boolean, string]> = [
     [kinds.auth === 'dev' && !env.ALLOW_DEV_AUTH,
@@ -149,6 +173,11 @@ export function productionRefusals(env: Env, kinds: { auth: string; ledger: stri
       'DESCRIBER=local: the offline describer is refused in production; set GEMINI_API_KEY or ALLOW_LOCAL_PROVIDERS=true'],
     [kinds.generator === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
       'GENERATOR=local: the offline generator is refused in production; set FAL_KEY or ALLOW_LOCAL_PROVIDERS=true'],
+    // Either sandbox credits coins nobody paid for: ours (anyone presses Pay) or Midtrans' (test cards).
+    [kinds.payments === 'sandbox' && !env.ALLOW_SANDBOX_PAYMENTS,
+      'PAYMENTS=sandbox: the sandbox gateway (coins for a button press) is refused in production; set MIDTRANS_SERVER_KEY with MIDTRANS_PRODUCTION=true, or ALLOW_SANDBOX_PAYMENTS=true'],
+    [kinds.payments === 'midtrans' && !env.MIDTRANS_PRODUCTION && !env.ALLOW_SANDBOX_PAYMENTS,
+      "PAYMENTS=midtrans without MIDTRANS_PRODUCTION=true: Midtrans' sandbox (test payments) is refused in production; set MIDTRANS_PRODUCTION=true, or ALLOW_SANDBOX_PAYMENTS=true"],
   ];
   return refusals.filter(([refused]) => refused).map(([, problem]) => problem);
 }

@@ -2,6 +2,7 @@
 // exits; everything else receives the typed Config.
 import path from 'node:path';
 import { envSchema, ledgerKindOf, missingRequirements, productionRefusals, type Env } from './config-schema.js';
+import type { TopUpPackage } from './studio/topups.js';
 
 
 export interface Config {
@@ -76,6 +77,19 @@ export interface Config {
     /** supabase: the project's Postgres, whose migrations the Supabase CLI applies (not this process) */
     | { kind: 'postgres' | 'supabase'; url: string; poolMax: number; statementTimeoutMs: number };
   events: { kind: 'memory' } | { kind: 'redis'; url: string };
+  /** who takes payments: the sandbox the app serves, or Midtrans (baseUrl: another endpoint, the tests' fake) */
+  payments: { kind: 'sandbox' } | { kind: 'midtrans'; serverKey: string; clientKey?: string; production: boolean; baseUrl?: string };
+  topUps: {
+    packages: TopUpPackage[];
+    /** how long a payment page may be used; an order its gateway never heard of expires after this */
+    expiryMinutes: number;
+    /** an order still PENDING this long is asked about (reconciliation) */
+    reconcileAfterMs: number;
+    /** how often reconciliation runs (a queued job, one worker of all instances) */
+    reconcileEverySeconds: number;
+    /** notifications per client address a minute; null when RATE_LIMITS=off */
+    notificationsPerMinute: number | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -101,8 +115,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const reviewerKind = env.REVIEWER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const generatorKind = env.GENERATOR ?? (env.FAL_KEY ? 'fal' : 'local');
   const ledgerKind = ledgerKindOf(env);
+  const paymentsKind = env.PAYMENTS ?? (env.MIDTRANS_SERVER_KEY ? 'midtrans' : 'sandbox');
   const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
-  problems.push(...productionRefusals(env, { auth: authKind, ledger: ledgerKind, describer: describerKind, generator: generatorKind }));
+  problems.push(...productionRefusals(env, { auth: authKind, ledger: ledgerKind, describer: describerKind, generator: generatorKind, payments: paymentsKind }));
   if (problems.length) throw new ConfigError(problems);
   const production = env.NODE_ENV === 'production';
 
@@ -198,6 +213,23 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         ? { kind: 'pglite', dir: path.join(dataDir, 'pglite') }
         : { kind: ledgerKind, url: env.DATABASE_URL!, poolMax: env.DATABASE_POOL_MAX, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
     events: (env.EVENTS ?? (env.REDIS_URL ? 'redis' : 'memory')) === 'redis' ? { kind: 'redis', url: env.REDIS_URL! } : { kind: 'memory' },
+    payments:
+      paymentsKind === 'midtrans'
+        ? {
+            kind: 'midtrans',
+            serverKey: env.MIDTRANS_SERVER_KEY!,
+            clientKey: env.MIDTRANS_CLIENT_KEY,
+            production: env.MIDTRANS_PRODUCTION ?? false,
+            baseUrl: env.MIDTRANS_BASE_URL?.replace(/\/+$/, ''),
+          }
+        : { kind: 'sandbox' },
+    topUps: {
+      packages: env.TOPUP_PACKAGES,
+      expiryMinutes: env.TOPUP_EXPIRY_MINUTES,
+      reconcileAfterMs: env.TOPUP_RECONCILE_AFTER_SECONDS * 1000,
+      reconcileEverySeconds: env.TOPUP_RECONCILE_EVERY_SECONDS,
+      notificationsPerMinute: env.RATE_LIMITS === 'off' ? null : env.PAYMENT_NOTIFICATIONS_PER_MINUTE,
+    },
   };
 }
 

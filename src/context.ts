@@ -1,6 +1,9 @@
-// Per-request context: who is asking (from the bearer token) and the services resolvers call.
+// Per-request context: who is asking (from the bearer token: a session token or an API key) and the
+// services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
+import type { ApiKeyService } from './studio/api-keys.js';
 import type { Studio } from './studio/start.js';
+import type { TopUpService } from './studio/topups.js';
 import type { EventBus, Ledger, Storage } from './studio/ports.js';
 
 export interface Services {
@@ -10,6 +13,9 @@ export interface Services {
   /** open subscriptions per user (null: no cap) and how long any one may stay open */
   subscriptions: { maxPerUser: number | null; maxSeconds: number };
   storage: Storage;
+  /** buying coins: packages, orders, the gateway's notifications */
+  topUps: TopUpService;
+  apiKeys: ApiKeyService;
 }
 
 export interface Context {

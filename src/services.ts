@@ -1,8 +1,11 @@
 // Config → the running parts shared by the API (app.ts) and a worker-only process (worker.ts): the
-// ledger and the job queue over one database, storage, events, and the providers a worker calls.
+// ledger and the job queue over one database, storage, events, the providers a worker calls, and
+// top-ups (the payment gateway, reconciled by a periodic job) and API keys over the ledger's database.
 import { randomUUID } from 'node:crypto';
 import { openEvents } from './adapters/events/pubsub.js';
-import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, openReview, openStorage } from './adapters/wiring.js';
+import { SqlApiKeys } from './adapters/ledger/api-keys.js';
+import { SqlTopUps } from './adapters/ledger/topups.js';
+import { openDescriber, openGenerator, openLedgerAndQueue, openPayments, openPromptWriter, openReview, openStorage } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
@@ -11,6 +14,11 @@ import { createJobMachinery } from './studio/jobs/machinery.js';
 import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type ImageChecks, type PromptWriter, type Reviewer, type StageTimer } from './studio/ports.js';
 import { readsReferences } from './studio/prompt/stage.js';
 import { createStudio } from './studio/start.js';
+import { createApiKeys } from './studio/api-keys.js';
+import { createTopUps, MAX_PENDING_TOPUPS } from './studio/topups.js';
+
+/** the periodic job that asks the gateway about orders still pending */
+export const TOPUP_RECONCILE_JOB = 'topup-reconcile';
 
 export interface CoreOverrides {
   clock?: Clock;
@@ -93,18 +101,43 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     readsReferences: (mode) => readsReferences(generator, mode),
   });
 
+  const ids = { uuid: randomUUID };
+  const { payments, sandbox } = await openPayments(config);
+  const topUps = createTopUps({
+    store: new SqlTopUps(opened.sql),
+    payments,
+    packages: config.topUps.packages,
+    clock,
+    ids,
+    log,
+    maxPending: config.fairUse ? MAX_PENDING_TOPUPS : null,
+    reconcileAfterMs: config.topUps.reconcileAfterMs,
+    expiryMs: config.topUps.expiryMinutes * 60_000,
+  });
+  const apiKeys = createApiKeys({ store: new SqlApiKeys(opened.sql), ids, log });
+  let reconciling = false;
+
   return {
     ledger,
     queue,
     storage,
     events,
     studio,
+    topUps,
+    apiKeys,
+    /** the sandbox gateway, when it takes the payments (its page is served by app.ts) */
+    sandbox,
     /** the /media route, when the storage serves its own files */
     mediaLookup: media.lookup,
     /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
     startWorkers: async (concurrency: number) => {
       await queue.work(concurrency, jobs.run);
       if (webhooks) await queue.workWebhooks(concurrency, jobs.deliverWebhook);
+      // Orders whose notification never came are asked about: a lost notification loses no purchase.
+      if (concurrency > 0 && !reconciling) {
+        reconciling = true;
+        await opened.periodic.every(TOPUP_RECONCILE_JOB, config.topUps.reconcileEverySeconds, async () => void (await topUps.reconcile()));
+      }
     },
     /** stops taking jobs, lets running ones finish within `graceMs`, then disconnects everything */
     async close(graceMs = SHUTDOWN_GRACE_MS) {

@@ -14,7 +14,7 @@ const problemsOf = (env: Record<string, string>) => {
   }
 };
 
-const ALLOW_ALL = { ALLOW_DEV_AUTH: 'true', ALLOW_EMBEDDED_DB: 'true', ALLOW_LOCAL_PROVIDERS: 'true' };
+const ALLOW_ALL = { ALLOW_DEV_AUTH: 'true', ALLOW_EMBEDDED_DB: 'true', ALLOW_LOCAL_PROVIDERS: 'true', ALLOW_SANDBOX_PAYMENTS: 'true' };
 
 describe('production configuration', () => {
   test('every development default is refused, each named, together with other problems', () => {
@@ -25,14 +25,34 @@ describe('production configuration', () => {
         expect.stringMatching(/^AUTH=dev: .*ALLOW_DEV_AUTH=true/),
         expect.stringMatching(/^LEDGER=pglite: .*ALLOW_EMBEDDED_DB=true/),
         expect.stringMatching(/^DESCRIBER=local: .*ALLOW_LOCAL_PROVIDERS=true/),
+        expect.stringMatching(/^PAYMENTS=sandbox: .*ALLOW_SANDBOX_PAYMENTS=true/),
       ]),
     );
-    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(4);
+    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(5);
+  });
+
+  test("Midtrans' own sandbox is refused too: real money needs MIDTRANS_PRODUCTION=true", () => {
+    const midtrans = { NODE_ENV: 'production', ...ALLOW_ALL, ALLOW_SANDBOX_PAYMENTS: 'false', MIDTRANS_SERVER_KEY: 'SB-Mid-server-x' };
+    expect(problemsOf(midtrans)).toEqual([expect.stringMatching(/^PAYMENTS=midtrans without MIDTRANS_PRODUCTION=true/)]);
+    expect(problemsOf({ ...midtrans, MIDTRANS_PRODUCTION: 'true' })).toEqual([]);
+    expect(problemsOf({ ...midtrans, PAYMENTS: 'sandbox' })).toEqual([expect.stringMatching(/^PAYMENTS=sandbox/)]);
+    expect(problemsOf({ PAYMENTS: 'midtrans' })).toEqual(['MIDTRANS_SERVER_KEY: required when PAYMENTS=midtrans']);
+  });
+
+  test('TOPUP_PACKAGES is name:coins:price, each problem named', () => {
+    expect(parseConfig({ TOPUP_PACKAGES: 'kecil:10:10000, besar:100:90000' }).topUps.packages).toEqual([
+      { name: 'kecil', coins: 10, price: 10000 },
+      { name: 'besar', coins: 100, price: 90000 },
+    ]);
+    for (const bad of ['kecil:10', 'Kecil:10:10000', 'kecil:0:10000', 'a:1:1,a:2:2', '', 'x:1:1.5']) {
+      expect(problemsOf({ TOPUP_PACKAGES: bad })[0], bad).toMatch(/^TOPUP_PACKAGES: /);
+    }
   });
 
   test('each refusal is lifted only by its own switch', () => {
-    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'true' })).toHaveLength(3);
-    expect(problemsOf({ NODE_ENV: 'production', ALLOW_LOCAL_PROVIDERS: 'true' })).toHaveLength(2);
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'true' })).toHaveLength(4);
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_LOCAL_PROVIDERS: 'true' })).toHaveLength(3);
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_SANDBOX_PAYMENTS: 'true' })).toHaveLength(4);
     expect(problemsOf({ NODE_ENV: 'production', ...ALLOW_ALL })).toEqual([]);
     expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'maybe', ...{ ALLOW_EMBEDDED_DB: 'true' } })[0]).toMatch(/^ALLOW_DEV_AUTH/);
   });
@@ -45,8 +65,11 @@ describe('production configuration', () => {
       DATABASE_URL: 'postgres://queue@db.example:5432/postgres',
       GEMINI_API_KEY: 'g',
       FAL_KEY: 'f',
+      MIDTRANS_SERVER_KEY: 'Mid-server-m',
+      MIDTRANS_PRODUCTION: 'true',
     });
     expect(config.production).toBe(true);
+    expect(config.payments).toMatchObject({ kind: 'midtrans', production: true });
     expect(config.graphql).toEqual({ introspection: false, graphiql: false });
   });
 

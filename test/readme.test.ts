@@ -42,3 +42,22 @@ test('the curl example returns a SUCCEEDED generation with two JPEGs and lowers 
   });
   expect(result.remainingCoins).toBe(10 - (await quote.json()).data.quote.coins);
 });
+
+test('the buy example pays a package in the sandbox and the balance rises once', async () => {
+  const script = await example('buy');
+  const run = () =>
+    promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: server.dataDir },
+    });
+  expect(JSON.parse((await run()).stdout)).toEqual({ status: 'PAID' });
+  const balance = async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await server.token('sari')}` },
+      body: JSON.stringify({ query: '{ me { coinsBalance topUps(first: 5) { edges { node { status } } } } }' }),
+    });
+    return ((await response.json()) as { data: { me: { coinsBalance: number; topUps: { edges: Array<{ node: { status: string } }> } } } }).data.me;
+  };
+  expect(await balance()).toEqual({ coinsBalance: 35, topUps: { edges: [{ node: { status: 'PAID' } }] } });
+});

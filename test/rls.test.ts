@@ -19,6 +19,8 @@ const TABLES: Record<string, string> = {
   'public.generations': 'status',
   'public.coin_ledger': 'reason',
   'public.description_cache': 'description',
+  'public.topups': 'status',
+  'public.api_keys': 'name',
 };
 
 
@@ -93,11 +95,20 @@ describeWithPostgres('row-level security and grants', () => {
     }
   });
 
+  it("a seller reads their own top-up orders, not others' nor the gateway's token", async () => {
+    const order = randomUUID();
+    await pool.query("select public.create_topup($1, $2, 'hemat', 25, 25000, 'IDR', 'sandbox', null)", [order, alice]);
+    expect(await as('authenticated', alice, 'select id, status, coins from public.topups')).toEqual([{ id: order, status: 'PENDING', coins: 25 }]);
+    expect(await as('authenticated', bob, 'select id from public.topups')).toEqual([]);
+    await expect(as('authenticated', alice, 'select payment_token from public.topups')).rejects.toMatchObject({ code: '42501' });
+    await pool.query("select public.apply_topup_status($1, 'EXPIRED', 'expire', 25000, 'IDR')", [order]);
+  });
+
   it('anon reads no table; authenticated cannot read settings or the description cache', async () => {
     for (const table of Object.keys(TABLES)) {
       await expect(as('anon', null, `select * from ${table}`)).rejects.toMatchObject({ code: '42501' });
     }
-    for (const table of ['public.app_settings', 'public.description_cache']) {
+    for (const table of ['public.app_settings', 'public.description_cache', 'public.api_keys']) {
       await expect(as('authenticated', alice, `select * from ${table}`)).rejects.toMatchObject({ code: '42501' });
     }
   });

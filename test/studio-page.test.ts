@@ -48,6 +48,8 @@ describe('studio page over HTTP (AUTH=dev)', () => {
     expect(html).not.toMatch(/\bstyle=|https?:\/\//); // no inline style, nothing from elsewhere
     const script = await (await get('/studio/app.js')).text();
     expect(script).toContain('generationEvents'); // the codegen documents are bundled in
+    expect(script).toContain('createTopUp');
+    expect(html).toContain('id="coins-card"');
     expect((await get('/', { method: 'POST' })).status).toBe(405);
     expect((await get('/studio/nope.js')).status).toBe(404);
   });
@@ -200,6 +202,50 @@ describe.skipIf(!available)('studio page in Chromium', () => {
     await expect.poll(() => page.locator('.result img').count()).toBe(2);
 
     expect(outside).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('Beli koin: a package bought on the sandbox page arrives once; an API key is shown once and revoked', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`${server.url}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('#token-form input[name="token"]').fill(await server.token('wati'));
+    await page.locator('#token-form button[type="submit"]').click();
+    await expect.poll(() => page.locator('#balance').innerText()).toBe('10');
+    expect(await page.locator('#packages button').allInnerTexts()).toEqual(['25 koin\nRp 25.000', '60 koin\nRp 55.000', '150 koin\nRp 125.000']);
+
+    // The package's payment page is the sandbox's, on this server: Bayar, then back to the studio.
+    await page.locator('#packages button[data-package="hemat"]').click();
+    await page.waitForURL(/\/payments\/sandbox\//);
+    await page.locator('button[data-action="pay"]').click();
+    await expect.poll(() => page.locator('#result').innerText()).toBe('Status: PAID');
+    await shot(page, '5-sandbox-paid');
+    await page.locator('a[href="/"]').click();
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('#balance').innerText()).toBe('35');
+    expect(await page.locator('#topups li').first().getAttribute('data-status')).toBe('PAID');
+    expect(await page.locator('#topups li').first().innerText()).toContain('lunas');
+
+    await page.locator('#key-form input[name="key-name"]').fill('toko-backend');
+    await page.locator('#key-form button[type="submit"]').click();
+    await expect.poll(() => page.locator('#new-key-secret').innerText()).toMatch(/^etl_[A-Za-z0-9_-]{43}$/);
+    const secret = await page.locator('#new-key-secret').innerText();
+    expect(await page.locator('#keys li[data-key] code').innerText()).toBe(`${secret.slice(0, 12)}…`);
+    await shot(page, '6-api-key');
+    const me = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ query: '{ me { coinsBalance } }' }),
+    });
+    expect(((await me.json()) as { data: { me: { coinsBalance: number } } }).data.me.coinsBalance).toBe(35);
+    await page.locator('#new-key-hide').click();
+    expect(await page.locator('#new-key').isHidden()).toBe(true);
+    await page.locator('#keys li[data-key] button.revoke').click();
+    await expect.poll(() => page.locator('#keys li[data-key]').count()).toBe(0);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -1,14 +1,20 @@
 // Config → adapters. Vendor SDKs are imported only when configured, so the offline default starts
-// without loading them.
+// without loading them. Payments (Midtrans or the sandbox) are chosen in openPayments.
 import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Describer, Generator, ImageChecks, JobQueue, Ledger, Logger, PromptWriter, Reviewer, Storage } from '../studio/ports.js';
+import type { Clock, Describer, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage } from '../studio/ports.js';
+import type { SqlRunner } from './ledger/sql-ledger.js';
+import type { SandboxPayments } from './payments/sandbox.js';
 import type { MediaLookup } from './storage/local.js';
 import { withRecentObjects } from './storage/recent.js';
 
 /** The ledger and, over the same database, the job queue (reservations and enqueues share a
- *  transaction). Supabase mode is its project's Postgres, whose migrations the Supabase CLI applies. */
-export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; queue: JobQueue }> {
+ *  transaction), periodic unpaid work on that queue, and the connection itself (top-ups and API keys
+ *  are kept there too). Supabase mode is its project's Postgres, whose migrations the Supabase CLI applies. */
+export async function openLedgerAndQueue(
+  config: Config,
+  log: Logger,
+): Promise<{ ledger: Ledger; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
   const { reserveGenerationIn } = await import('./ledger/sql-ledger.js');
   const c = config.ledger;
@@ -20,12 +26,12 @@ export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{
     const sql = await openPostgresRunner(c, { onError, migrate: c.kind === 'postgres' });
     const queue = await openPgBossQueue({ ...common, sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax } });
     // One pool: the ledger closes it after the queue has stopped.
-    return { ledger: new SqlLedger(sql), queue };
+    return { ledger: new SqlLedger(sql), queue, periodic: queue.periodic, sql };
   }
   const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
   // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
   const queue = await openPgBossQueue({ ...common, sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite } });
-  return { ledger, queue };
+  return { ledger, queue, periodic: queue.periodic, sql: ledger.db };
 }
 
 /** The ledger alone (the coins CLI). */
@@ -65,6 +71,22 @@ export async function openGenerator(config: Config, log: Logger): Promise<Genera
   const c = config.generator;
   if (c.kind === 'fal') return (await import('./generate/fal.js')).createFalGenerator(c, { log: (message, detail) => log.error(message, detail) });
   return (await import('./generate/local.js')).createLocalGenerator();
+}
+
+/** Who takes payments: Midtrans (midtrans-client) or the sandbox this app serves (`sandbox` is then
+ *  that gateway, for its page's routes). */
+export async function openPayments(config: Config): Promise<{ payments: Payments; sandbox: SandboxPayments | null }> {
+  const c = config.payments;
+  if (c.kind === 'midtrans') {
+    const payments = (await import('./payments/midtrans.js')).createMidtransPayments({
+      ...c,
+      expiryMinutes: config.topUps.expiryMinutes,
+      finishUrl: `${config.publicUrl}/`,
+    });
+    return { payments, sandbox: null };
+  }
+  const sandbox = await (await import('./payments/sandbox.js')).createSandboxPayments({ dataDir: config.dataDir, publicUrl: config.publicUrl });
+  return { payments: sandbox, sandbox };
 }
 
 export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {

@@ -20,6 +20,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   // fal's "Authorization: Key <id>:<secret>"
   [/\bKey\s+[A-Za-z0-9_-]+:[A-Za-z0-9_-]+/g, `Key ${REDACTED}`],
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g, REDACTED],
+  // Etalase API keys (etl_ + 43): blanked past their 12-character prefix, which their owner is shown
+  [/\b(etl_[A-Za-z0-9_-]{8})[A-Za-z0-9_-]{8,}/g, `$1${REDACTED}`],
   // user:password@ in connection URLs
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, `$1${REDACTED}@`],
 ];
@@ -39,6 +41,7 @@ export function configSecrets(config: Config): string[] {
   if (config.ledger.kind !== 'pglite') secrets.push(passwordOf(config.ledger.url));
   if (config.auth.kind === 'supabase') secrets.push(config.auth.jwtSecret, ...config.auth.rejectKeys);
   if (config.events.kind === 'redis') secrets.push(passwordOf(config.events.url));
+  if (config.payments.kind === 'midtrans') secrets.push(config.payments.serverKey);
   // Short values would blank ordinary words.
   return [...new Set(secrets.filter((s): s is string => !!s && s.length >= 6))].sort((a, b) => b.length - a.length);
 }

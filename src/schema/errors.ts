@@ -5,6 +5,8 @@ import {
   InsufficientCoinsError,
   InvalidImageError,
   InvalidInputError,
+  NotAllowedError,
+  PaymentUnavailableError,
   RateLimitedError,
   StudioError,
 } from '../studio/errors.js';
@@ -64,6 +66,18 @@ builder.objectType(RateLimitedError, {
     'A fair-use limit: too many generations in progress or started this minute. Nothing was charged; try again after retryAfterSeconds.',
   interfaces: [ErrorInterface],
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(PaymentUnavailableError, {
+  name: 'PaymentUnavailableError',
+  description: 'The payment service did not make a payment page. Nothing was charged; try again.',
+  interfaces: [ErrorInterface],
+});
+
+builder.objectType(NotAllowedError, {
+  name: 'NotAllowedError',
+  description: 'Not allowed with this credential (an API key cannot manage API keys), or a limit on how many you may have.',
+  interfaces: [ErrorInterface],
 });
 
 /** The typed errors of generateImages, most specific first. */

@@ -7,5 +7,7 @@ import './viewer.js';
 import './style.js';
 import './generation.js';
 import './events.js';
+import './topup.js';
+import './api-key.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -15,13 +15,16 @@ const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
       type: builder.enumType('CoinEntryKind', {
         values: {
           SIGNUP: { value: 'signup', description: 'The welcome credit' },
-          GRANT: { value: 'grant', description: 'A top-up' },
+          GRANT: { value: 'grant', description: 'Coins given by an operator (npm run coins -- grant)' },
           DEBIT: { value: 'debit', description: 'A generation paid for' },
           REFUND: { value: 'refund', description: 'A failed generation paid back' },
+          TOPUP: { value: 'topup', description: 'A package bought (a paid top-up order)' },
+          TOPUP_REVERSAL: { value: 'topup_reversal', description: "A bought package's coins taken back after a refund or chargeback" },
         } as const,
       }),
     }),
     generationId: t.exposeID('generationId', { nullable: true }),
+    topUpId: t.exposeID('topUpId', { nullable: true, description: 'The top-up order of a TOPUP or TOPUP_REVERSAL' }),
     reason: t.exposeString('reason', { nullable: true }),
     balanceAfter: t.exposeInt('balanceAfter'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -47,7 +50,7 @@ interface PageArgs {
 }
 
 /** A forward Relay page (newest first) over a ledger list that pages by ordinal. */
-async function page<T>(kind: string, args: PageArgs, list: (limit: number, before?: number) => Promise<Array<Ordinal<T>>>) {
+export async function page<T>(kind: string, args: PageArgs, list: (limit: number, before?: number) => Promise<Array<Ordinal<T>>>) {
   if (args.last != null || args.before != null) throw new InvalidInputError('last', 'Page forward with first and after.');
   const first = args.first ?? 20;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new InvalidInputError('first', `first must be between 1 and ${MAX_PAGE}.`);
@@ -66,9 +69,9 @@ async function page<T>(kind: string, args: PageArgs, list: (limit: number, befor
 
 /** The caller whose profile exists: `me` creates it (with the signup credit) before any field resolves,
  *  so the balance and the history are read from the same, existing profile. */
-type SignedIn = Viewer & { balance: number };
+export type SignedIn = Viewer & { balance: number };
 
-const ViewerRef = builder.objectRef<SignedIn>('Viewer').implement({
+export const ViewerRef = builder.objectRef<SignedIn>('Viewer').implement({
   fields: (t) => ({
     id: t.exposeID('userId'),
     coinsBalance: t.exposeInt('balance'),

@@ -57,6 +57,22 @@ export class RateLimitedError extends StudioError {
   }
 }
 
+/** The payment gateway could not make a payment page. The order was not charged: try again. */
+export class PaymentUnavailableError extends StudioError {
+  constructor(message = 'The payment service is not answering; nothing was charged. Try again in a moment.') {
+    super(message);
+    this.name = 'PaymentUnavailableError';
+  }
+}
+
+/** The caller may not do this with the credential it used (an API key managing keys), or is at a limit. */
+export class NotAllowedError extends StudioError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotAllowedError';
+  }
+}
+
 /** What the generations_fair_use trigger raises (supabase/migrations): hint 'rate_limited', seconds in DETAIL. */
 export function rateLimitFrom(error: unknown): RateLimitedError | null {
   if (typeof error !== 'object' || error === null) return null;

@@ -5,15 +5,19 @@ import type { Books, Coins } from './ports/coins.js';
 import type { FairUse, SubscriptionLeases } from './ports/limits.js';
 import type { DescriptionCache } from './ports/providers.js';
 import type { GenerationStore } from './ports/records.js';
+export * from './ports/api-keys.js';
 export * from './ports/basics.js';
 export * from './ports/coins.js';
 export * from './ports/events.js';
 export * from './ports/images.js';
 export * from './ports/jobs.js';
 export * from './ports/limits.js';
+export * from './ports/payments.js';
+export * from './ports/periodic.js';
 export * from './ports/providers.js';
 export * from './ports/records.js';
 export * from './ports/telemetry.js';
+export * from './ports/topups.js';
 
 /** What one database adapter (SQL over PGlite or Postgres) implements: every port kept in the ledger's
  *  database. The studio's modules take only the ports they use. */

@@ -4,6 +4,8 @@ import { decodeJwt } from 'jose';
 
 export interface Viewer {
   userId: string;
+  /** set when the request came with one of the user's API keys (etl_…) rather than a session token */
+  apiKeyId?: string;
 }
 
 export interface Authenticator {

@@ -28,8 +28,8 @@ export interface SqlRunner extends SqlQuery {
 /** A row of public.generations as a driver returns it. */
 export type GenerationRow = Record<string, unknown>;
 
-const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
-const toJson = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof v === 'string' ? JSON.parse(v) : (v as T));
+export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+export const toJson = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof v === 'string' ? JSON.parse(v) : (v as T));
 
 export function mapGeneration(row: GenerationRow): GenerationRecord {
   return {
@@ -63,6 +63,7 @@ export function mapCoinEntry(row: Record<string, unknown>): CoinEntry {
     delta: Number(row.delta),
     kind: row.kind as CoinEntry['kind'],
     generationId: (row.generation_id as string | null) ?? null,
+    topUpId: (row.topup_id as string | null) ?? null,
     reason: (row.reason as string | null) ?? null,
     balanceAfter: Number(row.balance_after),
     createdAt: toDate(row.created_at),

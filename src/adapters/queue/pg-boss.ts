@@ -6,8 +6,9 @@
 // a dead-letter queue for a job that ran out of attempts.
 import type { PGlite } from '@electric-sql/pglite';
 import { fromPglite, PgBoss, type ConstructorOptions, type Job } from 'pg-boss';
-import { SHUTDOWN_GRACE_MS, type JobAttempt, type JobQueue, type JobRef, type Logger, type Reservation, type ReserveOutcome, type WebhookDelivery } from '../../studio/ports.js';
+import { SHUTDOWN_GRACE_MS, type JobAttempt, type JobQueue, type JobRef, type Logger, type PeriodicJobs, type Reservation, type ReserveOutcome, type WebhookDelivery } from '../../studio/ports.js';
 import { failedReserveOutcome, type SqlQuery, type SqlRunner } from '../ledger/sql-ledger.js';
+import { createPeriodicJobs } from './periodic.js';
 
 // One queue for every kind of job (a job's data names its kind): one order of service, one position
 // count. The names are the ones the first kind gave them; jobs already queued keep running.
@@ -38,7 +39,8 @@ const RETRY_LIMIT = 2;
 
 const asDb = (tx: SqlQuery) => ({ executeSql: (text: string, values?: unknown[]) => tx.query(text, values) });
 
-export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQueue> {
+/** The job queue, and periodic unpaid work on the same pg-boss (stopped when the queue closes). */
+export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQueue & { periodic: PeriodicJobs }> {
   const { sql, connection, log } = options;
   const common: ConstructorOptions = {
     useListenNotify: true,
@@ -74,11 +76,14 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
   const queued = `j.name = '${JOB_QUEUE}' and j.state = 'created'`;
   type PositionRow = { generation_id: string; user_id: string; idempotency_key: string | null; queue_position: number };
   // (Positions are kept on the rows of kinds that report them: generations.)
+  const periodic = createPeriodicJobs(boss, log);
   const toJob = (r: PositionRow) => ({ kind: 'generation', id: r.generation_id, userId: r.user_id, idempotencyKey: r.idempotency_key, position: r.queue_position });
   /** A job's data as queued; jobs queued before kinds existed carried `generationId` alone. */
   const refOf = (data: JobRef & { generationId?: string }): JobRef => ({ ...data, kind: data.kind ?? 'generation', id: data.id ?? data.generationId! });
 
   return {
+    periodic,
+
     async reserveAndEnqueue(reservation: Reservation, job: JobRef) {
       const reserve = options.reservers[reservation.kind];
       if (!reserve) throw new Error(`no reservation for jobs of kind '${reservation.kind}'`);
@@ -147,6 +152,7 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
     },
 
     async close(graceMs = SHUTDOWN_GRACE_MS) {
+      periodic.close();
       await boss.stop({ graceful: graceMs > 0, timeout: Math.max(graceMs, 1), close: true });
     },
   };

@@ -14,6 +14,9 @@ const OUTPUT_EDGE = 96;
 const ASPECT_TOLERANCE = 0.03;
 /** ΔE from a photo's background above which a pixel is the product */
 const FOREGROUND_DELTA = 25;
+/** ΔE from an output's border above which a pixel is something (kept low: a product close in colour
+ *  to its scene is still there) */
+const SUBJECT_DELTA = 12;
 /** ΔE within which an output pixel shows a product colour */
 const SAME_COLOUR = 16;
 /** a product colour is there when at least this share of the output shows it */
@@ -72,9 +75,9 @@ function backgroundOf(p: Pixels): Lab {
 
 /** Pixels that stand out from the background, as a share, and their main colour (null when none
  *  holds MIN_MAIN_SHARE of them). */
-function subjectOf(p: Pixels): { share: number; main: Lab | null } {
+function subjectOf(p: Pixels, delta = FOREGROUND_DELTA): { share: number; main: Lab | null } {
   const background = backgroundOf(p);
-  const subject = p.lab.filter((c) => deltaE(c, background) > FOREGROUND_DELTA);
+  const subject = p.lab.filter((c) => deltaE(c, background) > delta);
   const share = subject.length / p.lab.length;
   if (subject.length === 0) return { share, main: null };
   // Coarse bins in Lab (10 units), the fullest one's mean is the main colour.
@@ -110,7 +113,7 @@ export function createMeasuredChecks(): ImageChecks {
           issues.push({ kind: 'PRODUCT_MISSING', detail: 'The image is blank: one flat colour.' });
           return issues;
         }
-        if (products.length > 0 && subjectOf(output).share < MIN_SUBJECT_SHARE) {
+        if (products.length > 0 && subjectOf(output, SUBJECT_DELTA).share < MIN_SUBJECT_SHARE) {
           issues.push({ kind: 'PRODUCT_MISSING', detail: 'Nothing in the image stands out from its background: the product is not there.' });
           return issues;
         }

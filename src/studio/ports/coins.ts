@@ -1,12 +1,14 @@
-// Coins as the ledger keeps them: balances, grants, the history, and the books' own checks. Every
+// Coins as the ledger keeps them: balances, grants, top-ups, the history, and the books' own checks. Every
 // money rule (balance ≥ 0, one refund per failure) is enforced in SQL.
 import type { Ordinal } from './records.js';
 
 export interface CoinEntry {
   id: string;
   delta: number;
-  kind: 'signup' | 'grant' | 'debit' | 'refund';
+  /** topup: a paid order credited; topup_reversal: its refund or chargeback taken back */
+  kind: 'signup' | 'grant' | 'debit' | 'refund' | 'topup' | 'topup_reversal';
   generationId: string | null;
+  topUpId: string | null;
   reason: string | null;
   balanceAfter: number;
   createdAt: Date;

@@ -8,6 +8,16 @@ export type ContentType =
   | 'MODEL'
   | 'PRODUCT_ONLY';
 
+export type CreateApiKeyInput = {
+  /** Which backend uses it (≤ 100 characters) */
+  name: string;
+};
+
+export type CreateTopUpInput = {
+  /** A TopUpPackage name */
+  package: string;
+};
+
 export type GenerateImagesInput = {
   /** The environment to place the product in */
   backgroundImage?: File | Blob | null | null | undefined;
@@ -89,6 +99,10 @@ export type QuoteInput = {
   mode?: GenerationMode | null | undefined;
 };
 
+export type RevokeApiKeyInput = {
+  id: string | number;
+};
+
 export type StyleOptionsInput = {
   /** Aspect ratio, default 1:1: a value or label from styleCatalog (English or Indonesian). */
   aspectRatio?: string | null | undefined;
@@ -117,6 +131,19 @@ export type StyleOptionsInput = {
   /** Photo style: a value or label from styleCatalog (English or Indonesian). */
   style?: string | null | undefined;
 };
+
+/** Moves only forward, PENDING → EXPIRED → FAILED → PAID → REFUNDED: a late, repeated or reordered notification changes nothing. */
+export type TopUpStatus =
+  /** Not paid in time; no coins */
+  | 'EXPIRED'
+  /** Declined, cancelled or failed; no coins */
+  | 'FAILED'
+  /** Paid: the coins were credited, once */
+  | 'PAID'
+  /** Waiting for the payment (or the gateway’s decision) */
+  | 'PENDING'
+  /** Refunded or charged back: the coins were taken back, as far as the balance allowed */
+  | 'REFUNDED';
 
 export type VideoPromptVersion =
   | 'A'
@@ -175,6 +202,54 @@ export type StudioGenerationEventsSubscription = { generationEvents: { generatio
 
 export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> };
 
+export type StudioCoinsQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type StudioCoinsQuery = { topUpPackages: Array<{ name: string, coins: number, price: number, currency: string }>, me: { topUps: { edges: Array<{ node: { id: string, package: string, status: TopUpStatus, coins: number, price: number, currency: string, redirectUrl: string | null, createdAt: string, paidAt: string | null } }> }, apiKeys: Array<{ id: string, name: string, prefix: string, createdAt: string, lastUsedAt: string | null }> } };
+
+export type StudioBuyMutationVariables = Exact<{
+  input: CreateTopUpInput;
+}>;
+
+
+export type StudioBuyMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'CreateTopUpSuccess', paymentToken: string, topUp: { id: string, package: string, status: TopUpStatus, coins: number, price: number, currency: string, redirectUrl: string | null, createdAt: string, paidAt: string | null } }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'PaymentUnavailableError', message: string }
+    | { __typename: 'RateLimitedError', message: string }
+   };
+
+export type StudioCreateApiKeyMutationVariables = Exact<{
+  input: CreateApiKeyInput;
+}>;
+
+
+export type StudioCreateApiKeyMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'CreateApiKeySuccess', secret: string, apiKey: { id: string, name: string, prefix: string, createdAt: string, lastUsedAt: string | null } }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'NotAllowedError', message: string }
+   };
+
+export type StudioRevokeApiKeyMutationVariables = Exact<{
+  input: RevokeApiKeyInput;
+}>;
+
+
+export type StudioRevokeApiKeyMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'NotAllowedError', message: string }
+    | { __typename: 'RevokeApiKeySuccess', apiKey: { id: string } }
+   };
+
+export type StudioTopUpFragment = { id: string, package: string, status: TopUpStatus, coins: number, price: number, currency: string, redirectUrl: string | null, createdAt: string, paidAt: string | null };
+
+export type StudioApiKeyFragment = { id: string, name: string, prefix: string, createdAt: string, lastUsedAt: string | null };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -232,6 +307,28 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"StudioGeneration"}) as unknown as TypedDocumentString<StudioGenerationFragment, unknown>;
+export const StudioTopUpFragmentDoc = new TypedDocumentString(`
+    fragment StudioTopUp on TopUp {
+  id
+  package
+  status
+  coins
+  price
+  currency
+  redirectUrl
+  createdAt
+  paidAt
+}
+    `, {"fragmentName":"StudioTopUp"}) as unknown as TypedDocumentString<StudioTopUpFragment, unknown>;
+export const StudioApiKeyFragmentDoc = new TypedDocumentString(`
+    fragment StudioApiKey on ApiKey {
+  id
+  name
+  prefix
+  createdAt
+  lastUsedAt
+}
+    `, {"fragmentName":"StudioApiKey"}) as unknown as TypedDocumentString<StudioApiKeyFragment, unknown>;
 export const StudioCatalogDocument = new TypedDocumentString(`
     query StudioCatalog {
   styleCatalog {
@@ -411,3 +508,105 @@ export const StudioGenerationEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StudioGenerationEventsSubscription, StudioGenerationEventsSubscriptionVariables>;
+export const StudioCoinsDocument = new TypedDocumentString(`
+    query StudioCoins($first: Int = 10) {
+  topUpPackages {
+    name
+    coins
+    price
+    currency
+  }
+  me {
+    topUps(first: $first) {
+      edges {
+        node {
+          ...StudioTopUp
+        }
+      }
+    }
+    apiKeys {
+      ...StudioApiKey
+    }
+  }
+}
+    fragment StudioTopUp on TopUp {
+  id
+  package
+  status
+  coins
+  price
+  currency
+  redirectUrl
+  createdAt
+  paidAt
+}
+fragment StudioApiKey on ApiKey {
+  id
+  name
+  prefix
+  createdAt
+  lastUsedAt
+}`) as unknown as TypedDocumentString<StudioCoinsQuery, StudioCoinsQueryVariables>;
+export const StudioBuyDocument = new TypedDocumentString(`
+    mutation StudioBuy($input: CreateTopUpInput!) {
+  result: createTopUp(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+    ... on CreateTopUpSuccess {
+      paymentToken
+      topUp {
+        ...StudioTopUp
+      }
+    }
+  }
+}
+    fragment StudioTopUp on TopUp {
+  id
+  package
+  status
+  coins
+  price
+  currency
+  redirectUrl
+  createdAt
+  paidAt
+}`) as unknown as TypedDocumentString<StudioBuyMutation, StudioBuyMutationVariables>;
+export const StudioCreateApiKeyDocument = new TypedDocumentString(`
+    mutation StudioCreateApiKey($input: CreateApiKeyInput!) {
+  result: createApiKey(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+    ... on CreateApiKeySuccess {
+      secret
+      apiKey {
+        ...StudioApiKey
+      }
+    }
+  }
+}
+    fragment StudioApiKey on ApiKey {
+  id
+  name
+  prefix
+  createdAt
+  lastUsedAt
+}`) as unknown as TypedDocumentString<StudioCreateApiKeyMutation, StudioCreateApiKeyMutationVariables>;
+export const StudioRevokeApiKeyDocument = new TypedDocumentString(`
+    mutation StudioRevokeApiKey($input: RevokeApiKeyInput!) {
+  result: revokeApiKey(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+    ... on RevokeApiKeySuccess {
+      apiKey {
+        id
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioRevokeApiKeyMutation, StudioRevokeApiKeyMutationVariables>;

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// The studio page: sign in, six upload slots, the style form, the quote, Generate with live progress,
+// The studio page: sign in, Beli koin and API keys (coins.ts), six upload slots, the style form, the quote, Generate with live progress,
 // the results and the history. Every GraphQL document is a typed one from ../operations.graphql.
 import { createClient, GraphQLRequestError } from '../client.js';
 import {
@@ -13,6 +13,7 @@ import {
   type GenerationMode,
   type StudioGenerationFragment,
 } from '../generated/graphql.js';
+import { createCoinsPanel } from './coins.js';
 import { $, h } from './dom.js';
 import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
@@ -45,6 +46,7 @@ const client = createClient({ endpoint: '/graphql', token: () => state.token });
 let styleForm: StyleForm | null = null;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : t('errorUnexpected'));
+const coins = createCoinsPanel(client, () => state.lang, messageOf);
 const form = () => $<HTMLFormElement>('#studio');
 const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
 const count = () => Number(new FormData(form()).get('count') ?? 2);
@@ -64,6 +66,7 @@ function render() {
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
   renderResults($('#results'), state.shown, state.lang);
   renderHistory($('#history'), state.history, state.lang, show);
+  coins.render();
 }
 
 function show(generation: StudioGenerationFragment) {
@@ -76,6 +79,7 @@ function show(generation: StudioGenerationFragment) {
 async function refreshAccount() {
   $('#signed-out').hidden = !!state.token;
   $('#signed-in').hidden = !state.token;
+  $('#coins-card').hidden = $('#keys-card').hidden = !state.token;
   if (state.token) {
     try {
       const { me } = await client.request(StudioMeDocument, { first: 10 });
@@ -83,6 +87,7 @@ async function refreshAccount() {
       $('#balance').textContent = String(me.coinsBalance);
       state.history = me.generations.edges.map((edge) => edge.node);
       renderHistory($('#history'), state.history, state.lang, show);
+      await coins.refresh();
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') signIn(null);
       $('#account-error').textContent = messageOf(error);
@@ -94,7 +99,11 @@ async function refreshAccount() {
 function signIn(token: string | null) {
   state.token = token;
   store.set('token', token);
-  if (!token) state.history = [];
+  if (!token) {
+    state.history = [];
+    coins.clear();
+  }
+  $('#coins-card').hidden = $('#keys-card').hidden = !token;
   $('#account-error').textContent = '';
   $('#signed-out').hidden = !!token;
   $('#signed-in').hidden = !token;
