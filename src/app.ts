@@ -93,11 +93,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
   const [core, tokens] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
-  const { ledger, events, storage, studio, topUps, apiKeys } = core;
+  const { ledger, events, storage, studio, remakes, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
   const services: Services = {
     studio,
+    remakes,
     ledger,
     events,
     storage,

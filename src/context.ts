@@ -2,6 +2,7 @@
 // services resolvers call.
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
 import type { ApiKeyService } from './studio/api-keys.js';
+import type { Remakes } from './studio/remakes.js';
 import type { Studio } from './studio/start.js';
 import type { TopUpService } from './studio/topups.js';
 import type { EventBus, Ledger, Storage } from './studio/ports.js';
@@ -16,6 +17,8 @@ export interface Services {
   /** buying coins: packages, orders, the gateway's notifications */
   topUps: TopUpService;
   apiKeys: ApiKeyService;
+  /** remakeImage: free re-makes of images that failed the review */
+  remakes: Remakes;
 }
 
 export interface Context {

@@ -11,8 +11,10 @@ import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
 import { generationKind } from './studio/jobs/generation.js';
 import { createJobMachinery } from './studio/jobs/machinery.js';
+import { remakeKind } from './studio/jobs/remake.js';
 import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type ImageChecks, type PromptWriter, type Reviewer, type StageTimer } from './studio/ports.js';
 import { readsReferences } from './studio/prompt/stage.js';
+import { createRemakes } from './studio/remakes.js';
 import { createStudio } from './studio/start.js';
 import { createApiKeys } from './studio/api-keys.js';
 import { createTopUps, MAX_PENDING_TOPUPS } from './studio/topups.js';
@@ -64,6 +66,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
   const { storage } = media;
   const webhooks = config.webhooks ? (await import('./adapters/webhooks/standard.js')).createStandardWebhooks(config.webhooks) : null;
   const deadlineMs = config.generationDeadlineMs;
+  const ids = { uuid: randomUUID };
+  const review = { ...(overrides.review ?? (await openReview(config))), timeoutMs: config.review.timeoutMs };
   // Every kind of job, on the one machinery.
   const generation = generationKind({
     generations: ledger,
@@ -76,12 +80,13 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     log,
     promptWriter,
     promptWriterTimeoutMs: config.promptWriterTimeoutMs,
-    review: { ...(overrides.review ?? (await openReview(config))), timeoutMs: config.review.timeoutMs },
+    review,
     remakes: config.review.remakes,
   });
+  const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log });
   const jobs = createJobMachinery(
     { queue, events, storage, clock, log, deadlineMs, resumeTimeoutMs: Math.min(deadlineMs, 60_000), webhooks, stages: instrument?.stages ?? untimed },
-    [generation],
+    [generation, remake],
   );
   const studio = createStudio({
     coins: ledger,
@@ -92,7 +97,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     kind: generation,
     preparer,
     clock,
-    ids: { uuid: randomUUID },
+    ids,
     log,
     pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
     deadlineMs,
@@ -100,8 +105,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     readsReferences: (mode) => readsReferences(generator, mode),
   });
+  const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
 
-  const ids = { uuid: randomUUID };
   const { payments, sandbox } = await openPayments(config);
   const topUps = createTopUps({
     store: new SqlTopUps(opened.sql),
@@ -123,6 +128,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     storage,
     events,
     studio,
+    remakes,
     topUps,
     apiKeys,
     /** the sandbox gateway, when it takes the payments (its page is served by app.ts) */

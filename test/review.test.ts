@@ -29,8 +29,8 @@ async function productPhoto(colour = '#884422'): Promise<Uint8Array> {
   );
 }
 
-/** The local generator, with what a bad model does to some of its calls. */
-function flawed(flaw: (bytes: Buffer, request: GenerateRequest) => Promise<Buffer>, calls: number[] = [1]): Generator & { calls: number } {
+/** The local generator, with what a bad model does to some of its calls (to the `first` images of each). */
+function flawed(flaw: (bytes: Buffer, request: GenerateRequest) => Promise<Buffer>, calls: number[] = [1], first = Infinity): Generator & { calls: number } {
   const local = createLocalGenerator();
   const generator = {
     ...local,
@@ -40,7 +40,8 @@ function flawed(flaw: (bytes: Buffer, request: GenerateRequest) => Promise<Buffe
       const result = await local.generate(request);
       if (!calls.includes(call)) return result;
       const images = await Promise.all(
-        result.images.map(async (image) => {
+        result.images.map(async (image, i) => {
+          if (i >= first) return image;
           const bytes = await flaw(Buffer.from(image.bytes!), request);
           const meta = await sharp(bytes).metadata();
           return { ...image, bytes: new Uint8Array(bytes), width: meta.width!, height: meta.height! };
@@ -158,6 +159,43 @@ describe('reviews in a batch (offline default: the measured layer)', () => {
     expect(seen.error).toMatch(/No image passed the review/);
     const userId = (await current.gql('{ me { id coinsBalance } }', {}, { token })).body.data.me;
     expect(userId.coinsBalance).toBe(10);
+  });
+
+  test('remakeImage: one free job per failed image; a better image takes its place; asked again, the same job', async () => {
+    // The first image is recoloured in the batch and in its automatic re-make: delivered FAIL, the
+    // second passes, the batch is paid. remakeImage's own call is faithful.
+    const generator = flawed(recolour, [1, 2], 1);
+    current = await app(generator);
+    const { result, token } = await run(current, 'remake');
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    expect(result.generation.images.map((i: any) => i.review.verdict)).toEqual(['FAIL', 'PASS']);
+    const REMAKE = `mutation($input: RemakeImageInput!) { remakeImage(input: $input) {
+      __typename ... on RemakeImageSuccess { remake { id status imageId } } ... on InvalidInputError { field message } } }`;
+    const READ = `query($id: ID!) { remake(id: $id) { status generation { images { id review { verdict } } } } }`;
+    const ids = (await current.gql(`query($id: ID!) { generation(id: $id) { images { id } } }`, { id: result.generation.id }, { token })).body.data.generation.images.map((i: any) => i.id);
+    expect(ids).toEqual([`${result.generation.id}:1`, `${result.generation.id}:2`]);
+
+    const askedBody = (await current.gql(REMAKE, { input: { imageId: ids[0] } }, { token })).body;
+    const asked = askedBody.data?.remakeImage ?? askedBody;
+    expect(asked, JSON.stringify(asked)).toMatchObject({ __typename: "RemakeImageSuccess" });
+    let seen: any;
+    for (let i = 0; i < 400 && seen?.status !== 'SUCCEEDED'; i++) {
+      seen = (await current.gql(READ, { id: asked.remake.id }, { token })).body.data.remake;
+      if (seen.status !== 'SUCCEEDED') await new Promise((r) => setTimeout(r, 50)); // polls the job's row
+    }
+    expect(seen.status).toBe('SUCCEEDED');
+    expect(seen.generation.images.map((i: any) => i.review.verdict)).toEqual(['PASS', 'PASS']);
+    expect(generator.calls).toBe(3);
+
+    const again = (await current.gql(REMAKE, { input: { imageId: ids[0] } }, { token })).body.data.remakeImage;
+    expect(again.remake.id).toBe(asked.remake.id);
+    expect(generator.calls).toBe(3);
+    const passed = (await current.gql(REMAKE, { input: { imageId: ids[1] } }, { token })).body.data.remakeImage;
+    expect(passed).toMatchObject({ __typename: 'InvalidInputError', field: 'imageId' });
+    const stranger = await current.token('stranger');
+    const notYours = (await current.gql(REMAKE, { input: { imageId: ids[0] } }, { token: stranger })).body.data.remakeImage;
+    expect(notYours).toMatchObject({ __typename: 'InvalidInputError', message: 'No such image.' });
+    expect((await current.gql('{ me { coinsBalance } }', {}, { token })).body.data.me.coinsBalance).toBe(9);
   });
 
   test('REVIEW_REMAKES=0: a failing image is delivered flagged without another generator call', async () => {

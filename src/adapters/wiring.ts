@@ -16,9 +16,9 @@ export async function openLedgerAndQueue(
   log: Logger,
 ): Promise<{ ledger: Ledger; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
-  const { reserveGenerationIn } = await import('./ledger/sql-ledger.js');
+  const { reserveGenerationIn, reserveRemakeIn } = await import('./ledger/sql-ledger.js');
   const c = config.ledger;
-  const common = { deadlineMs: config.generationDeadlineMs, log, reservers: { generation: reserveGenerationIn } };
+  const common = { deadlineMs: config.generationDeadlineMs, log, reservers: { generation: reserveGenerationIn, remake: reserveRemakeIn } };
   if (c.kind !== 'pglite') {
     const { openPostgresRunner } = await import('./ledger/postgres.js');
     const { SqlLedger } = await import('./ledger/sql-ledger.js');

@@ -1,7 +1,8 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
 import type { GenerateOutcome } from '../studio/start.js';
 import { COUNT_RULE, MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_RULE, PROMPT_LIMIT } from '../studio/request.js';
-import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
+import { imageIdOf } from '../studio/image-ids.js';
+import type { Description, GenerationRecord, StoredImage, VideoPrompt } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
 import { InvalidInputError, StudioError } from '../studio/errors.js';
@@ -26,9 +27,11 @@ const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
   }),
 });
 
-type Image = GenerationRecord['images'][number];
-const GeneratedImage = builder.objectRef<Image>('GeneratedImage').implement({
+/** An image as its generation keeps it, with where it stands there. */
+type ImageOf = StoredImage & { generationId: string; index: number };
+const GeneratedImage = builder.objectRef<ImageOf>('GeneratedImage').implement({
   fields: (t) => ({
+    id: t.id({ description: 'Stable: the batch and the place of the image in it', resolve: (i) => imageIdOf(i.generationId, i.index) }),
     url: t.string({
       description: 'A signed link that expires (MEDIA_URL_TTL_SECONDS); read the generation again for a fresh one',
       resolve: (i, _, ctx) => (i.key ? ctx.services.storage.signedUrl(i.key) : (i.url ?? '')),
@@ -51,7 +54,7 @@ export const Generation = builder.objectRef<GenerationRecord>('Generation').impl
     cost: t.exposeInt('cost', { description: 'Coins charged (refunded if the generation failed)' }),
     descriptions: t.field({ type: [DescriptionRef], resolve: (g) => g.descriptions }),
     enhancedPrompt: t.exposeString('enhancedPrompt', { nullable: true }),
-    images: t.field({ type: [GeneratedImage], resolve: (g) => g.images }),
+    images: t.field({ type: [GeneratedImage], resolve: (g) => g.images.map((image, i) => ({ ...image, generationId: g.id, index: i + 1 })) }),
     warnings: t.exposeStringList('warnings'),
     error: t.exposeString('error', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -6,6 +6,7 @@ import './errors.js';
 import './viewer.js';
 import './style.js';
 import './generation.js';
+import './remake.js';
 import './events.js';
 import './topup.js';
 import './api-key.js';

@@ -5,6 +5,7 @@ import type { Books, Coins } from './ports/coins.js';
 import type { FairUse, SubscriptionLeases } from './ports/limits.js';
 import type { DescriptionCache } from './ports/providers.js';
 import type { GenerationStore } from './ports/records.js';
+import type { RemakeStore } from './ports/remakes.js';
 export * from './ports/api-keys.js';
 export * from './ports/basics.js';
 export * from './ports/coins.js';
@@ -16,10 +17,11 @@ export * from './ports/payments.js';
 export * from './ports/periodic.js';
 export * from './ports/providers.js';
 export * from './ports/records.js';
+export * from './ports/remakes.js';
+export * from './ports/review.js';
 export * from './ports/telemetry.js';
 export * from './ports/topups.js';
 
 /** What one database adapter (SQL over PGlite or Postgres) implements: every port kept in the ledger's
  *  database. The studio's modules take only the ports they use. */
-export type Ledger = Coins & Books & GenerationStore & DescriptionCache & FairUse & SubscriptionLeases & { close(): Promise<void> };
-export * from './ports/review.js';
+export type Ledger = Coins & Books & GenerationStore & RemakeStore & DescriptionCache & FairUse & SubscriptionLeases & { close(): Promise<void> };

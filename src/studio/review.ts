@@ -135,6 +135,7 @@ export async function reviewAndRemake(
 }
 
 const RANK = { PASS: 2, UNCHECKED: 1, FAIL: 0 } as const;
-const better = (a: ImageReview, b: ImageReview) => RANK[a.verdict] > RANK[b.verdict] || (a.verdict === b.verdict && (a.score ?? 0) > (b.score ?? 0));
+/** `a` is the better of two reviews of one image's versions. */
+export const better = (a: ImageReview, b: ImageReview) => RANK[a.verdict] > RANK[b.verdict] || (a.verdict === b.verdict && (a.score ?? 0) > (b.score ?? 0));
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const unique = (issues: ReviewIssue[]) => issues.filter((a, i) => issues.findIndex((b) => b.kind === a.kind && b.detail === a.detail) === i);

@@ -8,7 +8,7 @@ import { videoPrompts } from './video-prompts.js';
 
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
-export const outputKey = (generationId: string, n: number, contentType: string) =>
+export const outputKey = (generationId: string, n: number | string, contentType: string) =>
   `outputs/${generationId}/${n}.${EXTENSIONS[contentType] ?? 'jpg'}`;
 
 /** false when the generation had already been settled (canceled, or finished by another attempt) */

@@ -4,7 +4,8 @@
 // key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
 // The job itself (describe → compose → generate → store → settle) is jobs/generation.ts, on any worker.
 import { GenerationFailedError, InvalidInputError, StudioError } from './errors.js';
-import { GENERATION, inputKey, uploadType } from './jobs/generation.js';
+import { GENERATION } from './jobs/generation.js';
+import { inputKey, uploadType } from './jobs/generation-inputs.js';
 import { inputsPrefix, type JobKind } from './jobs/kind.js';
 import { finishedEvent, type JobMachinery } from './jobs/machinery.js';
 import type {

@@ -7,9 +7,12 @@ import type {
   GenerationReservation,
   Ledger,
   Ordinal,
+  RemakeRecord,
+  RemakeReservation,
   Reservation,
   ReserveOutcome,
   Settlement,
+  StoredImage,
 } from '../../studio/ports.js';
 import { isUnknownUser, rateLimitFrom, UnknownUserError } from '../../studio/errors.js';
 
@@ -49,6 +52,21 @@ export function mapGeneration(row: GenerationRow): GenerationRecord {
     createdAt: toDate(row.created_at),
     finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
     deadlineAt: toDate(row.deadline_at),
+  };
+}
+
+export function mapRemake(row: Record<string, unknown>): RemakeRecord {
+  return {
+    id: String(row.id),
+    userId: String(row.user_id),
+    generationId: String(row.generation_id),
+    imageIndex: Number(row.image_index),
+    status: row.status as RemakeRecord['status'],
+    error: (row.error as string | null) ?? null,
+    providerRequestId: (row.provider_request_id as string | null) ?? null,
+    deadlineAt: toDate(row.deadline_at),
+    createdAt: toDate(row.created_at),
+    finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
   };
 }
 
@@ -123,6 +141,19 @@ const refundOutcome = (v: unknown) => {
   const r = toJson<Record<string, unknown>>(v, {});
   return { refunded: Boolean(r.refunded), balance: Number(r.balance) };
 };
+
+/** A re-make's reservation (free: a row, no debit), run inside the queue's transaction. */
+export async function reserveRemakeIn(db: SqlQuery, reservation: Reservation): Promise<ReserveOutcome> {
+  const r = reservation as RemakeReservation;
+  const { rows } = await db.query<{ v: unknown }>('select public.reserve_remake($1, $2, $3, $4, $5) as v', [
+    r.id,
+    r.userId,
+    r.generationId,
+    r.imageIndex,
+    r.deadlineAt.toISOString(),
+  ]);
+  return mapReserve(toJson(rows[0]!.v, {}));
+}
 
 export class SqlLedger implements Ledger {
   constructor(readonly db: SqlRunner) {}
@@ -252,6 +283,28 @@ export class SqlLedger implements Ledger {
   async problems(): Promise<Array<{ userId: string; problem: string }>> {
     const { rows } = await this.db.query<{ user_id: string; problem: string }>('select * from public.ledger_problems()');
     return rows.map((r) => ({ userId: r.user_id, problem: r.problem }));
+  }
+
+  async beginRemake(id: string, deadlineAt: Date) {
+    const { rows } = await this.db.query<Record<string, unknown>>('select * from public.begin_remake_run($1, $2)', [id, deadlineAt.toISOString()]);
+    return rows[0] ? mapRemake(rows[0]) : null;
+  }
+
+  async remake(id: string) {
+    const { rows } = await this.db.query<Record<string, unknown>>('select * from public.get_remake($1)', [id]);
+    return rows[0] ? mapRemake(rows[0]) : null;
+  }
+
+  async setRemakeProviderRequest(id: string, providerRequestId: string) {
+    await this.db.query('select public.set_remake_provider_request($1, $2)', [id, providerRequestId]);
+  }
+
+  async completeRemake(id: string, image: StoredImage | null) {
+    return Boolean(await this.value('select public.complete_remake($1, $2::jsonb) as v', [id, image ? JSON.stringify(image) : null]));
+  }
+
+  async failRemake(id: string, reason: string, status: 'FAILED' | 'CANCELED' = 'FAILED') {
+    return refundOutcome(await this.value('select public.fail_remake($1, $2, $3) as v', [id, reason, status]));
   }
 
   async get(key: string) {

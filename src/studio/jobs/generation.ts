@@ -6,38 +6,24 @@ import { describeAll } from '../describe.js';
 import type {
   Describer,
   DescriptionCache,
-  GenerationInput,
   GenerationRecord,
   GenerateResult,
   GenerationStore,
   Generator,
   ImagePreparer,
   Logger,
-  PreparedImage,
   PromptWriter,
-  Slot,
   Storage,
-  VisionImage,
 } from '../ports.js';
 import { unknownModelWarnings } from '../prompt/profiles.js';
 import { modelOf, promptStage, readsReferences } from '../prompt/stage.js';
 import { createBatchReview, reviewAndRemake, type ReviewDeps } from '../review.js';
 import { screenOutputs } from '../screen.js';
 import { settle } from '../settle.js';
-import { ratioOf } from '../style-catalog.js';
-import { inputsPrefix, type JobKind } from './kind.js';
+import { batchSeed, loadVision, makeReferences, reviewContext } from './generation-inputs.js';
+import { type JobKind } from './kind.js';
 
 export const GENERATION = 'generation';
-
-/** Where a generation's inputs are stored: the vision copy of each upload, and the upload itself when
- *  the generator reads reference copies (the worker makes them; nothing is written after the job is
- *  visible to a worker). */
-export const inputKey = (generationId: string, slot: Slot, variant: 'vision' | 'source', contentType: string) =>
-  `${inputsPrefix(generationId)}${slot}-${variant}.${EXTENSIONS[contentType] ?? 'jpg'}`;
-
-const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
-/** the content type of an upload of this (detected) format */
-export const uploadType = (format: VisionImage['sourceFormat']) => `image/${format}`;
 
 export interface GenerationKindDeps {
   generations: GenerationStore;
@@ -60,36 +46,6 @@ export interface GenerationKindDeps {
 /** What a re-make must leave for storing the batch before the deadline. */
 const STORE_MARGIN_MS = 10_000;
 
-async function loadVision(storage: Storage, generationId: string, input: GenerationInput): Promise<VisionImage[]> {
-  return Promise.all(
-    (input.images ?? []).map(async (meta) => {
-      const object = await storage.get(inputKey(generationId, meta.slot, 'vision', meta.vision.contentType));
-      if (!object) throw new Error(`the vision copy of ${meta.slot} is missing from storage`);
-      return { ...meta, vision: { ...meta.vision, bytes: object.bytes } };
-    }),
-  );
-}
-
-/** The reference copies, made here from the uploads stored before the job was queued. */
-async function makeReferences(deps: GenerationKindDeps, generationId: string, images: VisionImage[]): Promise<PreparedImage[]> {
-  return Promise.all(
-    images.map(async (image) => {
-      const source = await deps.storage.get(inputKey(generationId, image.slot, 'source', uploadType(image.sourceFormat)));
-      if (!source) throw new Error(`the upload of ${image.slot} is missing from storage`);
-      const { reference } = await deps.preparer.prepare(image.slot, source.bytes);
-      return { ...image, reference };
-    }),
-  );
-}
-
-/** The batch's seed, from its id: a retry of the same job asks for the same images. */
-const batchSeed = (id: string) => Number.parseInt(id.replace(/-/g, '').slice(0, 7), 16);
-
-const reviewContext = (images: VisionImage[], aspectRatio: string) => {
-  const [w, h] = ratioOf(aspectRatio);
-  return { products: images.filter((i) => i.kind === 'product'), face: images.find((i) => i.kind === 'face') ?? null, aspect: w / h };
-};
-
 export function generationKind(deps: GenerationKindDeps): JobKind<GenerationRecord> {
   for (const warning of unknownModelWarnings({ describer: deps.describer.model, text: deps.generator.models?.TEXT_TO_IMAGE, edit: deps.generator.models?.REFERENCE })) deps.log.warn(warning);
   const { generations, storage } = deps;
@@ -102,6 +58,8 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
     fail: (id, reason, status) => generations.fail(id, reason, status),
     reasonFor: (error) => (error instanceof Error && error.name === 'GenerationError' ? error.message : 'The image service failed to produce images.'),
     webhookUrl: (g) => g.input.webhookUrl ?? null,
+    // A paid batch with a failed image keeps its photos for remakeImage (jobs/remake.ts removes them).
+    keepsInputs: (g) => g.status === 'SUCCEEDED' && g.images.some((i) => i.review?.verdict === 'FAIL'),
 
     async run({ record: g, signal, progress, stage }) {
       const { input, mode, count } = g;

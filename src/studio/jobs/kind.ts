@@ -44,9 +44,12 @@ export interface JobKind<R extends JobRow = JobRow> {
   webhookUrl(record: R): string | null;
   /** the webhook's body for a finished job (fresh signed links) */
   webhookPayload(record: R): Promise<{ type: string; data: unknown }>;
+  /** true when a settled job's inputs are still needed (by a later job of another kind); else they
+   *  are removed when it settles */
+  keepsInputs?(record: R): boolean;
 }
 
-/** Where a job's inputs are kept until it is settled; removed then, whatever its kind. */
+/** Where a job's inputs are kept until it is settled; removed then, unless its kind keeps them. */
 export const inputsPrefix = (jobId: string) => `inputs/${jobId}/`;
 
 /** The messages a settled job carries, the same for every kind. */

@@ -92,7 +92,7 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
     // Not settled (the refund itself failed): the queue retries the job, which will announce it.
     if (!row?.finishedAt) return;
     deps.events.publish(topicOf(job), finishedEvent(job.id, row.status));
-    await deps.storage.removePrefix(inputsPrefix(job.id)).catch(() => {});
+    if (!kind.keepsInputs?.(row)) await deps.storage.removePrefix(inputsPrefix(job.id)).catch(() => {});
     await queueWebhook(kind, row);
   }
 
