@@ -99,6 +99,11 @@ export type QuoteInput = {
   mode?: GenerationMode | null | undefined;
 };
 
+export type RemakeImageInput = {
+  /** GeneratedImage.id of an image whose review is FAIL */
+  imageId: string | number;
+};
+
 export type RevokeApiKeyInput = {
   id: string | number;
 };
@@ -168,14 +173,14 @@ export type StudioMeQueryVariables = Exact<{
 }>;
 
 
-export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } }> } } };
+export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } }> } } };
 
 export type StudioGenerationQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } | null };
+export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } | null };
 
 export type StudioGenerateMutationVariables = Exact<{
   input: GenerateImagesInput;
@@ -200,7 +205,25 @@ export type StudioGenerationEventsSubscriptionVariables = Exact<{
 
 export type StudioGenerationEventsSubscription = { generationEvents: { generationId: string | null, stage: GenerationStage, done: number | null, total: number | null, queuePosition: number | null, status: GenerationStatus | null } };
 
-export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> };
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> };
+
+export type StudioRemakeImageMutationVariables = Exact<{
+  input: RemakeImageInput;
+}>;
+
+
+export type StudioRemakeImageMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'RemakeImageSuccess', remake: { id: string, status: GenerationStatus } }
+   };
+
+export type StudioRemakeQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StudioRemakeQuery = { remake: { id: string, status: GenerationStatus, error: string | null, generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } | null } | null };
 
 export type StudioCoinsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -288,6 +311,7 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
   createdAt
   finishedAt
   images {
+    id
     url
     width
     height
@@ -408,6 +432,7 @@ export const StudioMeDocument = new TypedDocumentString(`
   createdAt
   finishedAt
   images {
+    id
     url
     width
     height
@@ -443,6 +468,7 @@ export const StudioGenerationDocument = new TypedDocumentString(`
   createdAt
   finishedAt
   images {
+    id
     url
     width
     height
@@ -508,6 +534,63 @@ export const StudioGenerationEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StudioGenerationEventsSubscription, StudioGenerationEventsSubscriptionVariables>;
+export const StudioRemakeImageDocument = new TypedDocumentString(`
+    mutation StudioRemakeImage($input: RemakeImageInput!) {
+  result: remakeImage(input: $input) {
+    __typename
+    ... on RemakeImageSuccess {
+      remake {
+        id
+        status
+      }
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioRemakeImageMutation, StudioRemakeImageMutationVariables>;
+export const StudioRemakeDocument = new TypedDocumentString(`
+    query StudioRemake($id: ID!) {
+  remake(id: $id) {
+    id
+    status
+    error
+    generation {
+      ...StudioGeneration
+    }
+  }
+}
+    fragment StudioGeneration on Generation {
+  id
+  status
+  mode
+  count
+  cost
+  warnings
+  error
+  createdAt
+  finishedAt
+  images {
+    id
+    url
+    width
+    height
+    contentType
+    videoPrompts {
+      version
+      text
+    }
+    review {
+      verdict
+      score
+      issues {
+        kind
+        detail
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<StudioRemakeQuery, StudioRemakeQueryVariables>;
 export const StudioCoinsDocument = new TypedDocumentString(`
     query StudioCoins($first: Int = 10) {
   topUpPackages {

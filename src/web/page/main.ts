@@ -6,6 +6,8 @@ import {
   StudioCatalogDocument,
   StudioGenerateDocument,
   StudioGenerationDocument,
+  StudioRemakeDocument,
+  StudioRemakeImageDocument,
   StudioGenerationEventsDocument,
   StudioMeDocument,
   StudioQuoteDocument,
@@ -64,14 +66,37 @@ function render() {
   }
   styleForm?.render(state.lang);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
-  renderResults($('#results'), state.shown, state.lang);
+  renderResults($('#results'), state.shown, state.lang, remake);
   renderHistory($('#history'), state.history, state.lang, show);
   coins.render();
 }
 
 function show(generation: StudioGenerationFragment) {
   state.shown = generation;
-  renderResults($('#results'), generation, state.lang);
+  renderResults($('#results'), generation, state.lang, remake);
+}
+
+/** "Make again": one free re-make of an image that failed the review; the batch is shown again once
+ *  the job has finished (its row is read every second, for at most two minutes). */
+async function remake(imageId: string, button: HTMLButtonElement) {
+  button.disabled = true;
+  try {
+    const { result } = await client.request(StudioRemakeImageDocument, { input: { imageId } });
+    if ('message' in result) {
+      button.textContent = result.message;
+      return;
+    }
+    for (let i = 0; i < 120; i++) {
+      const { remake: job } = await client.request(StudioRemakeDocument, { id: result.remake.id });
+      if (job && TERMINAL.has(job.status)) {
+        if (job.generation) show(job.generation);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } catch (error) {
+    button.textContent = messageOf(error);
+  }
 }
 
 // ---- account ---------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ async function copy(button: HTMLButtonElement, text: string, lang: Lang) {
   }
 }
 
-export function renderResults(root: HTMLElement, generation: StudioGenerationFragment | null, lang: Lang) {
+export function renderResults(root: HTMLElement, generation: StudioGenerationFragment | null, lang: Lang, remake?: (imageId: string, button: HTMLButtonElement) => void) {
   if (!generation) {
     root.replaceChildren(h('p', { class: 'hint' }, translate(lang, 'noResults')));
     return;
@@ -78,6 +78,13 @@ export function renderResults(root: HTMLElement, generation: StudioGenerationFra
         h('span', { class: 'verdict', 'data-verdict': image.review.verdict, title: image.review.score === null ? '' : `${image.review.score}/100` }, translate(lang, image.review.verdict)),
       ),
       ...image.review.issues.map((issue) => h('p', { class: 'issue', 'data-kind': issue.kind }, issue.detail)),
+      image.review.verdict === 'FAIL' && remake && generation.status === 'SUCCEEDED'
+        ? (() => {
+            const button = h('button', { type: 'button', class: 'remake', 'data-image-id': image.id }, translate(lang, 'remake'));
+            button.addEventListener('click', () => remake(image.id, button));
+            return button;
+          })()
+        : null,
       ...image.videoPrompts.map((prompt) => {
         const button = h('button', { type: 'button', class: 'copy', 'data-version': prompt.version }, translate(lang, 'copy'));
         button.addEventListener('click', () => void copy(button, prompt.text, lang));
