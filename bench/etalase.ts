@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
 import { createFalGenerator } from '../src/adapters/generate/fal.js';
-import { openDescriber, openGenerator, openPromptWriter } from '../src/adapters/wiring.js';
+import { openDescriber, openGenerator, openPromptWriter, openReview } from '../src/adapters/wiring.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -23,6 +23,8 @@ export interface EtalaseOptions {
   /** 'local': the deterministic composer only, no PromptWriter call (as before issue 9) */
   promptWriter?: 'local';
   mediaResolution?: 'low' | 'medium' | 'high';
+  /** 'local': no Gemini review call, the measured layer alone */
+  reviewer?: 'local';
 }
 
 const GENERATE = /* GraphQL */ `
@@ -90,6 +92,7 @@ export async function startEtalase(options: EtalaseOptions) {
     FAL_KEY: 'bench',
     FAL_BASE_URL: options.falUrl,
     ...(options.promptWriter ? { PROMPT_WRITER: options.promptWriter } : {}),
+    ...(options.reviewer ? { REVIEWER: options.reviewer } : {}),
     ...(options.mediaResolution ? { GEMINI_MEDIA_RESOLUTION: options.mediaResolution } : {}),
   });
   if (config.generator.kind !== 'fal') throw new Error('expected the fal generator');
@@ -107,6 +110,8 @@ export async function startEtalase(options: EtalaseOptions) {
     generator: timed(generator, 'generator', spans),
     // PROMPT_WRITER defaults to gemini with a key: its one text call sits on the critical path
     promptWriter: (await openPromptWriter(config).then((w) => w && timed(w, 'writer', spans))) ?? null,
+    // REVIEWER defaults to gemini with a key: one review call per image, concurrently
+    review: await openReview(config).then((r) => ({ checks: r.checks, reviewer: r.reviewer && timed(r.reviewer, 'reviewer', spans) })),
   });
   app.services.studio = timed(app.services.studio, 'studio', spans);
   const secret = await loadDevSecret(dataDir);

@@ -18,6 +18,8 @@ export interface ScenarioSpec {
   repeatPhotos?: boolean;
   /** GEMINI_MEDIA_RESOLUTION for the describer */
   mediaResolution?: 'low' | 'medium' | 'high';
+  /** 'local': the review's measured layer alone, no Gemini review call (what the model review adds) */
+  reviewer?: 'local';
 }
 
 export const SCENARIOS = {
@@ -28,6 +30,7 @@ export const SCENARIOS = {
   'etalase-reference-poll25': { label: 'diag: REFERENCE, fal poll 25 ms', judged: false, mode: 'REFERENCE', pollIntervalMs: 25 },
   'etalase-text-low-res': { label: 'diag: TEXT_TO_IMAGE, GEMINI_MEDIA_RESOLUTION=low', judged: false, mode: 'TEXT_TO_IMAGE', mediaResolution: 'low' },
   'etalase-text-repeat': { label: 'diag: TEXT_TO_IMAGE, the same six photos again', judged: false, mode: 'TEXT_TO_IMAGE', repeatPhotos: true },
+  'etalase-reference-measured-review': { label: 'diag: REFERENCE, measured review only (REVIEWER=local)', judged: false, mode: 'REFERENCE', reviewer: 'local' },
   'etalase-reference-fal1600': { label: 'diag: REFERENCE, fal job 1600 ms', judged: false, mode: 'REFERENCE', falLatencyMs: 1600 },
 } satisfies Record<string, ScenarioSpec>;
 export type ScenarioName = keyof typeof SCENARIOS;
