@@ -1,6 +1,7 @@
-// What the Gemini adapters (describer, prompt writer) share: the client, thinking settings per model
+// What the Gemini adapters (describer, prompt writer, reviewer) share: the client, thinking settings per model
 // family, how a reply ended, and which failures are worth another try.
-import { ApiError, FinishReason, GoogleGenAI, ThinkingLevel, type GenerateContentResponse, type ThinkingConfig } from '@google/genai';
+import { ApiError, FinishReason, GoogleGenAI, ThinkingLevel, type GenerateContentResponse, type Part, type ThinkingConfig } from '@google/genai';
+import sharp from 'sharp';
 import { RetryError } from '../retry.js';
 
 export function geminiClient(config: { apiKey: string; baseUrl?: string }): GoogleGenAI {
@@ -89,4 +90,10 @@ export function reason(error: unknown): string {
   const inner = error instanceof RetryError ? error.lastError : error;
   const what = inner instanceof ApiError ? `HTTP ${inner.status}` : inner instanceof Error ? inner.message : String(inner);
   return error instanceof RetryError ? `${what} (${error.message})` : what;
+}
+
+/** An image as a JPEG part within `longEdge` px: what Gemini needs to judge an output, not more. */
+export async function jpegPart(image: Uint8Array, longEdge: number): Promise<Part> {
+  const bytes = await sharp(image).resize(longEdge, longEdge, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 85 }).toBuffer();
+  return { inlineData: { mimeType: 'image/jpeg', data: bytes.toString('base64') } };
 }

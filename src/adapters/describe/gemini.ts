@@ -2,12 +2,11 @@
 // reproduce, sized for the prompt budget; and a safety check of generated images for edit models
 // that report none. Retries are ours, not the SDK's, so the time budget holds.
 import { ApiError, MediaResolution, type GenerateContentResponse, type Part } from '@google/genai';
-import sharp from 'sharp';
 import type { Config } from '../../config.js';
 import { DescribeError, type DescribeReply, type Describer, type GeneratedImage, type SlotKind, type VisionImage } from '../../studio/ports.js';
 import { lastWholeSentence } from '../../studio/prompt/text.js';
 import { retry, type RetryOptions } from '../retry.js';
-import { AttemptTimeout, endingOf, geminiClient, isRejection, reason, retryAfterMs, retryable, thinkingFor } from './gemini-common.js';
+import { AttemptTimeout, endingOf, geminiClient, isRejection, jpegPart, reason, retryAfterMs, retryable, thinkingFor } from './gemini-common.js';
 
 export type GeminiDescriberConfig = Extract<Config['describer'], { kind: 'gemini' }>;
 
@@ -130,11 +129,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
       if (!response.ok) throw new Error(`could not fetch a generated image (HTTP ${response.status})`);
       source = Buffer.from(await response.arrayBuffer());
     }
-    const bytes = await sharp(source)
-      .resize(SCREEN_LONG_EDGE, SCREEN_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 85 })
-      .toBuffer();
-    return { inlineData: { mimeType: 'image/jpeg', data: bytes.toString('base64') } };
+    return jpegPart(source, SCREEN_LONG_EDGE);
   }
 
   return {

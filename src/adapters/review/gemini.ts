@@ -4,11 +4,10 @@
 // is close to one on the product but not the same is TEXT_CHANGED, text that matches nothing on the
 // product is UNWANTED_TEXT. Safety is part of the answer, so this replaces the describer's screen.
 import { Type, type Part, type Schema } from '@google/genai';
-import sharp from 'sharp';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import type { Reviewer, ReviewIssue, ReviewSubject } from '../../studio/ports.js';
-import { endingOf, geminiClient, reason, thinkingFor } from '../describe/gemini-common.js';
+import type { Reviewer, ReviewIssue } from '../../studio/ports.js';
+import { endingOf, geminiClient, jpegPart, reason, thinkingFor } from '../describe/gemini-common.js';
 
 export type GeminiReviewerConfig = Extract<Config['review']['reviewer'], { kind: 'gemini' }>;
 
@@ -57,14 +56,6 @@ export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
   const ai = geminiClient(config);
   const thinkingConfig = thinkingFor(config.model);
 
-  async function outputPart(subject: ReviewSubject): Promise<Part> {
-    const bytes = await sharp(subject.image.bytes)
-      .resize(OUTPUT_LONG_EDGE, OUTPUT_LONG_EDGE, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 85 })
-      .toBuffer();
-    return { inlineData: { mimeType: 'image/jpeg', data: bytes.toString('base64') } };
-  }
-
   return {
     vendor: 'gemini',
     model: config.model,
@@ -73,7 +64,7 @@ export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
       const photos = [...subject.products, ...(subject.face ? [subject.face] : [])];
       const parts: Part[] = [
         ...photos.map((p) => ({ inlineData: { mimeType: p.vision.contentType, data: Buffer.from(p.vision.bytes).toString('base64') } })),
-        await outputPart(subject),
+        await jpegPart(subject.image.bytes, OUTPUT_LONG_EDGE),
         { text: REVIEW_INSTRUCTION },
       ];
       let response;
