@@ -7,6 +7,8 @@ export interface CoinEntry {
   delta: number;
   kind: 'signup' | 'grant' | 'debit' | 'refund';
   generationId: string | null;
+  /** the clip a debit or refund was for */
+  videoId: string | null;
   reason: string | null;
   balanceAfter: number;
   createdAt: Date;
