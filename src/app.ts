@@ -53,7 +53,7 @@ function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | n
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (media && url.pathname.startsWith('/media/')) {
-        const response = await serveMedia(media, url);
+        const response = await serveMedia(media, url, Date.now(), request.headers.get('range'));
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -75,9 +75,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
   const [core, authenticator] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
-  const { ledger, events, storage, studio } = core;
+  const { ledger, events, storage, studio, clips } = core;
   const services: Services = {
     studio,
+    clips,
     ledger,
     events,
     storage,

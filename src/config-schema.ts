@@ -1,6 +1,7 @@
 // The variables Etalase reads, as a zod schema, and the rules across them (what each choice requires,
 // what production refuses). Pure: config.ts applies them to process.env.
 import { z } from 'zod';
+import { DEFAULT_VIDEO_MODEL, videoModelIds } from './studio/video-profiles.js';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalText = z
@@ -48,6 +49,8 @@ export const envSchema = z
     SIGNUP_COINS: int(10),
     PRICE_TEXT_TO_IMAGE: int(1),
     PRICE_REFERENCE: int(2),
+    PRICE_VIDEO_PER_SECOND: int(1),
+    PRICE_VIDEO_CLIP: int(0),
 
     MAX_FILES: int(6, 1),
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
@@ -55,6 +58,7 @@ export const envSchema = z
     UPLOAD_MEMORY_MB: int(96, 1),
     UPLOAD_WAIT_MS: int(120_000, 100),
     GENERATION_DEADLINE_MS: int(180_000, 1000),
+    VIDEO_DEADLINE_MS: int(600_000, 1000),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
     WORKER_CONCURRENCY: int(4, 0),
     STORAGE: z.enum(['local', 'supabase']).default('local'),
@@ -65,6 +69,7 @@ export const envSchema = z
     AUTH: z.enum(['dev', 'supabase']).optional(),
     DESCRIBER: z.enum(['local', 'gemini']).optional(),
     GENERATOR: z.enum(['local', 'fal']).optional(),
+    VIDEO: z.enum(['local', 'fal']).optional(),
     LEDGER: z.enum(['pglite', 'postgres', 'supabase']).optional(),
     EVENTS: z.enum(['memory', 'redis']).optional(),
 
@@ -84,6 +89,11 @@ export const envSchema = z
     FAL_EDIT_MODEL: z.string().default('fal-ai/bytedance/seedream/v4.5/edit'),
     FAL_EDIT_MAX_REFERENCES: z.coerce.number().int().min(1).optional(),
     FAL_BASE_URL: optionalUrl,
+    VIDEO_MODEL: z
+      .enum(videoModelIds().filter((id) => id !== 'local') as [string, ...string[]])
+      .default(DEFAULT_VIDEO_MODEL),
+    VIDEO_RESOLUTION: z.enum(['480p', '720p']).default('720p'),
+    FFMPEG_PATH: optionalText,
 
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_MAX: int(10, 1),
@@ -119,6 +129,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
     [raw.DESCRIBER === 'gemini', 'GEMINI_API_KEY', 'DESCRIBER=gemini'],
     [raw.PROMPT_WRITER === 'gemini', 'GEMINI_API_KEY', 'PROMPT_WRITER=gemini'],
     [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
+    [raw.VIDEO === 'fal', 'FAL_KEY', 'VIDEO=fal'],
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     // Supabase's database is Postgres: the ledger and the job queue reach it by its connection string.
     [ledgerKindOf(raw) === 'supabase', 'DATABASE_URL', "LEDGER=supabase (the project's Postgres connection string)"],
@@ -133,7 +144,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
 }
 
 /** In production every development default must be asked for by name. */
-export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string }): string[] {
+export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string; video: string }): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const refusals: Array<[boolean, string]> = [
     [kinds.auth === 'dev' && !env.ALLOW_DEV_AUTH,
@@ -144,6 +155,8 @@ export function productionRefusals(env: Env, kinds: { auth: string; ledger: stri
       'DESCRIBER=local: the offline describer is refused in production; set GEMINI_API_KEY or ALLOW_LOCAL_PROVIDERS=true'],
     [kinds.generator === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
       'GENERATOR=local: the offline generator is refused in production; set FAL_KEY or ALLOW_LOCAL_PROVIDERS=true'],
+    [kinds.video === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
+      'VIDEO=local: the offline video maker is refused in production; set FAL_KEY or ALLOW_LOCAL_PROVIDERS=true'],
   ];
   return refusals.filter(([refused]) => refused).map(([, problem]) => problem);
 }

@@ -1,14 +1,29 @@
 // Config → the running parts shared by the API (app.ts) and a worker-only process (worker.ts): the
 // ledger and the job queue over one database, storage, events, and the providers a worker calls.
+// Every kind of job (studio/jobs/) is registered here on the one machinery: generations and clips.
 import { randomUUID } from 'node:crypto';
 import { openEvents } from './adapters/events/pubsub.js';
-import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, openStorage } from './adapters/wiring.js';
+import { openDescriber, openGenerator, openLedgerAndQueue, openPromptWriter, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
+import { createClips } from './studio/clips.js';
 import { generationKind } from './studio/jobs/generation.js';
 import { createJobMachinery } from './studio/jobs/machinery.js';
-import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type PromptWriter, type StageTimer } from './studio/ports.js';
+import { videoKind } from './studio/jobs/video.js';
+import {
+  SHUTDOWN_GRACE_MS,
+  untimed,
+  type Clock,
+  type Describer,
+  type Generator,
+  type JobQueue,
+  type Ledger,
+  type Logger,
+  type PromptWriter,
+  type StageTimer,
+  type VideoMaker,
+} from './studio/ports.js';
 import { readsReferences } from './studio/prompt/stage.js';
 import { createStudio } from './studio/start.js';
 
@@ -22,6 +37,7 @@ export interface CoreOverrides {
   generator?: Generator;
   /** null: no writer, the composer writes every prompt */
   promptWriter?: PromptWriter | null;
+  videoMaker?: VideoMaker;
 }
 
 /** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
@@ -40,9 +56,10 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     maxActive: config.fairUse?.maxActiveGenerations ?? null,
     perMinute: config.fairUse?.generationsPerMinute ?? null,
   });
-  const [rawDescriber, rawGenerator, events, media] = await Promise.all([
+  const [rawDescriber, rawGenerator, videoMaker, events, media] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
+    overrides.videoMaker ?? openVideoMaker(config, log),
     openEvents(config, log),
     openStorage(config, overrides.clock),
   ]);
@@ -67,9 +84,10 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     promptWriter,
     promptWriterTimeoutMs: config.promptWriterTimeoutMs,
   });
+  const video = videoKind({ videos: opened.videos, storage, maker: videoMaker, clock, log, deadlineMs: config.videoDeadlineMs });
   const jobs = createJobMachinery(
     { queue, events, storage, clock, log, deadlineMs, resumeTimeoutMs: Math.min(deadlineMs, 60_000), webhooks, stages: instrument?.stages ?? untimed },
-    [generation],
+    [generation, video],
   );
   const studio = createStudio({
     coins: ledger,
@@ -88,6 +106,21 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     readsReferences: (mode) => readsReferences(generator, mode),
   });
+  const clips = createClips({
+    coins: ledger,
+    generations: ledger,
+    videos: opened.videos,
+    queue,
+    jobs,
+    kind: video,
+    model: videoMaker.model,
+    pricing: { perClip: config.coins.videoPerClip, perSecond: config.coins.videoPerSecond },
+    clock,
+    ids: { uuid: randomUUID },
+    events,
+    webhooks,
+    deadlineMs: config.videoDeadlineMs,
+  });
 
   return {
     ledger,
@@ -95,6 +128,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     storage,
     events,
     studio,
+    clips,
     /** the /media route, when the storage serves its own files */
     mediaLookup: media.lookup,
     /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */

@@ -25,13 +25,14 @@ describe('production configuration', () => {
         expect.stringMatching(/^AUTH=dev: .*ALLOW_DEV_AUTH=true/),
         expect.stringMatching(/^LEDGER=pglite: .*ALLOW_EMBEDDED_DB=true/),
         expect.stringMatching(/^DESCRIBER=local: .*ALLOW_LOCAL_PROVIDERS=true/),
+        expect.stringMatching(/^VIDEO=local: .*ALLOW_LOCAL_PROVIDERS=true/),
       ]),
     );
-    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(4);
+    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(5);
   });
 
   test('each refusal is lifted only by its own switch', () => {
-    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'true' })).toHaveLength(3);
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'true' })).toHaveLength(4);
     expect(problemsOf({ NODE_ENV: 'production', ALLOW_LOCAL_PROVIDERS: 'true' })).toHaveLength(2);
     expect(problemsOf({ NODE_ENV: 'production', ...ALLOW_ALL })).toEqual([]);
     expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'maybe', ...{ ALLOW_EMBEDDED_DB: 'true' } })[0]).toMatch(/^ALLOW_DEV_AUTH/);

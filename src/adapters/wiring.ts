@@ -2,17 +2,21 @@
 // without loading them.
 import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter, Storage } from '../studio/ports.js';
+import type { Clock, Describer, Generator, JobQueue, Ledger, Logger, PromptWriter, Storage, VideoMaker, VideoStore } from '../studio/ports.js';
 import type { MediaLookup } from './storage/local.js';
 import { withRecentObjects } from './storage/recent.js';
 
-/** The ledger and, over the same database, the job queue (reservations and enqueues share a
- *  transaction). Supabase mode is its project's Postgres, whose migrations the Supabase CLI applies. */
-export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; queue: JobQueue }> {
+/** The ledger, the video rows and, over the same database, the job queue (reservations and enqueues
+ *  share a transaction; each kind of job registers its SQL reservation here). Supabase mode is its
+ *  project's Postgres, whose migrations the Supabase CLI applies. */
+export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{ ledger: Ledger; videos: VideoStore; queue: JobQueue }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
   const { reserveGenerationIn } = await import('./ledger/sql-ledger.js');
+  const { reserveVideoIn, SqlVideoStore } = await import('./ledger/sql-videos.js');
   const c = config.ledger;
-  const common = { deadlineMs: config.generationDeadlineMs, log, reservers: { generation: reserveGenerationIn } };
+  // A job expires (and is retried) past the longest deadline of any kind.
+  const deadlineMs = Math.max(config.generationDeadlineMs, config.videoDeadlineMs);
+  const common = { deadlineMs, log, reservers: { generation: reserveGenerationIn, video: reserveVideoIn } };
   if (c.kind !== 'pglite') {
     const { openPostgresRunner } = await import('./ledger/postgres.js');
     const { SqlLedger } = await import('./ledger/sql-ledger.js');
@@ -20,12 +24,12 @@ export async function openLedgerAndQueue(config: Config, log: Logger): Promise<{
     const sql = await openPostgresRunner(c, { onError, migrate: c.kind === 'postgres' });
     const queue = await openPgBossQueue({ ...common, sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax } });
     // One pool: the ledger closes it after the queue has stopped.
-    return { ledger: new SqlLedger(sql), queue };
+    return { ledger: new SqlLedger(sql), videos: new SqlVideoStore(sql), queue };
   }
   const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
   // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
   const queue = await openPgBossQueue({ ...common, sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite } });
-  return { ledger, queue };
+  return { ledger, videos: new SqlVideoStore(ledger.db), queue };
 }
 
 /** The ledger alone (the coins CLI). */
@@ -57,6 +61,16 @@ export async function openGenerator(config: Config, log: Logger): Promise<Genera
   const c = config.generator;
   if (c.kind === 'fal') return (await import('./generate/fal.js')).createFalGenerator(c, { log: (message, detail) => log.error(message, detail) });
   return (await import('./generate/local.js')).createLocalGenerator();
+}
+
+/** Who makes clips: fal's video model (VIDEO_MODEL), or FFmpeg on this machine. */
+export async function openVideoMaker(config: Config, log: Logger): Promise<VideoMaker> {
+  const c = config.video;
+  const ffmpeg = await (await import('./video/ffmpeg.js')).ffmpegBinary(c.ffmpegPath);
+  if (c.kind === 'fal') {
+    return (await import('./video/fal.js')).createFalVideoMaker(c, { ffmpeg, log: (message, detail) => log.error(message, detail) });
+  }
+  return (await import('./video/local.js')).createLocalVideoMaker({ ffmpeg, resolution: c.resolution });
 }
 
 export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {

@@ -68,7 +68,7 @@ export function redirectingFetch(baseUrl: string, inner: typeof fetch = fetch): 
 }
 
 /** Rejects as soon as `signal` aborts, for SDK calls that take no signal (storage uploads). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortReason(signal));
