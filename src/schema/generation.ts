@@ -1,11 +1,12 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
 import type { GenerateOutcome } from '../studio/start.js';
 import { COUNT_RULE, MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_RULE, PROMPT_LIMIT } from '../studio/request.js';
-import type { Description, GenerationRecord, VideoPrompt } from '../studio/ports.js';
+import type { Description, GenerationRecord } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
 import { InvalidInputError, StudioError } from '../studio/errors.js';
 import { GENERATE_ERRORS } from './errors.js';
+import { GeneratedImage } from './image.js';
 import { StyleOptionsInput } from './style.js';
 import { requireViewer } from './auth.js';
 
@@ -14,28 +15,6 @@ const DescriptionRef = builder.objectRef<Description>('Description').implement({
   fields: (t) => ({
     slot: t.expose('slot', { type: ImageSlotEnum }),
     text: t.exposeString('text'),
-  }),
-});
-
-const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
-  description: 'A 6-second image-to-video prompt. A: soft natural motion, stable camera. B: slow zoom on texture and branding.',
-  fields: (t) => ({
-    version: t.expose('version', { type: builder.enumType('VideoPromptVersion', { values: ['A', 'B'] as const }) }),
-    text: t.exposeString('text'),
-  }),
-});
-
-type Image = GenerationRecord['images'][number];
-const GeneratedImage = builder.objectRef<Image>('GeneratedImage').implement({
-  fields: (t) => ({
-    url: t.string({
-      description: 'A signed link that expires (MEDIA_URL_TTL_SECONDS); read the generation again for a fresh one',
-      resolve: (i, _, ctx) => (i.key ? ctx.services.storage.signedUrl(i.key) : (i.url ?? '')),
-    }),
-    width: t.exposeInt('width'),
-    height: t.exposeInt('height'),
-    contentType: t.exposeString('contentType'),
-    videoPrompts: t.field({ type: [VideoPromptRef], resolve: (i) => i.videoPrompts }),
   }),
 });
 
@@ -49,7 +28,7 @@ export const Generation = builder.objectRef<GenerationRecord>('Generation').impl
     cost: t.exposeInt('cost', { description: 'Coins charged (refunded if the generation failed)' }),
     descriptions: t.field({ type: [DescriptionRef], resolve: (g) => g.descriptions }),
     enhancedPrompt: t.exposeString('enhancedPrompt', { nullable: true }),
-    images: t.field({ type: [GeneratedImage], resolve: (g) => g.images }),
+    images: t.field({ type: [GeneratedImage], resolve: (g) => g.images.map((image, i) => ({ ...image, generationId: g.id, index: i + 1 })) }),
     warnings: t.exposeStringList('warnings'),
     error: t.exposeString('error', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -6,6 +6,8 @@ import './errors.js';
 import './viewer.js';
 import './style.js';
 import './generation.js';
+import './image.js';
+import './video.js';
 import './events.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
