@@ -47,10 +47,9 @@ export function videoKind(deps: VideoKindDeps): JobKind<VideoRecord> {
   return {
     name: VIDEO,
     noun: 'clip',
-    // A clip's deadline is its own (fal's video models take minutes, a batch's deadline is shorter):
-    // the later of the machinery's and VIDEO_DEADLINE_MS from now.
-    begin: (id, deadlineAt) =>
-      videos.beginVideoRun(id, new Date(Math.max(deadlineAt.getTime(), deps.clock.now().getTime() + deps.deadlineMs))),
+    // A clip's deadline is its own, VIDEO_DEADLINE_MS from now, not the batches' one the machinery
+    // offers (fal's video models take minutes).
+    begin: (id) => videos.beginVideoRun(id, new Date(deps.clock.now().getTime() + deps.deadlineMs)),
     read: (id) => videos.video(id),
     fail: (id, reason, status) => videos.failVideo(id, reason, status),
     reasonFor: (error) => (error instanceof VideoError ? error.message : 'The video service failed to make the clip.'),
