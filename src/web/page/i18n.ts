@@ -76,6 +76,12 @@ const en = {
   refunded: 'Your coins were refunded.',
   remaining: 'Coins left',
   errorUnexpected: 'Something went wrong',
+  videos: 'Video clips',
+  makeVideo: 'Make video',
+  clip: 'Clip',
+  clipMaking: 'Making the clip',
+  withSound: 'with sound',
+  download: 'Download',
 };
 
 export type Key = keyof typeof en;
@@ -154,6 +160,12 @@ const id: Record<Key, string> = {
   refunded: 'Koin Anda sudah dikembalikan.',
   remaining: 'Sisa koin',
   errorUnexpected: 'Terjadi kesalahan',
+  videos: 'Klip video',
+  makeVideo: 'Buat video',
+  clip: 'Klip',
+  clipMaking: 'Membuat klip',
+  withSound: 'dengan suara',
+  download: 'Unduh',
 };
 
 const words: Record<Lang, Record<Key, string>> = { id, en };

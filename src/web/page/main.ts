@@ -13,6 +13,8 @@ import {
   type GenerationMode,
   type StudioGenerationFragment,
 } from '../generated/graphql.js';
+import { clipControls } from './clips.js';
+import { idempotencyKey } from './keys.js';
 import { $, h } from './dom.js';
 import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
@@ -48,6 +50,18 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 const form = () => $<HTMLFormElement>('#studio');
 const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
 const count = () => Number(new FormData(form()).get('count') ?? 2);
+const clips = clipControls({
+  client,
+  lang: () => state.lang,
+  key: idempotencyKey,
+  rerender: () => renderResults($('#results'), state.shown, state.lang, clips.section),
+  afterClip: async () => {
+    const shown = state.shown && (await client.request(StudioGenerationDocument, { id: state.shown.id }).catch(() => null))?.generation;
+    if (shown && shown.id === state.shown?.id) show(shown);
+    await refreshAccount();
+  },
+  messageOf,
+});
 
 // ---- language --------------------------------------------------------------------------------
 
@@ -62,13 +76,13 @@ function render() {
   }
   styleForm?.render(state.lang);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
-  renderResults($('#results'), state.shown, state.lang);
+  renderResults($('#results'), state.shown, state.lang, clips.section);
   renderHistory($('#history'), state.history, state.lang, show);
 }
 
 function show(generation: StudioGenerationFragment) {
   state.shown = generation;
-  renderResults($('#results'), generation, state.lang);
+  renderResults($('#results'), generation, state.lang, clips.section);
 }
 
 // ---- account ---------------------------------------------------------------------------------
@@ -177,16 +191,6 @@ function input(idempotencyKey: string): GenerateImagesInput {
   };
 }
 
-// crypto.randomUUID exists only in secure contexts; a phone opening http://<LAN address>:4000 is not one.
-function idempotencyKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 function stage(event: StageEvent) {
   state.stages.push(event);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
@@ -279,6 +283,7 @@ async function start() {
     styleForm = createStyleForm($('#options'), styleCatalog);
     styleForm.onChange(syncFaceSlot);
     styleForm.render(state.lang);
+    await clips.loadPrice();
   } catch (error) {
     $('#generate-error').textContent = messageOf(error);
   }

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // What the page shows after a request: the stages as they arrive, the images with their two video
-// prompts (each with a copy button), and the seller's history.
+// prompts (each with a copy button) and their clips, and the seller's history.
 import type { StudioGenerationEventsSubscription, StudioGenerationFragment } from '../generated/graphql.js';
 import { h } from './dom.js';
 import { coinCount, translate, type Key, type Lang } from './i18n.js';
@@ -61,7 +61,8 @@ async function copy(button: HTMLButtonElement, text: string, lang: Lang) {
   }
 }
 
-export function renderResults(root: HTMLElement, generation: StudioGenerationFragment | null, lang: Lang) {
+/** `below`: what each image's card ends with (the clips) */
+export function renderResults(root: HTMLElement, generation: StudioGenerationFragment | null, lang: Lang, below?: (image: StudioGenerationFragment['images'][number]) => Node) {
   if (!generation) {
     root.replaceChildren(h('p', { class: 'hint' }, translate(lang, 'noResults')));
     return;
@@ -82,6 +83,7 @@ export function renderResults(root: HTMLElement, generation: StudioGenerationFra
           h('p', {}, prompt.text),
         );
       }),
+      below ? below(image) : null,
     ),
   );
   const problems = [generation.error, ...generation.warnings].filter((w): w is string => !!w);
