@@ -10,7 +10,7 @@ import { VideoError, type ClipRequest, type GenerationProgress, type MadeClip, t
 import { videoProfile, type VideoProfile, type VideoResolution } from '../../studio/video-profiles.js';
 import { redirectingFetch, untilAborted } from '../generate/fal.js';
 import { abortReason, sleep } from '../retry.js';
-import { finishClip, inWorkDir, normalise } from './ffmpeg.js';
+import { finishProviderClip, inWorkDir } from './ffmpeg.js';
 
 export interface FalVideoConfig {
   key: string;
@@ -96,10 +96,8 @@ export function createFalVideoMaker(config: FalVideoConfig, deps: FalVideoDeps):
     const bytes = new Uint8Array(await response.arrayBuffer());
     return inWorkDir(async (dir) => {
       const source = path.join(dir, 'source.mp4');
-      const finished = path.join(dir, 'clip.mp4');
       await writeFile(source, bytes);
-      await normalise(deps.ffmpeg, source, finished, signal);
-      return finishClip(deps.ffmpeg, finished, dir, signal);
+      return finishProviderClip(deps.ffmpeg, source, dir, signal);
     });
   }
 

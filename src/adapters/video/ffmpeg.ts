@@ -79,30 +79,39 @@ export async function inWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T
   }
 }
 
-/** Any provider's MP4 as we store it: H.264 yuv420p copied when it already is (no quality lost),
- *  re-encoded when not; AAC sound kept (or made AAC); +faststart. Writes `out`. */
-export async function normalise(bin: string, input: string, out: string, signal: AbortSignal): Promise<void> {
+/** Any provider's MP4 as we store it, in one FFmpeg run: H.264 yuv420p copied when it already is
+ *  (no quality lost), re-encoded when not; AAC sound kept (or made AAC); +faststart; and the poster,
+ *  the first frame, beside it. What the file holds is read once, before. */
+export async function finishProviderClip(bin: string, input: string, dir: string, signal: AbortSignal): Promise<MadeClip> {
   const found = await probe(bin, input, signal);
   if (!found.video) throw new VideoError('The video service returned a file with no video in it.');
+  const out = path.join(dir, 'finished.mp4');
+  const poster = path.join(dir, 'poster.jpg');
   const copyVideo = found.video.codec === 'h264' && found.video.pixFmt === 'yuv420p';
   const audio = !found.audio ? ['-an'] : found.audio.codec === 'aac' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '128k'];
   const video = copyVideo ? ['-c:v', 'copy'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p'];
-  await runFfmpeg(bin, ['-y', '-i', input, '-map', '0:v:0', '-map', '0:a:0?', ...video, ...audio, '-movflags', '+faststart', out], signal);
+  await runFfmpeg(
+    bin,
+    ['-y', '-i', input, '-map', '0:v:0', '-map', '0:a:0?', ...video, ...audio, '-movflags', '+faststart', out,
+      '-map', '0:v:0', '-frames:v', '1', '-q:v', '3', poster],
+    signal,
+  );
+  return readClip(out, poster, { width: found.video.width, height: found.video.height, durationSeconds: found.durationSeconds, hasAudio: found.audio !== null });
 }
 
-/** The stored form of a finished MP4: its bytes, a poster of its first frame, what it measures. */
-export async function finishClip(bin: string, mp4: string, dir: string, signal: AbortSignal): Promise<MadeClip> {
-  const poster = path.join(dir, 'poster.jpg');
-  await runFfmpeg(bin, ['-y', '-i', mp4, '-frames:v', '1', '-q:v', '3', poster], signal);
-  const found = await probe(bin, mp4, signal);
-  if (!found.video) throw new VideoError('The clip has no video in it.');
+/** A finished clip and its poster as the studio receives them. */
+export async function readClip(
+  mp4: string,
+  poster: string,
+  measured: { width: number; height: number; durationSeconds: number; hasAudio: boolean },
+): Promise<MadeClip> {
   return {
     video: new Uint8Array(await readFile(mp4)),
     poster: new Uint8Array(await readFile(poster)),
-    width: found.video.width,
-    height: found.video.height,
-    durationSeconds: Math.max(1, Math.round(found.durationSeconds)),
-    hasAudio: found.audio !== null,
+    width: measured.width,
+    height: measured.height,
+    durationSeconds: Math.max(1, Math.round(measured.durationSeconds)),
+    hasAudio: measured.hasAudio,
     warnings: [],
   };
 }

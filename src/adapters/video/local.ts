@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoError, type ClipRequest, type MadeClip, type VideoMaker } from '../../studio/ports.js';
 import type { VideoResolution } from '../../studio/video-profiles.js';
-import { finishClip, inWorkDir, runFfmpeg } from './ffmpeg.js';
+import { inWorkDir, readClip, runFfmpeg } from './ffmpeg.js';
 
 export interface LocalVideoMakerConfig {
   ffmpeg: string;
@@ -50,19 +50,22 @@ export function createLocalVideoMaker(config: LocalVideoMakerConfig): VideoMaker
       return inWorkDir(async (dir) => {
         const input = path.join(dir, `image.${EXTENSIONS[image.contentType] ?? 'jpg'}`);
         const mp4 = path.join(dir, 'clip.mp4');
+        const poster = path.join(dir, 'poster.jpg');
         await writeFile(input, image.bytes);
+        // One run: the clip, and its first frame as the poster.
         const filter =
           `[0:v]scale=${out.width * 2}:${out.height * 2}:force_original_aspect_ratio=increase:flags=lanczos,` +
           `crop=${out.width * 2}:${out.height * 2},setsar=1,` +
-          `zoompan=z='${z}':x='${x}':y='${y}':d=1:s=${out.width}x${out.height}:fps=${FPS},format=yuv420p[v]`;
+          `zoompan=z='${z}':x='${x}':y='${y}':d=1:s=${out.width}x${out.height}:fps=${FPS},format=yuv420p,split[v][p]`;
         await runFfmpeg(
           config.ffmpeg,
           ['-y', '-loop', '1', '-framerate', String(FPS), '-i', input, '-filter_complex', filter, '-map', '[v]',
             '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '22', '-profile:v', 'high',
-            '-pix_fmt', 'yuv420p', '-r', String(FPS), '-movflags', '+faststart', '-an', mp4],
+            '-pix_fmt', 'yuv420p', '-r', String(FPS), '-movflags', '+faststart', '-an', mp4,
+            '-map', '[p]', '-frames:v', '1', '-q:v', '3', poster],
           signal,
         );
-        return finishClip(config.ffmpeg, mp4, dir, signal);
+        return readClip(mp4, poster, { ...out, durationSeconds: request.durationSeconds, hasAudio: false });
       });
     },
   };
