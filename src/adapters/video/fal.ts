@@ -3,13 +3,14 @@
 // job (so a paid clip is collected after a crash, never paid twice), poll, fetch, download our own
 // copy, and finish it with FFmpeg (H.264 yuv420p, +faststart, a poster). On abort (a cancel, the
 // deadline) the fal job is cancelled: nobody would collect it.
-import { ApiError, ValidationError, createFalClient, type QueueStatus } from '@fal-ai/client';
+import { ApiError, ValidationError, createFalClient } from '@fal-ai/client';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoError, type ClipRequest, type GenerationProgress, type MadeClip, type VideoMaker } from '../../studio/ports.js';
 import { videoProfile, type VideoProfile, type VideoResolution } from '../../studio/video-profiles.js';
-import { redirectingFetch, untilAborted } from '../generate/fal.js';
-import { abortReason, sleep } from '../retry.js';
+import { cancelQuietly, pollResult, untilAborted } from '../fal-queue.js';
+import { redirectingFetch } from '../generate/fal.js';
+import { abortReason } from '../retry.js';
 import { finishProviderClip, inWorkDir } from './ffmpeg.js';
 
 export interface FalVideoConfig {
@@ -29,7 +30,6 @@ export interface FalVideoDeps {
   fetch?: typeof fetch;
 }
 
-const CANCEL_TIMEOUT_MS = 5_000;
 const FAST_POLL_WINDOW_MS = 30_000;
 const UPLOAD_LIFETIME = '1h';
 const OUTPUT_LIFETIME = '1d';
@@ -78,14 +78,7 @@ export function createFalVideoMaker(config: FalVideoConfig, deps: FalVideoDeps):
     return new VideoError(MESSAGES.unreachable, detail);
   }
 
-  async function cancel(requestId: string): Promise<void> {
-    try {
-      await fal.queue.cancel(app, { requestId, abortSignal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
-    } catch (error) {
-      // A job that already finished cannot be cancelled; either way there is nothing more to do.
-      log('cancel failed', { app, requestId, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  const cancel = (requestId: string) => cancelQuietly(fal, app, requestId, log);
 
   /** Our own copy of fal's MP4, finished for storage. */
   async function collect(data: any, signal: AbortSignal): Promise<MadeClip> {
@@ -102,21 +95,8 @@ export function createFalVideoMaker(config: FalVideoConfig, deps: FalVideoDeps):
   }
 
   async function waitForResult(requestId: string, signal: AbortSignal, onProgress: (progress: GenerationProgress) => void): Promise<MadeClip> {
-    let last = '';
-    const started = Date.now();
     try {
-      for (;;) {
-        const status: QueueStatus = await fal.queue.status(app, { requestId, abortSignal: signal });
-        if (status.status === 'COMPLETED') break;
-        const progress: GenerationProgress =
-          status.status === 'IN_QUEUE' ? { stage: 'QUEUED', position: status.queue_position ?? null } : { stage: 'GENERATING' };
-        const key = JSON.stringify(progress);
-        if (key !== last) onProgress(progress);
-        last = key;
-        await sleep(pollDelay(Date.now() - started), signal);
-      }
-      const { data } = await fal.queue.result(app, { requestId, abortSignal: signal });
-      return await collect(data, signal);
+      return await collect(await pollResult(fal, app, requestId, signal, onProgress, pollDelay), signal);
     } catch (error) {
       if (signal.aborted) {
         await cancel(requestId);
