@@ -135,7 +135,9 @@ export type StudioMeQueryVariables = Exact<{
 }>;
 
 
-export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } }> } } };
+export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, createdAt: string, images: Array<{ url: string }> } }> } } };
+
+export type StudioHistoryItemFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, createdAt: string, images: Array<{ url: string }> };
 
 export type StudioGenerationQueryVariables = Exact<{
   id: string | number;
@@ -224,6 +226,19 @@ export const ChoiceFragmentDoc = new TypedDocumentString(`
   note
 }
     `, {"fragmentName":"Choice"}) as unknown as TypedDocumentString<ChoiceFragment, unknown>;
+export const StudioHistoryItemFragmentDoc = new TypedDocumentString(`
+    fragment StudioHistoryItem on Generation {
+  id
+  status
+  mode
+  count
+  cost
+  createdAt
+  images {
+    url
+  }
+}
+    `, {"fragmentName":"StudioHistoryItem"}) as unknown as TypedDocumentString<StudioHistoryItemFragment, unknown>;
 export const StudioVideoFragmentDoc = new TypedDocumentString(`
     fragment StudioVideo on Video {
   id
@@ -346,52 +361,22 @@ export const StudioMeDocument = new TypedDocumentString(`
     generations(first: $first) {
       edges {
         node {
-          ...StudioGeneration
+          ...StudioHistoryItem
         }
       }
     }
   }
 }
-    fragment StudioGeneration on Generation {
+    fragment StudioHistoryItem on Generation {
   id
   status
   mode
   count
   cost
-  warnings
-  error
   createdAt
-  finishedAt
   images {
-    id
     url
-    width
-    height
-    contentType
-    videoPrompts {
-      version
-      text
-    }
-    videos {
-      ...StudioVideo
-    }
   }
-}
-fragment StudioVideo on Video {
-  id
-  status
-  imageId
-  version
-  url
-  posterUrl
-  durationSeconds
-  width
-  height
-  hasAudio
-  model
-  cost
-  warnings
-  error
 }`) as unknown as TypedDocumentString<StudioMeQuery, StudioMeQueryVariables>;
 export const StudioGenerationDocument = new TypedDocumentString(`
     query StudioGeneration($id: ID!) {

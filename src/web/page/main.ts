@@ -12,6 +12,7 @@ import {
   type GenerateImagesInput,
   type GenerationMode,
   type StudioGenerationFragment,
+  type StudioHistoryItemFragment,
 } from '../generated/graphql.js';
 import { clipControls } from './clips.js';
 import { idempotencyKey } from './keys.js';
@@ -39,7 +40,7 @@ const state = {
   files: Object.fromEntries(SLOTS.map((s) => [s, null])) as Record<Slot, File | null>,
   stages: [] as StageEvent[],
   shown: null as StudioGenerationFragment | null,
-  history: [] as StudioGenerationFragment[],
+  history: [] as StudioHistoryItemFragment[],
   running: false,
 };
 const t = (key: Key) => translate(state.lang, key);
@@ -77,7 +78,12 @@ function render() {
   styleForm?.render(state.lang);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
   renderResults($('#results'), state.shown, state.lang, clips.section);
-  renderHistory($('#history'), state.history, state.lang, show);
+  renderHistory($('#history'), state.history, state.lang, pick);
+}
+
+/** A batch picked from the history, read whole (images, prompts, clips). */
+function pick(item: StudioHistoryItemFragment) {
+  client.request(StudioGenerationDocument, { id: item.id }).then(({ generation }) => generation && show(generation), (error) => ($('#generate-error').textContent = messageOf(error)));
 }
 
 function show(generation: StudioGenerationFragment) {
@@ -96,7 +102,7 @@ async function refreshAccount() {
       $('#who').textContent = me.id;
       $('#balance').textContent = String(me.coinsBalance);
       state.history = me.generations.edges.map((edge) => edge.node);
-      renderHistory($('#history'), state.history, state.lang, show);
+      renderHistory($('#history'), state.history, state.lang, pick);
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') signIn(null);
       $('#account-error').textContent = messageOf(error);
@@ -112,7 +118,7 @@ function signIn(token: string | null) {
   $('#account-error').textContent = '';
   $('#signed-out').hidden = !!token;
   $('#signed-in').hidden = !token;
-  renderHistory($('#history'), state.history, state.lang, show);
+  renderHistory($('#history'), state.history, state.lang, pick);
 }
 
 async function devSignIn(name: string) {

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // What the page shows after a request: the stages as they arrive, the images with their two video
 // prompts (each with a copy button) and their clips, and the seller's history.
-import type { StudioGenerationEventsSubscription, StudioGenerationFragment } from '../generated/graphql.js';
+import type { StudioGenerationEventsSubscription, StudioGenerationFragment, StudioHistoryItemFragment } from '../generated/graphql.js';
 import { h } from './dom.js';
 import { coinCount, translate, type Key, type Lang } from './i18n.js';
 
@@ -90,7 +90,7 @@ export function renderResults(root: HTMLElement, generation: StudioGenerationFra
   root.replaceChildren(...problems.map((p) => h('p', { class: generation.error === p ? 'error' : 'hint' }, p)), ...cards);
 }
 
-export function renderHistory(root: HTMLElement, generations: StudioGenerationFragment[], lang: Lang, show: (g: StudioGenerationFragment) => void) {
+export function renderHistory(root: HTMLElement, generations: StudioHistoryItemFragment[], lang: Lang, show: (g: StudioHistoryItemFragment) => void) {
   if (!generations.length) {
     root.replaceChildren(h('li', { class: 'hint' }, translate(lang, 'noHistory')));
     return;
