@@ -10,6 +10,7 @@ import { VIDEO } from './jobs/video.js';
 import type { JobKind } from './jobs/kind.js';
 import { finishedEvent, type JobMachinery } from './jobs/machinery.js';
 import type { Coins, EventBus, GenerationEvent, GenerationStore, Ids, JobQueue, Clock, VideoRecord, VideoReservation, VideoStore, Webhooks } from './ports.js';
+import { checkIdempotencyKey, checkWebhookUrl } from './request.js';
 import { checkText } from './text.js';
 import { clipPrompt } from './video-prompts.js';
 import { clipDuration, videoProfile } from './video-profiles.js';
@@ -95,18 +96,13 @@ export function createClips(deps: ClipsDeps) {
   }
 
   async function enqueue(cmd: StartVideoCommand): Promise<VideoOutcome> {
-    const key = cmd.idempotencyKey;
-    if (key !== null) {
-      if (key.trim() === '') throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
-      checkText('idempotencyKey', key, 200);
-    }
+    const key = checkIdempotencyKey(cmd.idempotencyKey);
     const own = cmd.prompt?.trim() || null;
     if (own) checkText('prompt', own, profile.promptLimit);
     const { generation, image, index } = await imageOf(cmd.userId, cmd.imageId);
     const duration = clipDuration(profile, cmd.durationSeconds);
-    const webhookUrl = cmd.webhookUrl?.trim() || null;
+    const webhookUrl = checkWebhookUrl(cmd.webhookUrl);
     if (webhookUrl) {
-      if (webhookUrl.length > 2000) throw new InvalidInputError('webhookUrl', 'webhookUrl is limited to 2000 characters.');
       const why = deps.webhooks ? await deps.webhooks.check(webhookUrl) : 'Webhooks are not enabled on this server (WEBHOOK_SECRET).';
       if (why) throw new InvalidInputError('webhookUrl', why);
     }
