@@ -1,10 +1,11 @@
-// `npm run bench [-- --only critical|throughput|queue|memory|idle]`: every part by default.
+// `npm run bench [-- --only critical|throughput|queue|memory|idle|video]`: every part by default.
 //   critical   Etalase's generateImages end to end vs the original sequential design, on the wire-level
 //              fakes with fixed latencies (Gemini 800 ms per call, fal 1500 ms per job). See README.md.
 //   throughput requests per second against a bare Yoga on the same schema (bench/throughput.ts)
 //   queue      jobs/s through the queue, transactions per generation, ledger round trips (bench/queue.ts)
 //   memory     peak RSS under 20 and 40 concurrent six-photo requests (bench/memory.ts)
 //   idle       resting RSS: the embedded default, the same server on PostgreSQL, a bare Yoga (bench/idle.ts)
+//   video      a clip's critical path against its floor (the fal job), spend per clip (bench/video.ts)
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { startFalFake } from '../test/fakes/fal.js';
@@ -16,9 +17,10 @@ import { goals, printTable, summarise, writeJson, type Summary } from './report.
 import { idleBench } from './idle.js';
 import { queueBench } from './queue.js';
 import { throughputBench } from './throughput.js';
+import { videoBench } from './video.js';
 import { writeFile } from 'node:fs/promises';
 
-const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle'] as const;
+const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle', 'video'] as const;
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 if (only && !(PARTS as readonly string[]).includes(only)) {
@@ -46,6 +48,11 @@ if (wanted('idle')) {
   console.log('\n== idle');
   const result = await idleBench();
   await writeFile(new URL('./results/idle.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
+}
+if (wanted('video')) {
+  console.log('\n== video');
+  const result = await videoBench();
+  await writeFile(new URL('./results/video.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
 }
 if (wanted('memory')) {
   console.log('\n== memory');

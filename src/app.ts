@@ -71,7 +71,7 @@ function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | n
         const response = await pay.handle(request, url, address);
         if (response) endResponse(response);
       } else if (media && url.pathname.startsWith('/media/')) {
-        const response = await serveMedia(media, url);
+        const response = await serveMedia(media, url, Date.now(), request.headers.get('range'));
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -93,11 +93,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
   const [core, tokens] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
-  const { ledger, events, storage, studio, remakes, topUps, apiKeys } = core;
+  const { ledger, events, storage, studio, clips, remakes, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
   const services: Services = {
     studio,
+    clips,
     remakes,
     ledger,
     events,

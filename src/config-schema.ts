@@ -2,6 +2,7 @@
 // what production refuses). Pure: config.ts applies them to process.env.
 import { z } from 'zod';
 import { parsePackages } from './studio/topups.js';
+import { DEFAULT_VIDEO_MODEL, videoModelIds } from './studio/video-profiles.js';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalText = z
@@ -50,6 +51,8 @@ export const envSchema = z
     SIGNUP_COINS: int(10),
     PRICE_TEXT_TO_IMAGE: int(1),
     PRICE_REFERENCE: int(2),
+    PRICE_VIDEO_PER_SECOND: int(1),
+    PRICE_VIDEO_CLIP: int(0),
 
     MAX_FILES: int(6, 1),
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
@@ -57,6 +60,7 @@ export const envSchema = z
     UPLOAD_MEMORY_MB: int(96, 1),
     UPLOAD_WAIT_MS: int(120_000, 100),
     GENERATION_DEADLINE_MS: int(180_000, 1000),
+    VIDEO_DEADLINE_MS: int(600_000, 1000),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
     WORKER_CONCURRENCY: int(4, 0),
     STORAGE: z.enum(['local', 'supabase']).default('local'),
@@ -67,6 +71,7 @@ export const envSchema = z
     AUTH: z.enum(['dev', 'supabase']).optional(),
     DESCRIBER: z.enum(['local', 'gemini']).optional(),
     GENERATOR: z.enum(['local', 'fal']).optional(),
+    VIDEO: z.enum(['local', 'fal']).optional(),
     LEDGER: z.enum(['pglite', 'postgres', 'supabase']).optional(),
     EVENTS: z.enum(['memory', 'redis']).optional(),
 
@@ -90,6 +95,11 @@ export const envSchema = z
     FAL_EDIT_MODEL: z.string().default('fal-ai/bytedance/seedream/v4.5/edit'),
     FAL_EDIT_MAX_REFERENCES: z.coerce.number().int().min(1).optional(),
     FAL_BASE_URL: optionalUrl,
+    VIDEO_MODEL: z
+      .enum(videoModelIds().filter((id) => id !== 'local') as [string, ...string[]])
+      .default(DEFAULT_VIDEO_MODEL),
+    VIDEO_RESOLUTION: z.enum(['480p', '720p']).default('720p'),
+    FFMPEG_PATH: optionalText,
 
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_MAX: int(10, 1),
@@ -147,6 +157,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
     [raw.PROMPT_WRITER === 'gemini', 'GEMINI_API_KEY', 'PROMPT_WRITER=gemini'],
     [raw.REVIEWER === 'gemini', 'GEMINI_API_KEY', 'REVIEWER=gemini'],
     [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
+    [raw.VIDEO === 'fal', 'FAL_KEY', 'VIDEO=fal'],
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     // Supabase's database is Postgres: the ledger and the job queue reach it by its connection string.
     [ledgerKindOf(raw) === 'supabase', 'DATABASE_URL', "LEDGER=supabase (the project's Postgres connection string)"],
@@ -162,7 +173,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
 }
 
 /** In production every development default must be asked for by name. */
-export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string; payments: string }): string[] {
+export function productionRefusals(env: Env, kinds: { auth: string; ledger: string; describer: string; generator: string; payments: string; video: string }): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const refusals: Array<[boolean, string]> = [
     [kinds.auth === 'dev' && !env.ALLOW_DEV_AUTH,
@@ -178,6 +189,8 @@ export function productionRefusals(env: Env, kinds: { auth: string; ledger: stri
       'PAYMENTS=sandbox: the sandbox gateway (coins for a button press) is refused in production; set MIDTRANS_SERVER_KEY with MIDTRANS_PRODUCTION=true, or ALLOW_SANDBOX_PAYMENTS=true'],
     [kinds.payments === 'midtrans' && !env.MIDTRANS_PRODUCTION && !env.ALLOW_SANDBOX_PAYMENTS,
       "PAYMENTS=midtrans without MIDTRANS_PRODUCTION=true: Midtrans' sandbox (test payments) is refused in production; set MIDTRANS_PRODUCTION=true, or ALLOW_SANDBOX_PAYMENTS=true"],
+    [kinds.video === 'local' && !env.ALLOW_LOCAL_PROVIDERS,
+      'VIDEO=local: the offline video maker is refused in production; set FAL_KEY or ALLOW_LOCAL_PROVIDERS=true'],
   ];
   return refusals.filter(([refused]) => refused).map(([, problem]) => problem);
 }

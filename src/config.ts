@@ -34,11 +34,13 @@ export interface Config {
   /** OTLP/HTTP traces; null = tracing off */
   tracing: { endpoint: string; serviceName: string } | null;
   corsOrigins: string[] | null;
-  coins: { signup: number; textToImage: number; reference: number };
+  coins: { signup: number; textToImage: number; reference: number; videoPerSecond: number; videoPerClip: number };
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
   /** multipart bodies held in memory at once (bytes); more are spooled to disk and wait up to waitMs */
   uploads: { memoryBytes: number; waitMs: number };
   generationDeadlineMs: number;
+  /** how long a clip may take once a worker has it */
+  videoDeadlineMs: number;
   /** how long a signed image URL stays valid */
   mediaUrlTtlSeconds: number;
   /** jobs this process runs at once; 0 = API only */
@@ -72,6 +74,10 @@ export interface Config {
     | { kind: 'local' }
     /** maxReferences: undefined → the edit model's profile says */
     | { kind: 'fal'; key: string; textModel: string; editModel: string; maxReferences?: number; baseUrl?: string };
+  /** who makes clips; `ffmpegPath` unset: the binary that installs with the project */
+  video:
+    | { kind: 'local'; resolution: '480p' | '720p'; ffmpegPath?: string }
+    | { kind: 'fal'; key: string; model: string; resolution: '480p' | '720p'; baseUrl?: string; ffmpegPath?: string };
   ledger:
     | { kind: 'pglite'; dir: string }
     /** supabase: the project's Postgres, whose migrations the Supabase CLI applies (not this process) */
@@ -114,10 +120,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const promptWriterKind = env.PROMPT_WRITER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const reviewerKind = env.REVIEWER ?? (env.GEMINI_API_KEY ? 'gemini' : 'local');
   const generatorKind = env.GENERATOR ?? (env.FAL_KEY ? 'fal' : 'local');
+  const videoKind = env.VIDEO ?? (env.FAL_KEY ? 'fal' : 'local');
   const ledgerKind = ledgerKindOf(env);
   const paymentsKind = env.PAYMENTS ?? (env.MIDTRANS_SERVER_KEY ? 'midtrans' : 'sandbox');
   const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
-  problems.push(...productionRefusals(env, { auth: authKind, ledger: ledgerKind, describer: describerKind, generator: generatorKind, payments: paymentsKind }));
+  problems.push(...productionRefusals(env, { auth: authKind, ledger: ledgerKind, describer: describerKind, generator: generatorKind, payments: paymentsKind, video: videoKind }));
   if (problems.length) throw new ConfigError(problems);
   const production = env.NODE_ENV === 'production';
 
@@ -153,10 +160,17 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''), serviceName: env.OTEL_SERVICE_NAME }
       : null,
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null,
-    coins: { signup: env.SIGNUP_COINS, textToImage: env.PRICE_TEXT_TO_IMAGE, reference: env.PRICE_REFERENCE },
+    coins: {
+      signup: env.SIGNUP_COINS,
+      textToImage: env.PRICE_TEXT_TO_IMAGE,
+      reference: env.PRICE_REFERENCE,
+      videoPerSecond: env.PRICE_VIDEO_PER_SECOND,
+      videoPerClip: env.PRICE_VIDEO_CLIP,
+    },
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
     uploads: { memoryBytes: env.UPLOAD_MEMORY_MB * 1024 * 1024, waitMs: env.UPLOAD_WAIT_MS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
+    videoDeadlineMs: env.VIDEO_DEADLINE_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     storage:
@@ -208,6 +222,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             baseUrl: env.FAL_BASE_URL,
           }
         : { kind: 'local' },
+    video:
+      videoKind === 'fal'
+        ? { kind: 'fal', key: env.FAL_KEY!, model: env.VIDEO_MODEL, resolution: env.VIDEO_RESOLUTION, baseUrl: env.FAL_BASE_URL, ffmpegPath: env.FFMPEG_PATH }
+        : { kind: 'local', resolution: env.VIDEO_RESOLUTION, ffmpegPath: env.FFMPEG_PATH },
     ledger:
       ledgerKind === 'pglite'
         ? { kind: 'pglite', dir: path.join(dataDir, 'pglite') }

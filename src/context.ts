@@ -3,12 +3,15 @@
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
 import type { ApiKeyService } from './studio/api-keys.js';
 import type { Remakes } from './studio/remakes.js';
+import type { Clips } from './studio/clips.js';
 import type { Studio } from './studio/start.js';
 import type { TopUpService } from './studio/topups.js';
 import type { EventBus, Ledger, Storage } from './studio/ports.js';
 
 export interface Services {
   studio: Studio;
+  /** clips: startVideo, video(id), cancelVideo, an image's videos */
+  clips: Clips;
   ledger: Ledger;
   events: EventBus;
   /** open subscriptions per user (null: no cap) and how long any one may stay open */

@@ -1,18 +1,35 @@
 // Config → the running parts shared by the API (app.ts) and a worker-only process (worker.ts): the
 // ledger and the job queue over one database, storage, events, the providers a worker calls, and
 // top-ups (the payment gateway, reconciled by a periodic job) and API keys over the ledger's database.
+// Every kind of job (studio/jobs/) is registered here on the one machinery: generations, re-makes, clips.
 import { randomUUID } from 'node:crypto';
 import { openEvents } from './adapters/events/pubsub.js';
 import { SqlApiKeys } from './adapters/ledger/api-keys.js';
 import { SqlTopUps } from './adapters/ledger/topups.js';
-import { openDescriber, openGenerator, openLedgerAndQueue, openPayments, openPromptWriter, openReview, openStorage } from './adapters/wiring.js';
+import { openDescriber, openGenerator, openLedgerAndQueue, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
+import { createClips } from './studio/clips.js';
 import { generationKind } from './studio/jobs/generation.js';
 import { createJobMachinery } from './studio/jobs/machinery.js';
 import { remakeKind } from './studio/jobs/remake.js';
-import { SHUTDOWN_GRACE_MS, untimed, type Clock, type Describer, type Generator, type JobQueue, type Ledger, type Logger, type ImageChecks, type PromptWriter, type Reviewer, type StageTimer } from './studio/ports.js';
+import { videoKind } from './studio/jobs/video.js';
+import {
+  SHUTDOWN_GRACE_MS,
+  untimed,
+  type Clock,
+  type Describer,
+  type Generator,
+  type ImageChecks,
+  type JobQueue,
+  type Ledger,
+  type Logger,
+  type PromptWriter,
+  type Reviewer,
+  type StageTimer,
+  type VideoMaker,
+} from './studio/ports.js';
 import { readsReferences } from './studio/prompt/stage.js';
 import { createRemakes } from './studio/remakes.js';
 import { createStudio } from './studio/start.js';
@@ -34,6 +51,7 @@ export interface CoreOverrides {
   promptWriter?: PromptWriter | null;
   /** the review's layers (tests give a reviewer that answers as they need) */
   review?: { checks: ImageChecks; reviewer: Reviewer | null };
+  videoMaker?: VideoMaker;
 }
 
 /** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
@@ -52,9 +70,10 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     maxActive: config.fairUse?.maxActiveGenerations ?? null,
     perMinute: config.fairUse?.generationsPerMinute ?? null,
   });
-  const [rawDescriber, rawGenerator, events, media] = await Promise.all([
+  const [rawDescriber, rawGenerator, videoMaker, events, media] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
+    overrides.videoMaker ?? openVideoMaker(config, log),
     openEvents(config, log),
     openStorage(config, overrides.clock),
   ]);
@@ -84,9 +103,10 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     remakes: config.review.remakes,
   });
   const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log });
+  const video = videoKind({ videos: opened.videos, storage, maker: videoMaker, clock, log, deadlineMs: config.videoDeadlineMs });
   const jobs = createJobMachinery(
     { queue, events, storage, clock, log, deadlineMs, resumeTimeoutMs: Math.min(deadlineMs, 60_000), webhooks, stages: instrument?.stages ?? untimed },
-    [generation, remake],
+    [generation, remake, video],
   );
   const studio = createStudio({
     coins: ledger,
@@ -104,6 +124,21 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     events,
     webhooks,
     readsReferences: (mode) => readsReferences(generator, mode),
+  });
+  const clips = createClips({
+    coins: ledger,
+    generations: ledger,
+    videos: opened.videos,
+    queue,
+    jobs,
+    kind: video,
+    model: videoMaker.model,
+    pricing: { perClip: config.coins.videoPerClip, perSecond: config.coins.videoPerSecond },
+    clock,
+    ids,
+    events,
+    webhooks,
+    deadlineMs: config.videoDeadlineMs,
   });
   const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
 
@@ -128,6 +163,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     storage,
     events,
     studio,
+    clips,
     remakes,
     topUps,
     apiKeys,

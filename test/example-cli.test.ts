@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { probeMp4 } from './helpers/mp4.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -97,6 +98,23 @@ test('ETALASE_TOKEN signs in instead, and REFERENCE costs its own price', async 
   expect(run.stdout).toContain('Remaining coins: 8');
   expect(await balance(token)).toBe(8);
   expect((await readdir(out)).filter((f) => f.endsWith('.jpg'))).toHaveLength(1);
+});
+
+test('--video B after the batch: the clip of the first image is made, followed on the stream and saved with its poster', async () => {
+  const out = path.join(outRoot, 'clip');
+  const run = await example(['--product', photo('product-1.jpg'), '--count', '1', '--video', 'b', '--out', out, '--url', server.url, '--user', 'rudi']);
+  expect(run.stderr).not.toMatch(/error/i);
+  expect(run.code).toBe(0);
+  const lines = run.stderr.split('\n').filter((l) => l.startsWith('[')).map((l) => l.replace(/^\[[#-]+\]\s+\d+% /, ''));
+  expect(lines).toContain('making the clip');
+  expect(lines.at(-1)).toBe('finished: SUCCEEDED');
+  expect(run.stdout).toMatch(/Saved a 6-second clip \(B\) to .*video-1\.mp4/);
+  expect(run.stdout).toContain('Remaining coins: 3');
+  expect((await readdir(out)).sort()).toEqual(['image-1.jpg', 'prompts.json', 'prompts.txt', 'video-1.jpg', 'video-1.mp4']);
+  const probed = await probeMp4(await readFile(path.join(out, 'video-1.mp4')));
+  expect(probed.video.codec).toBe('h264');
+  expect(probed.durationSeconds).toBeCloseTo(6, 1);
+  expect((await example(['--video', 'C'])).stderr).toContain('--video is A or B');
 });
 
 test('bad input exits non-zero with the reason and costs nothing', async () => {

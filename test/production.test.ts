@@ -26,9 +26,10 @@ describe('production configuration', () => {
         expect.stringMatching(/^LEDGER=pglite: .*ALLOW_EMBEDDED_DB=true/),
         expect.stringMatching(/^DESCRIBER=local: .*ALLOW_LOCAL_PROVIDERS=true/),
         expect.stringMatching(/^PAYMENTS=sandbox: .*ALLOW_SANDBOX_PAYMENTS=true/),
+        expect.stringMatching(/^VIDEO=local: .*ALLOW_LOCAL_PROVIDERS=true/),
       ]),
     );
-    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(5);
+    expect(problemsOf({ NODE_ENV: 'production' })).toHaveLength(6);
   });
 
   test("Midtrans' own sandbox is refused too: real money needs MIDTRANS_PRODUCTION=true", () => {
@@ -50,9 +51,9 @@ describe('production configuration', () => {
   });
 
   test('each refusal is lifted only by its own switch', () => {
-    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'true' })).toHaveLength(4);
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'true' })).toHaveLength(5);
     expect(problemsOf({ NODE_ENV: 'production', ALLOW_LOCAL_PROVIDERS: 'true' })).toHaveLength(3);
-    expect(problemsOf({ NODE_ENV: 'production', ALLOW_SANDBOX_PAYMENTS: 'true' })).toHaveLength(4);
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_SANDBOX_PAYMENTS: 'true' })).toHaveLength(5);
     expect(problemsOf({ NODE_ENV: 'production', ...ALLOW_ALL })).toEqual([]);
     expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEV_AUTH: 'maybe', ...{ ALLOW_EMBEDDED_DB: 'true' } })[0]).toMatch(/^ALLOW_DEV_AUTH/);
   });

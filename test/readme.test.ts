@@ -61,3 +61,22 @@ test('the buy example pays a package in the sandbox and the balance rises once',
   };
   expect(await balance()).toEqual({ coinsBalance: 35, topUps: { edges: [{ node: { status: 'PAID' } }] } });
 });
+
+test('the clip example: a batch, then startVideo on its image, ends with a 6 s MP4 and a poster behind signed URLs, charged once', async () => {
+  const script = await example('clip');
+  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: server.dataDir },
+  });
+  const video = JSON.parse(stdout).data.video;
+  expect(video).toMatchObject({ status: 'SUCCEEDED', durationSeconds: 6, cost: 6 });
+  expect((await fetch(video.url)).headers.get('content-type')).toBe('video/mp4');
+  expect((await fetch(video.posterUrl)).headers.get('content-type')).toBe('image/jpeg');
+  const history = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await server.token('alice')}` },
+    body: JSON.stringify({ query: '{ me { coinHistory(first: 20) { edges { node { kind videoId } } } } }' }),
+  });
+  const entries = ((await history.json()) as any).data.me.coinHistory.edges.map((e: any) => e.node).filter((n: any) => n.videoId);
+  expect(entries).toEqual([{ kind: 'DEBIT', videoId: expect.any(String) }]);
+});

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
+import { reserveVideoIn } from '../src/adapters/ledger/sql-videos.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
 import type { ReserveRequest } from './helpers/books.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
@@ -21,6 +22,7 @@ const TABLES: Record<string, string> = {
   'public.description_cache': 'description',
   'public.topups': 'status',
   'public.api_keys': 'name',
+  'public.videos': 'status',
 };
 
 
@@ -42,7 +44,17 @@ describeWithPostgres('row-level security and grants', () => {
     ledger = await openPostgresLedger({ url: db.url, poolMax: 3, statementTimeoutMs: 10_000 });
     for (const user of [alice, bob]) {
       await ledger.ensureProfile(user);
-      await ledger.reserve(reserveRequest(user));
+      const batch = reserveRequest(user);
+      await ledger.reserve(batch);
+      await ledger.complete(batch.id, { images: [{ key: `outputs/${batch.id}/1.jpg`, width: 8, height: 8, contentType: 'image/jpeg', videoPrompts: [] }], warnings: [] });
+      // and a clip of that image, paid with nothing (no ledger row): the rows are what is tested here
+      await ledger.db.transaction((tx) =>
+        reserveVideoIn(tx, {
+          kind: 'video', id: randomUUID(), userId: user, cost: 0, idempotencyKey: null, requestHash: 'h', deadlineAt: new Date(Date.now() + 60_000),
+          generationId: batch.id, imageIndex: 1, version: 'A', model: 'local', prompt: 'p', durationSeconds: 6,
+          input: { imageKey: `outputs/${batch.id}/1.jpg`, imageWidth: 8, imageHeight: 8, webhookUrl: null }, warnings: [],
+        } as Parameters<typeof reserveVideoIn>[1]),
+      );
     }
     await ledger.put('cache-key', 'a description');
   });
@@ -76,6 +88,8 @@ describeWithPostgres('row-level security and grants', () => {
       expect(ledgerRows.every((r) => r.user_id === me)).toBe(true);
       const generations = await as<{ user_id: string }>('authenticated', me, 'select user_id from public.generations');
       expect(generations).toEqual([{ user_id: me }]);
+      const videos = await as<{ user_id: string }>('authenticated', me, 'select user_id, status, prompt from public.videos');
+      expect(videos).toEqual([{ user_id: me, status: 'QUEUED', prompt: 'p' }]);
       expect(await as('authenticated', me, 'select * from public.profiles where id = $1', [other])).toEqual([]);
     }
   });
@@ -86,12 +100,14 @@ describeWithPostgres('row-level security and grants', () => {
         expect(await as('authenticated', sub, `select * from ${table}`)).toEqual([]);
       }
       expect(await as('authenticated', sub, 'select id, status, images from public.generations')).toEqual([]);
+      expect(await as('authenticated', sub, 'select id, status from public.videos')).toEqual([]);
     }
   });
 
-  it("a seller cannot read a generation's internal columns (provider job id, request hash, stored input)", async () => {
+  it("a seller cannot read a generation's or a video's internal columns (provider job id, request hash, stored input)", async () => {
     for (const column of ['provider_request_id', 'request_hash', 'input', 'deadline_at']) {
       await expect(as('authenticated', alice, `select ${column} from public.generations`)).rejects.toMatchObject({ code: '42501' });
+      await expect(as('authenticated', alice, `select ${column} from public.videos`)).rejects.toMatchObject({ code: '42501' });
     }
   });
 

@@ -250,6 +250,47 @@ describe.skipIf(!available)('studio page in Chromium', () => {
     await context.close();
   });
 
+  test("'Buat video' under an image makes a clip: its progress, then an inline player that plays 6 s, and a download link", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`${server.url}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('#dev-form input[name="name"]').fill('sinta');
+    await page.locator('#dev-form button[type="submit"]').click();
+    await expect.poll(() => page.locator('#balance').innerText()).toBe('10');
+    await page.locator('[data-slot="PRODUCT_1"] input[type="file"]').setInputFiles(path.join(root, 'examples', 'product-1.jpg'));
+    await page.locator('select[name="count"]').selectOption('1');
+    await page.locator('#generate').click();
+    await expect.poll(() => page.locator('.result img').count(), { timeout: 60_000 }).toBe(1);
+    expect(await page.locator('.result .clips h3').innerText()).toContain('6 koin');
+
+    await page.locator('.result .make-video[data-version="B"]').click();
+    await page.locator('.result .clip-progress').waitFor({ timeout: 10_000 });
+    const clip = page.locator('.result .clip[data-version="B"]');
+    await clip.waitFor({ timeout: 60_000 });
+    const media = await clip.locator('video').evaluate(
+      (video: HTMLVideoElement) =>
+        new Promise<{ duration: number; width: number; height: number; canPlay: string }>((resolve, reject) => {
+          const done = () => resolve({ duration: video.duration, width: video.videoWidth, height: video.videoHeight, canPlay: video.canPlayType('video/mp4; codecs="avc1.640028"') });
+          if (video.readyState >= 1) return done();
+          video.addEventListener('loadedmetadata', done, { once: true });
+          video.addEventListener('error', () => reject(new Error(`video error ${video.error?.code}`)), { once: true });
+        }),
+    );
+    expect(media.duration).toBeCloseTo(6, 0);
+    expect(media).toMatchObject({ width: 720, height: 720 });
+    const download = clip.locator('a.download');
+    expect(await download.getAttribute('href')).toBe(await clip.locator('video').getAttribute('src'));
+    expect(await download.getAttribute('download')).toMatch(/^etalase-.+\.mp4$/);
+    expect(await clip.locator('video').getAttribute('poster')).toMatch(/\/media\/outputs\/.+\/poster\.jpg\?/);
+    await expect.poll(() => page.locator('#balance').innerText()).toBe('3');
+    await shot(page, '7-clip');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   test('a refused request shows its typed error and costs nothing', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -2,23 +2,27 @@
 // without loading them. Payments (Midtrans or the sandbox) are chosen in openPayments.
 import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Describer, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage } from '../studio/ports.js';
+import type { Clock, Describer, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage, VideoMaker, VideoStore } from '../studio/ports.js';
 import type { SqlRunner } from './ledger/sql-ledger.js';
 import type { SandboxPayments } from './payments/sandbox.js';
 import type { MediaLookup } from './storage/local.js';
 import { withRecentObjects } from './storage/recent.js';
 
-/** The ledger and, over the same database, the job queue (reservations and enqueues share a
- *  transaction), periodic unpaid work on that queue, and the connection itself (top-ups and API keys
- *  are kept there too). Supabase mode is its project's Postgres, whose migrations the Supabase CLI applies. */
+/** The ledger, the video rows and, over the same database, the job queue (reservations and enqueues
+ *  share a transaction; each kind of job registers its SQL reservation here), periodic unpaid work on
+ *  that queue, and the connection itself (top-ups and API keys are kept there too). Supabase mode is
+ *  its project's Postgres, whose migrations the Supabase CLI applies. */
 export async function openLedgerAndQueue(
   config: Config,
   log: Logger,
-): Promise<{ ledger: Ledger; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
+): Promise<{ ledger: Ledger; videos: VideoStore; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
   const { reserveGenerationIn, reserveRemakeIn } = await import('./ledger/sql-ledger.js');
+  const { reserveVideoIn, SqlVideoStore } = await import('./ledger/sql-videos.js');
   const c = config.ledger;
-  const common = { deadlineMs: config.generationDeadlineMs, log, reservers: { generation: reserveGenerationIn, remake: reserveRemakeIn } };
+  // A job expires (and is retried) past the longest deadline of any kind.
+  const deadlineMs = Math.max(config.generationDeadlineMs, config.videoDeadlineMs);
+  const common = { deadlineMs, log, reservers: { generation: reserveGenerationIn, remake: reserveRemakeIn, video: reserveVideoIn } };
   if (c.kind !== 'pglite') {
     const { openPostgresRunner } = await import('./ledger/postgres.js');
     const { SqlLedger } = await import('./ledger/sql-ledger.js');
@@ -26,12 +30,12 @@ export async function openLedgerAndQueue(
     const sql = await openPostgresRunner(c, { onError, migrate: c.kind === 'postgres' });
     const queue = await openPgBossQueue({ ...common, sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax } });
     // One pool: the ledger closes it after the queue has stopped.
-    return { ledger: new SqlLedger(sql), queue, periodic: queue.periodic, sql };
+    return { ledger: new SqlLedger(sql), videos: new SqlVideoStore(sql), queue, periodic: queue.periodic, sql };
   }
   const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
   // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
   const queue = await openPgBossQueue({ ...common, sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite } });
-  return { ledger, queue, periodic: queue.periodic, sql: ledger.db };
+  return { ledger, videos: new SqlVideoStore(ledger.db), queue, periodic: queue.periodic, sql: ledger.db };
 }
 
 /** The ledger alone (the coins CLI). */
@@ -87,6 +91,16 @@ export async function openPayments(config: Config): Promise<{ payments: Payments
   }
   const sandbox = await (await import('./payments/sandbox.js')).createSandboxPayments({ dataDir: config.dataDir, publicUrl: config.publicUrl });
   return { payments: sandbox, sandbox };
+}
+
+/** Who makes clips: fal's video model (VIDEO_MODEL), or FFmpeg on this machine. */
+export async function openVideoMaker(config: Config, log: Logger): Promise<VideoMaker> {
+  const c = config.video;
+  const ffmpeg = await (await import('./video/ffmpeg.js')).ffmpegBinary(c.ffmpegPath);
+  if (c.kind === 'fal') {
+    return (await import('./video/fal.js')).createFalVideoMaker(c, { ffmpeg, log: (message, detail) => log.error(message, detail) });
+  }
+  return (await import('./video/local.js')).createLocalVideoMaker({ ffmpeg, resolution: c.resolution });
 }
 
 export async function openAuthenticator(config: Config, log: Logger): Promise<Authenticator> {

@@ -1,10 +1,12 @@
 // `npm run example -- --product a.jpg [--product b.jpg …] [--face f.jpg] [--background bg.jpg]
 //   [--count 4] [--mode REFERENCE] [--option category=BAGS …] [--prompt TEXT] [--out DIR]
-//   [--url http://localhost:4000] [--user NAME]`
+//   [--url http://localhost:4000] [--user NAME] [--video A|B]`
 // A whole batch from the command line, as a client would do it: sign in (ETALASE_TOKEN, or a dev
 // token from the server's /dev/token under AUTH=dev), subscribe to the progress by an idempotency key,
 // upload, draw the stages, then save the images, their video prompts and print the coins left. It uses
-// the studio page's typed documents and client, so it is a second reference integration.
+// the studio page's typed documents and client, so it is a second reference integration. With
+// --video A|B it then makes a clip of the first image the same way (startVideo, the stream, video(id))
+// and saves video-1.mp4 and its poster video-1.jpg.
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +19,8 @@ import {
   StudioGenerationEventsDocument,
   StudioMeDocument,
   StudioQuoteDocument,
+  StudioStartVideoDocument,
+  StudioVideoDocument,
   type GenerationMode,
   type StudioGenerationEventsSubscription,
   type StyleOptionsInput,
@@ -24,7 +28,8 @@ import {
 
 const USAGE = `usage: npm run example -- --product a.jpg [--product b.jpg …] [--face f.jpg] [--background bg.jpg]
        [--count 1-4] [--mode TEXT_TO_IMAGE|REFERENCE] [--option key=value …] [--prompt TEXT]
-       [--out DIR] [--url http://localhost:4000] [--user NAME]
+       [--out DIR] [--url http://localhost:4000] [--user NAME] [--video A|B]
+--video A|B then makes a clip of the first image (A: gentle motion, B: slow zoom) and saves it too.
 Signs in with ETALASE_TOKEN, or else asks the server for a dev token for --user (AUTH=dev only).
 Options are StyleOptionsInput fields, e.g. --option category=BAGS --option background=Minimalis.`;
 
@@ -42,6 +47,7 @@ const LABELS: Record<string, string> = {
   IMAGE_STORED: 'saving',
   FINISHED: 'finished',
 };
+const CLIP_LABELS: Record<string, string> = { ...LABELS, GENERATING: 'making the clip' };
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 const STREAM_GRACE_MS = 5_000;
 const OPTION_KEYS = new Set(['contentType', 'category', 'modelType', 'interaction', 'pose', 'customPose', 'background',
@@ -61,6 +67,7 @@ function parse(argv: string[]) {
       out: { type: 'string' },
       url: { type: 'string', default: 'http://localhost:4000' },
       user: { type: 'string', default: 'demo' },
+      video: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,13 +83,15 @@ function parse(argv: string[]) {
     if (at < 1 || !OPTION_KEYS.has(key)) throw new UsageError(`--option takes key=value with key one of ${[...OPTION_KEYS].join(', ')}; got "${pair}"`);
     options[key] = pair.slice(at + 1).trim();
   }
+  const video = values.video?.toUpperCase();
+  if (video !== undefined && video !== 'A' && video !== 'B') throw new UsageError(`--video is A or B, not "${values.video}"`);
   let url: URL;
   try {
     url = new URL(values.url);
   } catch {
     throw new UsageError(`--url is not a URL: "${values.url}"`);
   }
-  return { ...values, count, mode: mode as GenerationMode, options: options as StyleOptionsInput, url };
+  return { ...values, count, mode: mode as GenerationMode, options: options as StyleOptionsInput, url, video: video as 'A' | 'B' | undefined };
 }
 
 async function photo(file: string): Promise<File> {
@@ -112,7 +121,7 @@ async function signIn(base: URL, user: string): Promise<string> {
 type StageEvent = StudioGenerationEventsSubscription['generationEvents'];
 
 /** One line per change; on a terminal the line is redrawn in place. */
-function progressBar(stream: NodeJS.WriteStream) {
+function progressBar(stream: NodeJS.WriteStream, labels = LABELS) {
   let last = '';
   return (event: StageEvent) => {
     const index = Math.max(0, STAGES.indexOf(event.stage));
@@ -125,7 +134,7 @@ function progressBar(stream: NodeJS.WriteStream) {
     if (counted && event.total) detail = ` ${event.done ?? 0}/${event.total}`;
     if (event.stage === 'QUEUED' && event.queuePosition != null) detail = ` (position ${event.queuePosition})`;
     if (event.stage === 'FINISHED' && event.status) detail = `: ${event.status}`;
-    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${LABELS[event.stage] ?? event.stage}${detail}`;
+    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${labels[event.stage] ?? event.stage}${detail}`;
     if (line === last) return;
     last = line;
     if (stream.isTTY) stream.write(`\r\x1b[2K${line}${event.stage === 'FINISHED' ? '\n' : ''}`);
@@ -212,10 +221,48 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${s.file}: ${s.review.verdict}${score}${s.review.issues.map((i) => `\n  ${i.kind}: ${i.detail}`).join('')}\n`);
     }
     for (const warning of generation.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (args.video) {
+      const clip = await makeClip(client, generation.images[0]!.id, args.video, out);
+      if (!clip) return 1;
+      process.stdout.write(`Saved a ${clip.durationSeconds}-second clip (${args.video}) to ${path.join(out, 'video-1.mp4')}\n`);
+    }
     const after = await client.request(StudioMeDocument, { first: 1 });
     process.stdout.write(`Saved ${saved.length} images and their video prompts to ${out}\n`);
     process.stdout.write(`Remaining coins: ${after.me.coinsBalance}\n`);
     return 0;
+  } finally {
+    events.close();
+  }
+}
+
+async function download(url: string, file: string) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`downloading ${url}: HTTP ${response.status}`);
+  await writeFile(file, new Uint8Array(await response.arrayBuffer()));
+}
+
+/** A clip of one image, followed on its stream like the batch; saved as video-1.mp4 and video-1.jpg. */
+async function makeClip(client: ReturnType<typeof createClient>, imageId: string, version: 'A' | 'B', out: string) {
+  const key = randomUUID();
+  const draw = progressBar(process.stderr, CLIP_LABELS);
+  const events = client.subscribe(StudioGenerationEventsDocument, { idempotencyKey: key }, (data) => draw(data.generationEvents));
+  try {
+    await events.opened;
+    const { result } = await client.request(StudioStartVideoDocument, { input: { imageId, version, idempotencyKey: key } });
+    if ('message' in result) {
+      const detail = result.__typename === 'InsufficientCoinsError' ? ` (needs ${result.required}, balance ${result.balance})` : '';
+      process.stderr.write(`${result.__typename}: ${result.message}${detail}\n`);
+      return null;
+    }
+    await events.finished;
+    const { video } = await client.request(StudioVideoDocument, { id: result.video.id });
+    if (!video || video.status !== 'SUCCEEDED' || !video.url || !video.posterUrl) {
+      process.stderr.write(`video ${result.video.id} ${video?.status ?? 'not found'}: ${video?.error ?? ''}\n`);
+      return null;
+    }
+    await Promise.all([download(video.url, path.join(out, 'video-1.mp4')), download(video.posterUrl, path.join(out, 'video-1.jpg'))]);
+    for (const warning of video.warnings) process.stderr.write(`warning: ${warning}\n`);
+    return video;
   } finally {
     events.close();
   }

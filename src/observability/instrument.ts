@@ -129,12 +129,14 @@ export function createInstrumentation(deps: InstrumentationDeps) {
 
   /** a reservation, made by the ledger or together with its job by the queue */
   function reserving(request: GenerationReservation, reserve: () => Promise<ReserveOutcome>): Promise<ReserveOutcome> {
-    return inSpan('ledger.reserve', { ...generationAttribute(request.id), 'etalase.mode': request.mode, 'etalase.cost': request.cost }, async (span) => {
+    // A generation's mode; other kinds of job (a clip) have none and are labelled by their kind.
+    const mode = request.mode ?? request.kind;
+    return inSpan('ledger.reserve', { ...generationAttribute(request.id), 'etalase.mode': mode, 'etalase.cost': request.cost }, async (span) => {
       const outcome = await reserve();
       span.setAttribute('etalase.reservation', outcome.kind);
-      metrics.reservations.inc({ mode: request.mode, outcome: outcome.kind });
+      metrics.reservations.inc({ mode, outcome: outcome.kind });
       if (outcome.kind === 'reserved') {
-        metrics.coinsDebited.inc({ mode: request.mode }, request.cost);
+        metrics.coinsDebited.inc({ mode }, request.cost);
         annotateScope({ generationId: request.id });
       } else if (outcome.kind === 'replay' || outcome.kind === 'idempotency-conflict') {
         annotateScope({ generationId: outcome.id });

@@ -18,3 +18,10 @@ export const GenerationStatusEnum = builder.enumType('GenerationStatus', {
 });
 
 export const ContentTypeEnum = builder.enumType('ContentType', { values: ['MODEL', 'PRODUCT_ONLY'] as const });
+
+export const VideoPromptVersionEnum = builder.enumType('VideoPromptVersion', {
+  values: {
+    A: { description: 'Soft natural motion, stable camera' },
+    B: { description: 'A slow zoom onto the texture and branding' },
+  } as const,
+});

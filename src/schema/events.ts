@@ -1,5 +1,5 @@
-// Live progress of a generation over Server-Sent Events. Subscribe by id, or by the idempotencyKey
-// you are about to send with generateImages (the only way to watch a batch from its first second).
+// Live progress of a generation or a clip over Server-Sent Events. Subscribe by id, or by the
+// idempotencyKey you are about to send (the only way to watch a job from its first second).
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
@@ -136,27 +136,33 @@ builder.subscriptionType({});
 builder.subscriptionField('generationEvents', (t) =>
   t.field({
     type: GenerationEventRef,
-    description: 'Progress of one of your generations until it finishes. Give `id`, or the `idempotencyKey` of a generateImages you are about to send.',
+    description:
+      'Progress of one of your generations or clips until it finishes. Give `id` (a generation or a video), or the `idempotencyKey` of a generateImages, startGeneration or startVideo you are about to send. A clip goes QUEUED → GENERATING → FINISHED.',
     args: { id: t.arg.id(), idempotencyKey: t.arg.string() },
     subscribe: async (_, { id, idempotencyKey }, ctx) => {
       const viewer = requireViewer(ctx);
-      const { events, studio, subscriptions } = ctx.services;
+      const { events, studio, clips, subscriptions } = ctx.services;
       if (idempotencyKey) {
         checkText('idempotencyKey', idempotencyKey, 200);
         const release = await leaseFor(ctx, viewer.userId);
         return neverBackInLine(untilFinished(await events.subscribe({ userId: viewer.userId, idempotencyKey }), subscriptions.maxSeconds, release));
       }
       if (!id) throw new GraphQLError('Give id or idempotencyKey.', { extensions: { code: 'BAD_USER_INPUT' } });
-      if (!(await studio.generationOf(viewer.userId, String(id)))) {
-        throw new GraphQLError('No such generation.', { extensions: { code: 'NOT_FOUND' } });
-      }
-      // Listening before the second look: a batch that finishes in between is seen either way. A late
-      // subscriber first gets where the batch stands, then the live events.
+      // A generation or a clip of the caller's: the same events, the same topic (the job's id).
+      const stateOf = async () => {
+        const generation = await studio.generationOf(viewer.userId, String(id));
+        if (generation) return { finished: generation.finishedAt !== null, event: () => studio.currentState(generation) };
+        const video = await clips.videoOf(viewer.userId, String(id));
+        return video ? { finished: video.finishedAt !== null, event: () => clips.currentState(video) } : null;
+      };
+      if (!(await stateOf())) throw new GraphQLError('No such generation or video.', { extensions: { code: 'NOT_FOUND' } });
+      // Listening before the second look: a job that finishes in between is seen either way. A late
+      // subscriber first gets where the job stands, then the live events.
       const release = await leaseFor(ctx, viewer.userId);
       const live = await events.subscribe({ generationId: String(id) });
-      const now = (await studio.generationOf(viewer.userId, String(id)))!;
-      const current = await studio.currentState(now);
-      if (now.finishedAt) {
+      const now = (await stateOf())!;
+      const current = await now.event();
+      if (now.finished) {
         await Promise.allSettled([live.return(undefined), release()]);
         return startingWith(current, null);
       }

@@ -1,46 +1,20 @@
 // A generation (one paid batch), the generateImages mutation and the owner's look-up.
 import type { GenerateOutcome } from '../studio/start.js';
 import { COUNT_RULE, MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_RULE, PROMPT_LIMIT } from '../studio/request.js';
-import { imageIdOf } from '../studio/image-ids.js';
-import type { Description, GenerationRecord, StoredImage, VideoPrompt } from '../studio/ports.js';
+import type { Description, GenerationRecord } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
 import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
 import { InvalidInputError, StudioError } from '../studio/errors.js';
 import { GENERATE_ERRORS } from './errors.js';
+import { GeneratedImage } from './image.js';
 import { StyleOptionsInput } from './style.js';
 import { requireViewer } from './auth.js';
-import { ImageReviewRef, NOT_REVIEWED } from './review.js';
 
 const DescriptionRef = builder.objectRef<Description>('Description').implement({
   description: 'What the vision model saw in one uploaded photo.',
   fields: (t) => ({
     slot: t.expose('slot', { type: ImageSlotEnum }),
     text: t.exposeString('text'),
-  }),
-});
-
-const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
-  description: 'A 6-second image-to-video prompt. A: soft natural motion, stable camera. B: slow zoom on texture and branding.',
-  fields: (t) => ({
-    version: t.expose('version', { type: builder.enumType('VideoPromptVersion', { values: ['A', 'B'] as const }) }),
-    text: t.exposeString('text'),
-  }),
-});
-
-/** An image as its generation keeps it, with where it stands there. */
-type ImageOf = StoredImage & { generationId: string; index: number };
-const GeneratedImage = builder.objectRef<ImageOf>('GeneratedImage').implement({
-  fields: (t) => ({
-    id: t.id({ description: 'Stable: the batch and the place of the image in it', resolve: (i) => imageIdOf(i.generationId, i.index) }),
-    url: t.string({
-      description: 'A signed link that expires (MEDIA_URL_TTL_SECONDS); read the generation again for a fresh one',
-      resolve: (i, _, ctx) => (i.key ? ctx.services.storage.signedUrl(i.key) : (i.url ?? '')),
-    }),
-    width: t.exposeInt('width'),
-    height: t.exposeInt('height'),
-    contentType: t.exposeString('contentType'),
-    videoPrompts: t.field({ type: [VideoPromptRef], resolve: (i) => i.videoPrompts }),
-    review: t.field({ type: ImageReviewRef, resolve: (i) => i.review ?? NOT_REVIEWED }),
   }),
 });
 

@@ -7,6 +7,8 @@ import './viewer.js';
 import './style.js';
 import './generation.js';
 import './remake.js';
+import './image.js';
+import './video.js';
 import './events.js';
 import './topup.js';
 import './api-key.js';

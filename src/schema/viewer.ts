@@ -7,7 +7,7 @@ import { builder } from './builder.js';
 import { Generation } from './generation.js';
 
 const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
-  description: 'One movement of coins: the signup credit, a top-up, a generation paid, or its refund.',
+  description: 'One movement of coins: the signup credit, a top-up, a generation or clip paid, or its refund.',
   fields: (t) => ({
     id: t.exposeID('id'),
     delta: t.exposeInt('delta', { description: 'Coins added (positive) or taken (negative)' }),
@@ -16,8 +16,8 @@ const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
         values: {
           SIGNUP: { value: 'signup', description: 'The welcome credit' },
           GRANT: { value: 'grant', description: 'Coins given by an operator (npm run coins -- grant)' },
-          DEBIT: { value: 'debit', description: 'A generation paid for' },
-          REFUND: { value: 'refund', description: 'A failed generation paid back' },
+          DEBIT: { value: 'debit', description: 'A generation or a clip paid for' },
+          REFUND: { value: 'refund', description: 'A failed generation or clip paid back' },
           TOPUP: { value: 'topup', description: 'A package bought (a paid top-up order)' },
           TOPUP_REVERSAL: { value: 'topup_reversal', description: "A bought package's coins taken back after a refund or chargeback" },
         } as const,
@@ -25,6 +25,7 @@ const CoinEntryRef = builder.objectRef<CoinEntry>('CoinEntry').implement({
     }),
     generationId: t.exposeID('generationId', { nullable: true }),
     topUpId: t.exposeID('topUpId', { nullable: true, description: 'The top-up order of a TOPUP or TOPUP_REVERSAL' }),
+    videoId: t.exposeID('videoId', { nullable: true, description: 'The clip a DEBIT or REFUND was for' }),
     reason: t.exposeString('reason', { nullable: true }),
     balanceAfter: t.exposeInt('balanceAfter'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -21,6 +21,8 @@ export * from './ports/remakes.js';
 export * from './ports/review.js';
 export * from './ports/telemetry.js';
 export * from './ports/topups.js';
+export * from './ports/video-maker.js';
+export * from './ports/videos.js';
 
 /** What one database adapter (SQL over PGlite or Postgres) implements: every port kept in the ledger's
  *  database. The studio's modules take only the ports they use. */

@@ -39,16 +39,26 @@ export interface ValidRequest {
   webhookUrl: string | null;
 }
 
+/** The same rules for every job a seller starts (a batch, a clip). */
+export function checkIdempotencyKey(key: string | null): string | null {
+  if (key === null) return null;
+  if (key.trim() === '') throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
+  return checkText('idempotencyKey', key, 200);
+}
+
+/** A webhook address as given (trimmed), within its length; whether it may be called is Webhooks.check. */
+export function checkWebhookUrl(raw: string | null): string | null {
+  const url = raw?.trim() || null;
+  if (url && url.length > 2000) throw new InvalidInputError('webhookUrl', 'webhookUrl is limited to 2000 characters.');
+  return url;
+}
+
 export function validate(cmd: GenerateCommand): ValidRequest {
   if (!COUNT_RULE.safeParse(cmd.count).success) throw new InvalidInputError('count', COUNT_MESSAGE);
   if (!PRODUCT_IMAGES_RULE.safeParse(cmd.productImages).success) throw new InvalidInputError('productImages', PRODUCT_IMAGES_MESSAGE);
   const freeText = cmd.prompt?.trim() || null;
   if (freeText) checkText('prompt', freeText, PROMPT_LIMIT);
-  const key = cmd.idempotencyKey ?? null;
-  if (key !== null) {
-    if (key.trim() === '') throw new InvalidInputError('idempotencyKey', 'idempotencyKey must be 1–200 characters.');
-    checkText('idempotencyKey', key, 200);
-  }
+  const key = checkIdempotencyKey(cmd.idempotencyKey ?? null);
   const options = parseStyleOptions(cmd.options, cmd.backgroundImage !== null);
   if (cmd.faceImage && options.contentType === 'PRODUCT_ONLY') {
     throw new InvalidInputError('faceImage', 'A face reference needs contentType MODEL: product-only photos show no people.');
@@ -59,8 +69,7 @@ export function validate(cmd: GenerateCommand): ValidRequest {
   if (cmd.mode === 'REFERENCE' && uploads.length === 0) {
     throw new InvalidInputError('mode', 'REFERENCE mode needs at least one photo: upload product photos or use TEXT_TO_IMAGE.');
   }
-  const webhookUrl = cmd.webhookUrl?.trim() || null;
-  if (webhookUrl && webhookUrl.length > 2000) throw new InvalidInputError('webhookUrl', 'webhookUrl is limited to 2000 characters.');
+  const webhookUrl = checkWebhookUrl(cmd.webhookUrl ?? null);
   return { uploads, options, freeText, idempotencyKey: key, webhookUrl };
 }
 

@@ -1,7 +1,11 @@
-// Two 6-second video prompts per generated image, from the same facts as the image prompt, so an
+// Two short video prompts per generated image, from the same facts as the image prompt, so an
 // image-to-video model animates what the photo shows. A: soft natural motion with a stable camera.
 // B: a slow zoom onto the product's texture and branding. Varied per image so a batch isn't uniform.
+// Each is written to a video model's profile (studio/video-profiles.ts): its clip length, and what
+// it should sound like when the model makes sound. The ones stored with every image are written for
+// the default model (Grok Imagine Video, 6 s); a clip made with another model gets its own.
 import type { Description, VideoPrompt } from './ports.js';
+import { DEFAULT_CLIP_SECONDS, DEFAULT_VIDEO_MODEL, videoProfile, type VideoProfile } from './video-profiles.js';
 import { label } from './prompt/vocabulary.js';
 import type { StyleOptions } from './style-catalog.js';
 
@@ -29,21 +33,32 @@ function productFacts(descriptions: Description[]): string {
   return `the product (${sentence.replace(/\.$/, '').slice(0, 160)})`;
 }
 
+/** The A and B prompts of the image at `index`, for the default video model and length. */
 export function videoPrompts(options: StyleOptions, descriptions: Description[], index: number): VideoPrompt[] {
+  const profile = videoProfile(DEFAULT_VIDEO_MODEL);
+  return (['A', 'B'] as const).map((version) => ({ version, text: clipPrompt(profile, version, DEFAULT_CLIP_SECONDS, options, descriptions, index) }));
+}
+
+/** One prompt, written for `profile` and a clip of `seconds`; always within the profile's limit. */
+export function clipPrompt(
+  profile: VideoProfile,
+  version: 'A' | 'B',
+  seconds: number,
+  options: StyleOptions,
+  descriptions: Description[],
+  index: number,
+): string {
   const product = productFacts(descriptions);
   const hands = options.contentType === 'PRODUCT_ONLY' && options.interaction && options.interaction !== 'NONE';
   const motions = options.contentType === 'MODEL' ? MODEL_MOTION : hands ? HAND_MOTION : PRODUCT_MOTION;
   const motion = motions[index % motions.length]!;
   const lighting = options.lighting ? `, ${options.lighting.label.toLowerCase()} lighting kept constant` : '';
   const frame = `${label('aspectRatio', options.aspectRatio)} frame`;
-  return [
-    {
-      version: 'A',
-      text: `6-second video, ${frame}: ${motion}. Stable locked-off camera, no cuts, natural real-time motion${lighting}. Keep ${product} exactly as in the photo, colours and details unchanged.`,
-    },
-    {
-      version: 'B',
-      text: `6-second video, ${frame}: a slow, smooth push-in zoom from the full shot to a close-up of ${product}, ending on its texture, material and logo or branding in crisp focus. No cuts, no camera shake${lighting}; the scene otherwise stays still.`,
-    },
-  ];
+  const sound = profile.audio ? ' Sound: quiet natural ambience of the scene only, no music, no voice.' : '';
+  const text =
+    version === 'A'
+      ? `${seconds}-second video, ${frame}: ${motion}. Stable locked-off camera, no cuts, natural real-time motion${lighting}. Keep ${product} exactly as in the photo, colours and details unchanged.${sound}`
+      : `${seconds}-second video, ${frame}: a slow, smooth push-in zoom from the full shot to a close-up of ${product}, ending on its texture, material and logo or branding in crisp focus. No cuts, no camera shake${lighting}; the scene otherwise stays still and the product keeps its exact shape, colours, text and logo.${sound}`;
+  // The facts are capped (160 characters) and every part is fixed: far below any profile's limit.
+  return text.slice(0, profile.promptLimit);
 }

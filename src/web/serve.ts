@@ -53,6 +53,7 @@ export function contentSecurityPolicy(config: Config): string {
     "script-src 'self'",
     "style-src 'self'",
     `img-src 'self' blob: ${media}`,
+    `media-src 'self' ${media}`,
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

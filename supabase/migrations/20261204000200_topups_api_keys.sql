@@ -239,7 +239,8 @@ as $$
     from public.topups t where t.coins_unrecovered > 0 order by t.updated_at desc
 $$;
 
--- The books, with top-ups: every order's ledger rows must match its status.
+-- The books, with top-ups: every order's ledger rows must match its status (restating the videos' checks
+-- of 20261204000100, which ran first).
 create or replace function public.ledger_problems() returns table (user_id uuid, problem text)
 language sql stable
 security definer
@@ -263,6 +264,18 @@ as $$
   select g.user_id, 'generation ' || g.id || ' costs ' || g.cost || ' but has no debit'
     from public.generations g
     where g.cost > 0 and not exists (select 1 from public.coin_ledger d where d.generation_id = g.id and d.kind = 'debit')
+  union all
+  select v.user_id, 'video ' || v.id || ' is ' || v.status || ' with ' || count(r.id) || ' refunds'
+    from public.videos v
+    join public.coin_ledger d on d.video_id = v.id and d.kind = 'debit'
+    left join public.coin_ledger r on r.video_id = v.id and r.kind = 'refund'
+    group by v.id, v.user_id, v.status
+    having (v.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
+        or (v.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
+  union all
+  select v.user_id, 'video ' || v.id || ' costs ' || v.cost || ' but has no debit'
+    from public.videos v
+    where v.cost > 0 and not exists (select 1 from public.coin_ledger d where d.video_id = v.id and d.kind = 'debit')
   union all
   select t.user_id, 'top-up ' || t.id || ' is ' || t.status || ' with ' || x.credits || ' credits (' || x.credited || ' coins) and '
            || x.reversals || ' reversals (' || x.reversed || ' coins)'

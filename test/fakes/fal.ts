@@ -1,10 +1,19 @@
 // A wire-level fake of fal (queue.fal.run, fal.run, rest.fal.ai storage, fal.media files) on one local
 // port, for the real @fal-ai/client to talk to. The adapter's fetch redirects every fal host here and
 // names the original host in `x-fal-host`; the client's proxy mode (`x-fal-target-url`) works too.
-// Generated images are real JPEGs made with sharp and served from here.
+// Generated images are real JPEGs made with sharp and served from here. Image-to-video apps
+// (…/image-to-video) answer `{ video: { url, content_type, width, height, fps, duration, … } }` with a
+// real MP4 made by the project's FFmpeg: H.264 with its index at the end (not +faststart, as a
+// provider's may be) and, for Grok, an AAC sound track; its length is the input's `duration`.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 
 export type FalStage = 'submit' | 'status' | 'result' | 'cancel' | 'run' | 'initiate' | 'upload';
@@ -84,6 +93,27 @@ const NAMED_SIZES: Record<string, [number, number]> = {
 const PALETTE = ['#c8553d', '#588b8b', '#ffd5c2', '#2d3047', '#f28f3b', '#93b7be'];
 const NAMESPACES = ['workflows', 'comfy'];
 const REPORTS_NSFW = (app: string) => !/seedream|nano-banana/.test(app);
+export const isVideoApp = (app: string) => /image-to-video$/.test(app);
+/** the size of the fake's clips: small, so that making one costs little */
+export const FAKE_CLIP_SIZE = { width: 640, height: 360 };
+
+/** A real MP4 of `seconds` (moov at the end), with a tone when `audio`. */
+async function fakeClip(seconds: number, audio: boolean): Promise<Buffer> {
+  const ffmpeg = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'fal-fake-clip-'));
+  try {
+    const out = path.join(dir, 'clip.mp4');
+    const { width, height } = FAKE_CLIP_SIZE;
+    await promisify(execFile)(ffmpeg, [
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=24:duration=${seconds}`,
+      ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac'] : []),
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out,
+    ]);
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** fal keeps owner/alias of an app id for queue paths: fal-ai/flux/schnell → fal-ai/flux */
 export function appRoot(app: string): string {
@@ -101,7 +131,7 @@ export function sizeOf(input: any): [number, number] {
 function validate(input: any, known: (url: string) => boolean): { loc: (string | number)[]; msg: string; type: string }[] {
   const problems = [];
   if (typeof input?.prompt !== 'string' || !input.prompt.trim()) problems.push({ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' });
-  const urls: unknown[] = Array.isArray(input?.image_urls) ? input.image_urls : [];
+  const urls: unknown[] = Array.isArray(input?.image_urls) ? input.image_urls : input?.image_url !== undefined ? [input.image_url] : [];
   urls.forEach((url, i) => {
     // The model downloads each URL; only files this fake holds can be downloaded here.
     if (typeof url !== 'string' || !known(url)) {
@@ -157,6 +187,10 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     const problems = validate(input, (url) => files.has(new URL(url, base).pathname) && url.startsWith(base));
     if (problems.length && !job.failure) job.failure = { at: 'job', status: 422, body: { detail: problems } };
     jobs.push(job);
+    if (isVideoApp(app)) {
+      void clipOf(job).catch(() => {});
+      return job;
+    }
     const [width, height] = sizeOf(job.input);
     const count = Math.max(1, Math.min(Number(job.input?.num_images) || 1, 8));
     for (let i = 0; i < count; i++) void sceneJpeg(width, height, job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!, firstPhoto(job.input)).catch(() => {});
@@ -188,6 +222,16 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     return rendered.get(key)!;
   }
 
+  // Made at submit, as real fal has the clip when the status says COMPLETED.
+  const clips = new Map<string, Promise<Buffer>>();
+  function clipOf(job: FalJob): Promise<Buffer> {
+    const seconds = Math.max(1, Math.min(Number(job.input?.duration) || 6, 15));
+    const audio = /grok/.test(job.app);
+    const key = `${seconds}:${audio}`;
+    if (!clips.has(key)) clips.set(key, fakeClip(seconds, audio));
+    return clips.get(key)!;
+  }
+
   async function result(job: FalJob): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     if (job.cancelled) return { status: 400, body: { detail: 'Request was cancelled', error_type: 'client_cancelled' } };
     if (job.failure) {
@@ -195,6 +239,15 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       const errorType = job.failure.errorType ?? (status === 422 ? 'validation_error' : 'runner_server_error');
       const body = job.failure.body ?? (status === 422 ? errorBody(422, job.failure.error) : { detail: job.failure.error ?? 'Internal Server Error', error_type: errorType });
       return { status, body, headers: { 'x-fal-error-type': errorType } };
+    }
+    if (!job.result && isVideoApp(job.app)) {
+      const bytes = await clipOf(job);
+      const path = `/files/${job.id}/output.mp4`;
+      files.set(path, { bytes, contentType: 'video/mp4' });
+      const duration = Math.max(1, Math.min(Number(job.input?.duration) || 6, 15));
+      job.result = {
+        video: { url: `${base}${path}`, content_type: 'video/mp4', file_name: 'output.mp4', file_size: bytes.length, ...FAKE_CLIP_SIZE, fps: 24, duration, num_frames: duration * 24 },
+      };
     }
     if (!job.result) {
       const [width, height] = sizeOf(job.input);

@@ -83,7 +83,9 @@ export type StyleOptionsInput = {
 };
 
 export type VideoPromptVersion =
+  /** Soft natural motion, stable camera */
   | 'A'
+  /** A slow zoom onto the texture and branding */
   | 'B';
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;

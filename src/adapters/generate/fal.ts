@@ -1,7 +1,7 @@
 // Generator backed by fal's queue: submit, hand the request id to the pipeline (so a paid job can be
 // resumed after a crash), poll, fetch. TEXT_TO_IMAGE uses the text model; REFERENCE uploads the
 // prepared references to fal storage and asks the edit model to compose from them.
-import { ApiError, ValidationError, createFalClient, type QueueStatus } from '@fal-ai/client';
+import { ApiError, ValidationError, createFalClient } from '@fal-ai/client';
 import type { Config } from '../../config.js';
 import {
   GenerationError,
@@ -17,7 +17,8 @@ import {
 } from '../../studio/ports.js';
 import { profileFor, type ModelProfile } from '../../studio/prompt/profiles.js';
 import { pixelSize, ratioOf } from '../../studio/style-catalog.js';
-import { abortReason, sleep } from '../retry.js';
+import { cancelQuietly, pollResult, untilAborted } from '../fal-queue.js';
+import { abortReason } from '../retry.js';
 
 export type FalGeneratorConfig = Extract<Config['generator'], { kind: 'fal' }>;
 
@@ -39,7 +40,6 @@ const IMAGE_SIZE: Record<string, string> = {
   '16:9': 'landscape_16_9',
 };
 const FAL_HOST = /(^|\.)fal\.(ai|run|media)$/;
-const CANCEL_TIMEOUT_MS = 5_000;
 const FAST_POLL_WINDOW_MS = 5_000;
 const UPLOAD_LIFETIME = '1h';
 const OUTPUT_LIFETIME = '1d';
@@ -65,16 +65,6 @@ export function redirectingFetch(baseUrl: string, inner: typeof fetch = fetch): 
     headers.set('x-fal-host', original.host);
     return inner(input instanceof Request ? new Request(target, input) : target, { ...init, headers });
   };
-}
-
-/** Rejects as soon as `signal` aborts, for SDK calls that take no signal (storage uploads). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 export function createFalGenerator(config: FalGeneratorConfig, deps: FalGeneratorDeps = {}): Generator {
@@ -104,14 +94,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     return new GenerationError(MESSAGES.unreachable, detail);
   }
 
-  async function cancel(app: string, requestId: string): Promise<void> {
-    try {
-      await fal.queue.cancel(app, { requestId, abortSignal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
-    } catch (error) {
-      // A job that already finished cannot be cancelled; either way there is nothing more to do.
-      log('cancel failed', { app, requestId, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  const cancel = (app: string, requestId: string) => cancelQuietly(fal, app, requestId, log);
 
   function collect(data: any, fallback: { width: number; height: number }): GenerateResult {
     const images: any[] = Array.isArray(data?.images) ? data.images : [];
@@ -153,20 +136,8 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     onProgress: (progress: GenerationProgress) => void,
     fallback: { width: number; height: number },
   ): Promise<GenerateResult> {
-    let last = '';
-    const started = Date.now();
     try {
-      for (;;) {
-        const status: QueueStatus = await fal.queue.status(app, { requestId, abortSignal: signal });
-        if (status.status === 'COMPLETED') break;
-        const progress: GenerationProgress =
-          status.status === 'IN_QUEUE' ? { stage: 'QUEUED', position: status.queue_position ?? null } : { stage: 'GENERATING' };
-        const key = JSON.stringify(progress);
-        if (key !== last) onProgress(progress);
-        last = key;
-        await sleep(pollDelay(Date.now() - started), signal);
-      }
-      const { data } = await fal.queue.result(app, { requestId, abortSignal: signal });
+      const data = await pollResult(fal, app, requestId, signal, onProgress, pollDelay);
       return await download(collect(data, fallback), signal);
     } catch (error) {
       if (signal.aborted) {

@@ -82,6 +82,7 @@ export function mapCoinEntry(row: Record<string, unknown>): CoinEntry {
     kind: row.kind as CoinEntry['kind'],
     generationId: (row.generation_id as string | null) ?? null,
     topUpId: (row.topup_id as string | null) ?? null,
+    videoId: (row.video_id as string | null) ?? null,
     reason: (row.reason as string | null) ?? null,
     balanceAfter: Number(row.balance_after),
     createdAt: toDate(row.created_at),

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { loadOrCreateSecret } from '../secret-file.js';
 import type { Clock, Storage, StoredObject } from '../../studio/ports.js';
 
-export const KEY_PATTERN = /^(inputs|outputs)\/[A-Za-z0-9-]{1,100}\/[A-Za-z0-9_-]{1,100}\.(jpg|jpeg|png|webp)$/;
+export const KEY_PATTERN = /^(inputs|outputs)\/[A-Za-z0-9-]{1,100}\/[A-Za-z0-9_-]{1,100}\.(jpg|jpeg|png|webp|mp4)$/;
 const PREFIX_PATTERN = /^(inputs|outputs)\/[A-Za-z0-9-]{1,100}\/$/;
 const ROUTE = '/media/';
 
-const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', mp4: 'video/mp4' };
 
 export const contentTypeOf = (key: string) => CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 

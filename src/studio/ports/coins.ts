@@ -9,6 +9,8 @@ export interface CoinEntry {
   kind: 'signup' | 'grant' | 'debit' | 'refund' | 'topup' | 'topup_reversal';
   generationId: string | null;
   topUpId: string | null;
+  /** the clip a debit or refund was for */
+  videoId: string | null;
   reason: string | null;
   balanceAfter: number;
   createdAt: Date;

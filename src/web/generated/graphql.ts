@@ -108,6 +108,20 @@ export type RevokeApiKeyInput = {
   id: string | number;
 };
 
+export type StartVideoInput = {
+  /** Seconds (default 6). A model that cannot make this length makes the nearest it can, said in a warning; one outside its range is an InvalidInputError. */
+  durationSeconds?: number | null | undefined;
+  /** Retrying with the same key returns the same video and charges once */
+  idempotencyKey?: string | null | undefined;
+  /** GeneratedImage.id of one of your finished batches */
+  imageId: string | number;
+  /** Your own prompt instead of A or B (within the video model's prompt limit) */
+  prompt?: string | null | undefined;
+  version?: VideoPromptVersion | null | undefined;
+  /** Called (POST, Standard Webhooks, type video.finished) once the clip has finished. https and a public address only. */
+  webhookUrl?: string | null | undefined;
+};
+
 export type StyleOptionsInput = {
   /** Aspect ratio, default 1:1: a value or label from styleCatalog (English or Indonesian). */
   aspectRatio?: string | null | undefined;
@@ -151,7 +165,9 @@ export type TopUpStatus =
   | 'REFUNDED';
 
 export type VideoPromptVersion =
+  /** Soft natural motion, stable camera */
   | 'A'
+  /** A slow zoom onto the texture and branding */
   | 'B';
 
 export type StudioCatalogQueryVariables = Exact<{ [key: string]: never; }>;
@@ -173,14 +189,16 @@ export type StudioMeQueryVariables = Exact<{
 }>;
 
 
-export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } }> } } };
+export type StudioMeQuery = { me: { id: string, coinsBalance: number, generations: { edges: Array<{ node: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, createdAt: string, images: Array<{ url: string }> } }> } } };
+
+export type StudioHistoryItemFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, createdAt: string, images: Array<{ url: string }> };
 
 export type StudioGenerationQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } | null };
+export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } | null };
 
 export type StudioGenerateMutationVariables = Exact<{
   input: GenerateImagesInput;
@@ -205,7 +223,7 @@ export type StudioGenerationEventsSubscriptionVariables = Exact<{
 
 export type StudioGenerationEventsSubscription = { generationEvents: { generationId: string | null, stage: GenerationStage, done: number | null, total: number | null, queuePosition: number | null, status: GenerationStatus | null } };
 
-export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> };
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> };
 
 export type StudioRemakeImageMutationVariables = Exact<{
   input: RemakeImageInput;
@@ -223,7 +241,7 @@ export type StudioRemakeQueryVariables = Exact<{
 }>;
 
 
-export type StudioRemakeQuery = { remake: { id: string, status: GenerationStatus, error: string | null, generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> } }> } | null } | null };
+export type StudioRemakeQuery = { remake: { id: string, status: GenerationStatus, error: string | null, generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } | null } | null };
 
 export type StudioCoinsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -273,6 +291,35 @@ export type StudioTopUpFragment = { id: string, package: string, status: TopUpSt
 
 export type StudioApiKeyFragment = { id: string, name: string, prefix: string, createdAt: string, lastUsedAt: string | null };
 
+export type StudioVideoFragment = { id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null };
+
+export type StudioVideoQuoteQueryVariables = Exact<{
+  durationSeconds?: number | null | undefined;
+}>;
+
+
+export type StudioVideoQuoteQuery = { videoQuote: { coins: number, durationSeconds: number, model: string } };
+
+export type StudioStartVideoMutationVariables = Exact<{
+  input: StartVideoInput;
+}>;
+
+
+export type StudioStartVideoMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'InsufficientCoinsError', message: string, required: number, balance: number }
+    | { __typename: 'InvalidInputError', message: string, field: string }
+    | { __typename: 'RateLimitedError', message: string, retryAfterSeconds: number }
+    | { __typename: 'StartVideoSuccess', remainingCoins: number, video: { id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null } }
+   };
+
+export type StudioVideoQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StudioVideoQuery = { video: { id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null } | null };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -299,6 +346,37 @@ export const ChoiceFragmentDoc = new TypedDocumentString(`
   note
 }
     `, {"fragmentName":"Choice"}) as unknown as TypedDocumentString<ChoiceFragment, unknown>;
+export const StudioHistoryItemFragmentDoc = new TypedDocumentString(`
+    fragment StudioHistoryItem on Generation {
+  id
+  status
+  mode
+  count
+  cost
+  createdAt
+  images {
+    url
+  }
+}
+    `, {"fragmentName":"StudioHistoryItem"}) as unknown as TypedDocumentString<StudioHistoryItemFragment, unknown>;
+export const StudioVideoFragmentDoc = new TypedDocumentString(`
+    fragment StudioVideo on Video {
+  id
+  status
+  imageId
+  version
+  url
+  posterUrl
+  durationSeconds
+  width
+  height
+  hasAudio
+  model
+  cost
+  warnings
+  error
+}
+    `, {"fragmentName":"StudioVideo"}) as unknown as TypedDocumentString<StudioVideoFragment, unknown>;
 export const StudioGenerationFragmentDoc = new TypedDocumentString(`
     fragment StudioGeneration on Generation {
   id
@@ -328,9 +406,27 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
         detail
       }
     }
+    videos {
+      ...StudioVideo
+    }
   }
 }
-    `, {"fragmentName":"StudioGeneration"}) as unknown as TypedDocumentString<StudioGenerationFragment, unknown>;
+    fragment StudioVideo on Video {
+  id
+  status
+  imageId
+  version
+  url
+  posterUrl
+  durationSeconds
+  width
+  height
+  hasAudio
+  model
+  cost
+  warnings
+  error
+}`, {"fragmentName":"StudioGeneration"}) as unknown as TypedDocumentString<StudioGenerationFragment, unknown>;
 export const StudioTopUpFragmentDoc = new TypedDocumentString(`
     fragment StudioTopUp on TopUp {
   id
@@ -415,40 +511,21 @@ export const StudioMeDocument = new TypedDocumentString(`
     generations(first: $first) {
       edges {
         node {
-          ...StudioGeneration
+          ...StudioHistoryItem
         }
       }
     }
   }
 }
-    fragment StudioGeneration on Generation {
+    fragment StudioHistoryItem on Generation {
   id
   status
   mode
   count
   cost
-  warnings
-  error
   createdAt
-  finishedAt
   images {
-    id
     url
-    width
-    height
-    contentType
-    videoPrompts {
-      version
-      text
-    }
-    review {
-      verdict
-      score
-      issues {
-        kind
-        detail
-      }
-    }
   }
 }`) as unknown as TypedDocumentString<StudioMeQuery, StudioMeQueryVariables>;
 export const StudioGenerationDocument = new TypedDocumentString(`
@@ -485,7 +562,26 @@ export const StudioGenerationDocument = new TypedDocumentString(`
         detail
       }
     }
+    videos {
+      ...StudioVideo
+    }
   }
+}
+fragment StudioVideo on Video {
+  id
+  status
+  imageId
+  version
+  url
+  posterUrl
+  durationSeconds
+  width
+  height
+  hasAudio
+  model
+  cost
+  warnings
+  error
 }`) as unknown as TypedDocumentString<StudioGenerationQuery, StudioGenerationQueryVariables>;
 export const StudioGenerateDocument = new TypedDocumentString(`
     mutation StudioGenerate($input: GenerateImagesInput!) {
@@ -589,7 +685,26 @@ export const StudioRemakeDocument = new TypedDocumentString(`
         detail
       }
     }
+    videos {
+      ...StudioVideo
+    }
   }
+}
+fragment StudioVideo on Video {
+  id
+  status
+  imageId
+  version
+  url
+  posterUrl
+  durationSeconds
+  width
+  height
+  hasAudio
+  model
+  cost
+  warnings
+  error
 }`) as unknown as TypedDocumentString<StudioRemakeQuery, StudioRemakeQueryVariables>;
 export const StudioCoinsDocument = new TypedDocumentString(`
     query StudioCoins($first: Int = 10) {
@@ -693,3 +808,75 @@ export const StudioRevokeApiKeyDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StudioRevokeApiKeyMutation, StudioRevokeApiKeyMutationVariables>;
+export const StudioVideoQuoteDocument = new TypedDocumentString(`
+    query StudioVideoQuote($durationSeconds: Int) {
+  videoQuote(durationSeconds: $durationSeconds) {
+    coins
+    durationSeconds
+    model
+  }
+}
+    `) as unknown as TypedDocumentString<StudioVideoQuoteQuery, StudioVideoQuoteQueryVariables>;
+export const StudioStartVideoDocument = new TypedDocumentString(`
+    mutation StudioStartVideo($input: StartVideoInput!) {
+  result: startVideo(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+    ... on InsufficientCoinsError {
+      required
+      balance
+    }
+    ... on InvalidInputError {
+      field
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on StartVideoSuccess {
+      remainingCoins
+      video {
+        ...StudioVideo
+      }
+    }
+  }
+}
+    fragment StudioVideo on Video {
+  id
+  status
+  imageId
+  version
+  url
+  posterUrl
+  durationSeconds
+  width
+  height
+  hasAudio
+  model
+  cost
+  warnings
+  error
+}`) as unknown as TypedDocumentString<StudioStartVideoMutation, StudioStartVideoMutationVariables>;
+export const StudioVideoDocument = new TypedDocumentString(`
+    query StudioVideo($id: ID!) {
+  video(id: $id) {
+    ...StudioVideo
+  }
+}
+    fragment StudioVideo on Video {
+  id
+  status
+  imageId
+  version
+  url
+  posterUrl
+  durationSeconds
+  width
+  height
+  hasAudio
+  model
+  cost
+  warnings
+  error
+}`) as unknown as TypedDocumentString<StudioVideoQuery, StudioVideoQueryVariables>;

@@ -102,6 +102,12 @@ const en = {
   lastUsed: 'Last used',
   never: 'never',
   noKeys: 'No API keys.',
+  videos: 'Video clips',
+  makeVideo: 'Make video',
+  clip: 'Clip',
+  clipMaking: 'Making the clip',
+  withSound: 'with sound',
+  download: 'Download',
 };
 
 export type Key = keyof typeof en;
@@ -206,6 +212,12 @@ const id: Record<Key, string> = {
   lastUsed: 'Terakhir dipakai',
   never: 'belum pernah',
   noKeys: 'Belum ada kunci API.',
+  videos: 'Klip video',
+  makeVideo: 'Buat video',
+  clip: 'Klip',
+  clipMaking: 'Membuat klip',
+  withSound: 'dengan suara',
+  download: 'Unduh',
 };
 
 const words: Record<Lang, Record<Key, string>> = { id, en };

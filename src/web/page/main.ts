@@ -14,8 +14,11 @@ import {
   type GenerateImagesInput,
   type GenerationMode,
   type StudioGenerationFragment,
+  type StudioHistoryItemFragment,
 } from '../generated/graphql.js';
 import { createCoinsPanel } from './coins.js';
+import { clipControls } from './clips.js';
+import { idempotencyKey } from './keys.js';
 import { $, h } from './dom.js';
 import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
@@ -40,7 +43,7 @@ const state = {
   files: Object.fromEntries(SLOTS.map((s) => [s, null])) as Record<Slot, File | null>,
   stages: [] as StageEvent[],
   shown: null as StudioGenerationFragment | null,
-  history: [] as StudioGenerationFragment[],
+  history: [] as StudioHistoryItemFragment[],
   running: false,
 };
 const t = (key: Key) => translate(state.lang, key);
@@ -52,6 +55,18 @@ const coins = createCoinsPanel(client, () => state.lang, messageOf);
 const form = () => $<HTMLFormElement>('#studio');
 const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
 const count = () => Number(new FormData(form()).get('count') ?? 2);
+const clips = clipControls({
+  client,
+  lang: () => state.lang,
+  key: idempotencyKey,
+  rerender: () => renderResults($('#results'), state.shown, state.lang, clips.section),
+  afterClip: async () => {
+    const shown = state.shown && (await client.request(StudioGenerationDocument, { id: state.shown.id }).catch(() => null))?.generation;
+    if (shown && shown.id === state.shown?.id) show(shown);
+    await refreshAccount();
+  },
+  messageOf,
+});
 
 // ---- language --------------------------------------------------------------------------------
 
@@ -66,14 +81,19 @@ function render() {
   }
   styleForm?.render(state.lang);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
-  renderResults($('#results'), state.shown, state.lang, remake);
-  renderHistory($('#history'), state.history, state.lang, show);
+  renderResults($('#results'), state.shown, state.lang, clips.section, remake);
+  renderHistory($('#history'), state.history, state.lang, pick);
   coins.render();
+}
+
+/** A batch picked from the history, read whole (images, prompts, clips). */
+function pick(item: StudioHistoryItemFragment) {
+  client.request(StudioGenerationDocument, { id: item.id }).then(({ generation }) => generation && show(generation), (error) => ($('#generate-error').textContent = messageOf(error)));
 }
 
 function show(generation: StudioGenerationFragment) {
   state.shown = generation;
-  renderResults($('#results'), generation, state.lang, remake);
+  renderResults($('#results'), generation, state.lang, clips.section, remake);
 }
 
 /** "Make again": one free re-make of an image that failed the review; the batch is shown again once
@@ -111,7 +131,7 @@ async function refreshAccount() {
       $('#who').textContent = me.id;
       $('#balance').textContent = String(me.coinsBalance);
       state.history = me.generations.edges.map((edge) => edge.node);
-      renderHistory($('#history'), state.history, state.lang, show);
+      renderHistory($('#history'), state.history, state.lang, pick);
       await coins.refresh();
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') signIn(null);
@@ -132,7 +152,7 @@ function signIn(token: string | null) {
   $('#account-error').textContent = '';
   $('#signed-out').hidden = !!token;
   $('#signed-in').hidden = !token;
-  renderHistory($('#history'), state.history, state.lang, show);
+  renderHistory($('#history'), state.history, state.lang, pick);
 }
 
 async function devSignIn(name: string) {
@@ -209,16 +229,6 @@ function input(idempotencyKey: string): GenerateImagesInput {
     mode: mode(),
     idempotencyKey,
   };
-}
-
-// crypto.randomUUID exists only in secure contexts; a phone opening http://<LAN address>:4000 is not one.
-function idempotencyKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function stage(event: StageEvent) {
@@ -313,6 +323,7 @@ async function start() {
     styleForm = createStyleForm($('#options'), styleCatalog);
     styleForm.onChange(syncFaceSlot);
     styleForm.render(state.lang);
+    await clips.loadPrice();
   } catch (error) {
     $('#generate-error').textContent = messageOf(error);
   }

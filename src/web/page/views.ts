@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // What the page shows after a request: the stages as they arrive, the images with their two video
-// prompts (each with a copy button), and the seller's history.
-import type { StudioGenerationEventsSubscription, StudioGenerationFragment } from '../generated/graphql.js';
+// prompts (each with a copy button) and their clips, and the seller's history.
+import type { StudioGenerationEventsSubscription, StudioGenerationFragment, StudioHistoryItemFragment } from '../generated/graphql.js';
 import { h } from './dom.js';
 import { coinCount, translate, type Key, type Lang } from './i18n.js';
 
@@ -61,7 +61,14 @@ async function copy(button: HTMLButtonElement, text: string, lang: Lang) {
   }
 }
 
-export function renderResults(root: HTMLElement, generation: StudioGenerationFragment | null, lang: Lang, remake?: (imageId: string, button: HTMLButtonElement) => void) {
+/** `below`: what each image's card ends with (the clips); `remake`: the "make again" of a failed image */
+export function renderResults(
+  root: HTMLElement,
+  generation: StudioGenerationFragment | null,
+  lang: Lang,
+  below?: (image: StudioGenerationFragment['images'][number]) => Node,
+  remake?: (imageId: string, button: HTMLButtonElement) => void,
+) {
   if (!generation) {
     root.replaceChildren(h('p', { class: 'hint' }, translate(lang, 'noResults')));
     return;
@@ -95,13 +102,14 @@ export function renderResults(root: HTMLElement, generation: StudioGenerationFra
           h('p', {}, prompt.text),
         );
       }),
+      below ? below(image) : null,
     ),
   );
   const problems = [generation.error, ...generation.warnings].filter((w): w is string => !!w);
   root.replaceChildren(...problems.map((p) => h('p', { class: generation.error === p ? 'error' : 'hint' }, p)), ...cards);
 }
 
-export function renderHistory(root: HTMLElement, generations: StudioGenerationFragment[], lang: Lang, show: (g: StudioGenerationFragment) => void) {
+export function renderHistory(root: HTMLElement, generations: StudioHistoryItemFragment[], lang: Lang, show: (g: StudioHistoryItemFragment) => void) {
   if (!generations.length) {
     root.replaceChildren(h('li', { class: 'hint' }, translate(lang, 'noHistory')));
     return;
