@@ -268,6 +268,7 @@ describe('the Gemini review on the wire fake', () => {
       const result = await run(user);
       expect(result.__typename).toBe('GenerateImagesSuccess');
       expect(result.generation.images[0].review).toEqual({ verdict: 'UNCHECKED', score: null, issues: [] });
+      expect(result.generation.warnings).toContain('Image 1 could not be checked against your photos: the review gave no usable answer.');
     }
   });
 });

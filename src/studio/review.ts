@@ -129,6 +129,7 @@ export async function reviewAndRemake(
   if (safe.length < images.length) warnings.push(`${count(images.length - safe.length, 'image')} withheld by the safety filter`);
   safe.forEach((r, i) => {
     if (r.review.verdict === 'FAIL') warnings.push(`Image ${i + 1} did not pass the review: ${r.review.issues.map((issue) => issue.detail).join(' ')}`);
+    if (r.review.verdict === 'UNCHECKED') warnings.push(`Image ${i + 1} could not be checked against your photos: the review gave no usable answer.`);
   });
   const nothingPassed = safe.length > 0 && safe.every((r) => r.review.verdict === 'FAIL');
   return { images: safe, warnings, refundReason: nothingPassed ? NOTHING_PASSED : null };
