@@ -6,8 +6,6 @@ import {
   StudioCatalogDocument,
   StudioGenerateDocument,
   StudioGenerationDocument,
-  StudioRemakeDocument,
-  StudioRemakeImageDocument,
   StudioGenerationEventsDocument,
   StudioMeDocument,
   StudioQuoteDocument,
@@ -18,14 +16,14 @@ import {
 } from '../generated/graphql.js';
 import { createCoinsPanel } from './coins.js';
 import { clipControls } from './clips.js';
+import { remakeButton } from './remake.js';
+import { buildSlots, SLOTS, type Slot } from './slots.js';
 import { idempotencyKey } from './keys.js';
-import { $, h } from './dom.js';
+import { $ } from './dom.js';
 import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
 import { renderHistory, renderResults, renderStages, type StageEvent } from './views.js';
 
-const SLOTS = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'] as const;
-type Slot = (typeof SLOTS)[number];
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 // generateImages answers after the batch is done; the stream's FINISHED normally lands before it.
 // Never let a lost event hold the results back longer than this.
@@ -52,6 +50,7 @@ let styleForm: StyleForm | null = null;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : t('errorUnexpected'));
 const coins = createCoinsPanel(client, () => state.lang, messageOf);
+const remake = remakeButton(client, (generation) => show(generation), messageOf);
 const form = () => $<HTMLFormElement>('#studio');
 const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
 const count = () => Number(new FormData(form()).get('count') ?? 2);
@@ -94,29 +93,6 @@ function pick(item: StudioHistoryItemFragment) {
 function show(generation: StudioGenerationFragment) {
   state.shown = generation;
   renderResults($('#results'), generation, state.lang, clips.section, remake);
-}
-
-/** "Make again": one free re-make of an image that failed the review; the batch is shown again once
- *  the job has finished (its row is read every second, for at most two minutes). */
-async function remake(imageId: string, button: HTMLButtonElement) {
-  button.disabled = true;
-  try {
-    const { result } = await client.request(StudioRemakeImageDocument, { input: { imageId } });
-    if ('message' in result) {
-      button.textContent = result.message;
-      return;
-    }
-    for (let i = 0; i < 120; i++) {
-      const { remake: job } = await client.request(StudioRemakeDocument, { id: result.remake.id });
-      if (job && TERMINAL.has(job.status)) {
-        if (job.generation) show(job.generation);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  } catch (error) {
-    button.textContent = messageOf(error);
-  }
 }
 
 // ---- account ---------------------------------------------------------------------------------
@@ -182,28 +158,6 @@ async function refreshQuote() {
 }
 
 // ---- uploads ---------------------------------------------------------------------------------
-
-function buildSlots() {
-  for (const slot of SLOTS) {
-    const preview = h('img', { class: 'preview', alt: '', hidden: true });
-    const empty = h('span', { class: 'empty', 'data-i18n': 'choosePhoto' });
-    const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', name: slot, class: 'file' });
-    const clear = h('button', { type: 'button', class: 'clear', 'data-i18n': 'remove', hidden: true });
-    const set = (file: File | null) => {
-      state.files[slot] = file;
-      if (preview.src) URL.revokeObjectURL(preview.src);
-      preview.hidden = !file;
-      empty.hidden = !!file;
-      if (file) preview.src = URL.createObjectURL(file);
-      else preview.removeAttribute('src');
-      clear.hidden = !file;
-      if (!file) input.value = '';
-    };
-    input.addEventListener('change', () => set(input.files?.[0] ?? null));
-    clear.addEventListener('click', () => set(null));
-    $('#slots').append(h('div', { class: 'slot', 'data-slot': slot }, h('label', {}, h('b', { 'data-i18n': slot }), input, h('span', { class: 'frame' }, preview, empty)), clear));
-  }
-}
 
 // A face only shows in MODEL content: the slot is off for product-only shots.
 function syncFaceSlot() {
@@ -275,7 +229,7 @@ async function generate() {
 // ---- start -----------------------------------------------------------------------------------
 
 async function start() {
-  buildSlots();
+  buildSlots((slot, file) => (state.files[slot] = file));
   render();
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     button.addEventListener('click', () => {
