@@ -4,7 +4,8 @@
 --     enqueues inside it), after the same fair-use trigger;
 --   * a video is debited at most once and refunded at most once (unique partial indexes on video_id);
 --   * the same idempotency key from the same user names one video;
---   * ledger_problems() checks that every failed or canceled video has exactly one refund.
+--   * ledger_problems() checks that every failed or canceled video has exactly one refund (its body is
+--     in 20261204000200, which restates the whole function with top-ups' checks and runs after this).
 -- A video is only ever of a SUCCEEDED image of the same seller: reserve_video refuses anything else
 -- (the studio says why before it gets here; this is the guarantee).
 
@@ -322,46 +323,6 @@ begin
       select * from g union all select * from v;
   end if;
 end
-$$;
-
--- ---------------------------------------------------------------------------------------------
--- Books: the generations' checks, and the same for videos.
-
-create or replace function public.ledger_problems() returns table (user_id uuid, problem text)
-language sql stable
-security definer
-set search_path = ''
-as $$
-  select p.id, 'negative balance ' || p.coins_balance from public.profiles p where p.coins_balance < 0
-  union all
-  select p.id, 'balance ' || p.coins_balance || ' <> ledger sum ' || coalesce(s.total, 0)
-    from public.profiles p
-    left join (select l.user_id, sum(l.delta) as total from public.coin_ledger l group by l.user_id) s on s.user_id = p.id
-    where p.coins_balance <> coalesce(s.total, 0)
-  union all
-  select g.user_id, 'generation ' || g.id || ' is ' || g.status || ' with ' || count(r.id) || ' refunds'
-    from public.generations g
-    join public.coin_ledger d on d.generation_id = g.id and d.kind = 'debit'
-    left join public.coin_ledger r on r.generation_id = g.id and r.kind = 'refund'
-    group by g.id, g.user_id, g.status
-    having (g.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
-        or (g.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
-  union all
-  select g.user_id, 'generation ' || g.id || ' costs ' || g.cost || ' but has no debit'
-    from public.generations g
-    where g.cost > 0 and not exists (select 1 from public.coin_ledger d where d.generation_id = g.id and d.kind = 'debit')
-  union all
-  select v.user_id, 'video ' || v.id || ' is ' || v.status || ' with ' || count(r.id) || ' refunds'
-    from public.videos v
-    join public.coin_ledger d on d.video_id = v.id and d.kind = 'debit'
-    left join public.coin_ledger r on r.video_id = v.id and r.kind = 'refund'
-    group by v.id, v.user_id, v.status
-    having (v.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
-        or (v.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
-  union all
-  select v.user_id, 'video ' || v.id || ' costs ' || v.cost || ' but has no debit'
-    from public.videos v
-    where v.cost > 0 and not exists (select 1 from public.coin_ledger d where d.video_id = v.id and d.kind = 'debit')
 $$;
 
 -- ---------------------------------------------------------------------------------------------
