@@ -53,6 +53,8 @@ export const envSchema = z
     PRICE_REFERENCE: int(2),
     PRICE_VIDEO_PER_SECOND: int(1),
     PRICE_VIDEO_CLIP: int(0),
+    PRICE_PACKSHOT: int(1),
+    PRICE_EXPORT: int(0),
 
     MAX_FILES: int(6, 1),
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
@@ -100,6 +102,9 @@ export const envSchema = z
       .default(DEFAULT_VIDEO_MODEL),
     VIDEO_RESOLUTION: z.enum(['480p', '720p']).default('720p'),
     FFMPEG_PATH: optionalText,
+    CUTOUT: z.enum(['local', 'fal']).optional(),
+    CUTOUT_MODEL: z.string().default('fal-ai/birefnet/v2'),
+    CUTOUT_TIMEOUT_MS: int(60_000, 100),
 
     DATABASE_URL: optionalUrl,
     DATABASE_POOL_MAX: int(10, 1),
@@ -158,6 +163,7 @@ export function missingRequirements(raw: Record<string, string | undefined>): st
     [raw.REVIEWER === 'gemini', 'GEMINI_API_KEY', 'REVIEWER=gemini'],
     [raw.GENERATOR === 'fal', 'FAL_KEY', 'GENERATOR=fal'],
     [raw.VIDEO === 'fal', 'FAL_KEY', 'VIDEO=fal'],
+    [raw.CUTOUT === 'fal', 'FAL_KEY', 'CUTOUT=fal'],
     [raw.LEDGER === 'postgres', 'DATABASE_URL', 'LEDGER=postgres'],
     // Supabase's database is Postgres: the ledger and the job queue reach it by its connection string.
     [ledgerKindOf(raw) === 'supabase', 'DATABASE_URL', "LEDGER=supabase (the project's Postgres connection string)"],

@@ -34,7 +34,7 @@ export interface Config {
   /** OTLP/HTTP traces; null = tracing off */
   tracing: { endpoint: string; serviceName: string } | null;
   corsOrigins: string[] | null;
-  coins: { signup: number; textToImage: number; reference: number; videoPerSecond: number; videoPerClip: number };
+  coins: { signup: number; textToImage: number; reference: number; videoPerSecond: number; videoPerClip: number; packshot: number; export: number };
   limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
   /** multipart bodies held in memory at once (bytes); more are spooled to disk and wait up to waitMs */
   uploads: { memoryBytes: number; waitMs: number };
@@ -74,6 +74,8 @@ export interface Config {
     | { kind: 'local' }
     /** maxReferences: undefined → the edit model's profile says */
     | { kind: 'fal'; key: string; textModel: string; editModel: string; maxReferences?: number; baseUrl?: string };
+  /** who removes backgrounds (PACKSHOT, cutouts): colour-distance matting here, or a fal model */
+  cutout: { kind: 'local' } | { kind: 'fal'; key: string; model: string; timeoutMs: number; baseUrl?: string };
   /** who makes clips; `ffmpegPath` unset: the binary that installs with the project */
   video:
     | { kind: 'local'; resolution: '480p' | '720p'; ffmpegPath?: string }
@@ -166,6 +168,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       reference: env.PRICE_REFERENCE,
       videoPerSecond: env.PRICE_VIDEO_PER_SECOND,
       videoPerClip: env.PRICE_VIDEO_CLIP,
+      packshot: env.PRICE_PACKSHOT,
+      export: env.PRICE_EXPORT,
     },
     limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
     uploads: { memoryBytes: env.UPLOAD_MEMORY_MB * 1024 * 1024, waitMs: env.UPLOAD_WAIT_MS },
@@ -221,6 +225,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             maxReferences: env.FAL_EDIT_MAX_REFERENCES,
             baseUrl: env.FAL_BASE_URL,
           }
+        : { kind: 'local' },
+    cutout:
+      (env.CUTOUT ?? (env.FAL_KEY ? 'fal' : 'local')) === 'fal'
+        ? { kind: 'fal', key: env.FAL_KEY!, model: env.CUTOUT_MODEL, timeoutMs: env.CUTOUT_TIMEOUT_MS, baseUrl: env.FAL_BASE_URL }
         : { kind: 'local' },
     video:
       videoKind === 'fal'

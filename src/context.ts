@@ -3,6 +3,7 @@
 import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
 import type { ApiKeyService } from './studio/api-keys.js';
 import type { Remakes } from './studio/remakes.js';
+import type { Exports } from './studio/exports.js';
 import type { Clips } from './studio/clips.js';
 import type { Studio } from './studio/start.js';
 import type { TopUpService } from './studio/topups.js';
@@ -22,6 +23,8 @@ export interface Services {
   apiKeys: ApiKeyService;
   /** remakeImage: free re-makes of images that failed the review */
   remakes: Remakes;
+  /** exportImage: an image made to a marketplace preset */
+  exports: Exports;
 }
 
 export interface Context {

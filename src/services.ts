@@ -6,11 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { openEvents } from './adapters/events/pubsub.js';
 import { SqlApiKeys } from './adapters/ledger/api-keys.js';
 import { SqlTopUps } from './adapters/ledger/topups.js';
-import { openDescriber, openGenerator, openLedgerAndQueue, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
+import { openCutout, openDescriber, openGenerator, openLedgerAndQueue, openListingImages, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
+import { withAspectEnforced } from './studio/aspect.js';
 import { createClips } from './studio/clips.js';
+import { createExports } from './studio/exports.js';
+import { exportKind } from './studio/jobs/export.js';
 import { generationKind } from './studio/jobs/generation.js';
 import { createJobMachinery } from './studio/jobs/machinery.js';
 import { remakeKind } from './studio/jobs/remake.js';
@@ -19,6 +22,7 @@ import {
   SHUTDOWN_GRACE_MS,
   untimed,
   type Clock,
+  type Cutout,
   type Describer,
   type Generator,
   type ImageChecks,
@@ -52,6 +56,7 @@ export interface CoreOverrides {
   /** the review's layers (tests give a reviewer that answers as they need) */
   review?: { checks: ImageChecks; reviewer: Reviewer | null };
   videoMaker?: VideoMaker;
+  cutout?: Cutout;
 }
 
 /** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
@@ -70,15 +75,18 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     maxActive: config.fairUse?.maxActiveGenerations ?? null,
     perMinute: config.fairUse?.generationsPerMinute ?? null,
   });
-  const [rawDescriber, rawGenerator, videoMaker, events, media] = await Promise.all([
+  const [rawDescriber, rawGenerator, videoMaker, events, media, cutout, listing] = await Promise.all([
     overrides.describer ?? openDescriber(config),
     overrides.generator ?? openGenerator(config, log),
     overrides.videoMaker ?? openVideoMaker(config, log),
     openEvents(config, log),
     openStorage(config, overrides.clock),
+    overrides.cutout ?? openCutout(config, log),
+    openListingImages(),
   ]);
   const describer = instrument ? await instrument.describer(rawDescriber) : rawDescriber;
-  const generator = instrument ? await instrument.generator(rawGenerator) : rawGenerator;
+  // Every model's output at the asked ratio (cropped, with a warning, when it is not).
+  const generator = withAspectEnforced(instrument ? await instrument.generator(rawGenerator) : rawGenerator, listing);
   const promptWriter = overrides.promptWriter === undefined ? await openPromptWriter(config) : (overrides.promptWriter ?? undefined);
   const rawPreparer = createImagePreparer({ maxPixels: config.limits.maxPixels });
   const preparer = instrument ? instrument.preparer(rawPreparer) : rawPreparer;
@@ -101,12 +109,14 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     promptWriterTimeoutMs: config.promptWriterTimeoutMs,
     review,
     remakes: config.review.remakes,
+    listing: { cutout, listing },
   });
   const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log });
   const video = videoKind({ videos: opened.videos, storage, maker: videoMaker, clock, log, deadlineMs: config.videoDeadlineMs });
+  const exported = exportKind({ exports: opened.exports, generations: ledger, storage, listing });
   const jobs = createJobMachinery(
     { queue, events, storage, clock, log, deadlineMs, resumeTimeoutMs: Math.min(deadlineMs, 60_000), webhooks, stages: instrument?.stages ?? untimed },
-    [generation, remake, video],
+    [generation, remake, video, exported],
   );
   const studio = createStudio({
     coins: ledger,
@@ -119,7 +129,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     clock,
     ids,
     log,
-    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
+    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference, packshot: config.coins.packshot },
     deadlineMs,
     events,
     webhooks,
@@ -141,6 +151,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     deadlineMs: config.videoDeadlineMs,
   });
   const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
+  const exports = createExports({ generations: ledger, exports: opened.exports, jobs, events, clock, ids, price: config.coins.export, deadlineMs });
 
   const { payments, sandbox } = await openPayments(config);
   const topUps = createTopUps({
@@ -165,6 +176,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     studio,
     clips,
     remakes,
+    exports,
     topUps,
     apiKeys,
     /** the sandbox gateway, when it takes the payments (its page is served by app.ts) */

@@ -2,7 +2,7 @@
 // without loading them. Payments (Midtrans or the sandbox) are chosen in openPayments.
 import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Describer, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage, VideoMaker, VideoStore } from '../studio/ports.js';
+import type { Clock, Cutout, Describer, ExportStore, ListingImages, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage, VideoMaker, VideoStore } from '../studio/ports.js';
 import type { SqlRunner } from './ledger/sql-ledger.js';
 import type { SandboxPayments } from './payments/sandbox.js';
 import type { MediaLookup } from './storage/local.js';
@@ -15,14 +15,15 @@ import { withRecentObjects } from './storage/recent.js';
 export async function openLedgerAndQueue(
   config: Config,
   log: Logger,
-): Promise<{ ledger: Ledger; videos: VideoStore; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
+): Promise<{ ledger: Ledger; videos: VideoStore; exports: ExportStore; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
   const { reserveGenerationIn, reserveRemakeIn } = await import('./ledger/sql-ledger.js');
   const { reserveVideoIn, SqlVideoStore } = await import('./ledger/sql-videos.js');
+  const { reserveExportIn, SqlExportStore } = await import('./ledger/sql-exports.js');
   const c = config.ledger;
   // A job expires (and is retried) past the longest deadline of any kind.
   const deadlineMs = Math.max(config.generationDeadlineMs, config.videoDeadlineMs);
-  const common = { deadlineMs, log, reservers: { generation: reserveGenerationIn, remake: reserveRemakeIn, video: reserveVideoIn } };
+  const common = { deadlineMs, log, reservers: { generation: reserveGenerationIn, remake: reserveRemakeIn, video: reserveVideoIn, export: reserveExportIn } };
   if (c.kind !== 'pglite') {
     const { openPostgresRunner } = await import('./ledger/postgres.js');
     const { SqlLedger } = await import('./ledger/sql-ledger.js');
@@ -30,12 +31,12 @@ export async function openLedgerAndQueue(
     const sql = await openPostgresRunner(c, { onError, migrate: c.kind === 'postgres' });
     const queue = await openPgBossQueue({ ...common, sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax } });
     // One pool: the ledger closes it after the queue has stopped.
-    return { ledger: new SqlLedger(sql), videos: new SqlVideoStore(sql), queue, periodic: queue.periodic, sql };
+    return { ledger: new SqlLedger(sql), videos: new SqlVideoStore(sql), exports: new SqlExportStore(sql), queue, periodic: queue.periodic, sql };
   }
   const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
   // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
   const queue = await openPgBossQueue({ ...common, sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite } });
-  return { ledger, videos: new SqlVideoStore(ledger.db), queue, periodic: queue.periodic, sql: ledger.db };
+  return { ledger, videos: new SqlVideoStore(ledger.db), exports: new SqlExportStore(ledger.db), queue, periodic: queue.periodic, sql: ledger.db };
 }
 
 /** The ledger alone (the coins CLI). */
@@ -91,6 +92,18 @@ export async function openPayments(config: Config): Promise<{ payments: Payments
   }
   const sandbox = await (await import('./payments/sandbox.js')).createSandboxPayments({ dataDir: config.dataDir, publicUrl: config.publicUrl });
   return { payments: sandbox, sandbox };
+}
+
+/** Who removes backgrounds: a fal model (CUTOUT=fal), or colour-distance matting on this machine. */
+export async function openCutout(config: Config, log: Logger): Promise<Cutout> {
+  const c = config.cutout;
+  if (c.kind === 'fal') return (await import('./cutout/fal.js')).createFalCutout(c, { log: (message, detail) => log.error(message, detail) });
+  return (await import('./cutout/local.js')).createLocalCutout();
+}
+
+/** The pixel work of listings (packshots, exports, compliance, the aspect fix). */
+export async function openListingImages(): Promise<ListingImages> {
+  return (await import('./listing/sharp.js')).createSharpListingImages();
 }
 
 /** Who makes clips: fal's video model (VIDEO_MODEL), or FFmpeg on this machine. */

@@ -3,7 +3,7 @@ import type { GenerateOutcome } from '../studio/start.js';
 import { COUNT_RULE, MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_RULE, PROMPT_LIMIT } from '../studio/request.js';
 import type { Description, GenerationRecord } from '../studio/ports.js';
 import { builder, type UploadedFile } from './builder.js';
-import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum } from './enums.js';
+import { GenerationModeEnum, GenerationStatusEnum, ImageSlotEnum, MarketplacePresetEnum } from './enums.js';
 import { InvalidInputError, StudioError } from '../studio/errors.js';
 import { GENERATE_ERRORS } from './errors.js';
 import { GeneratedImage } from './image.js';
@@ -57,6 +57,8 @@ const GenerateImagesInput = builder.inputType('GenerateImagesInput', {
       description:
         'Called (POST, Standard Webhooks signature) once the generation has finished. https and a public address only.',
     }),
+    exports: t.field({ type: [MarketplacePresetEnum], description: 'Every image is also made to these marketplace presets, in the job, with a compliance report (GeneratedImage.exports)' }),
+    shadow: t.boolean({ description: 'PACKSHOT: a soft contact shadow under the product' }),
   }),
 });
 
@@ -100,6 +102,8 @@ const commandOf = async (userId: string, input: Input) => ({
   mode: input.mode ?? 'TEXT_TO_IMAGE',
   idempotencyKey: input.idempotencyKey ?? null,
   webhookUrl: input.webhookUrl ?? null,
+  exports: input.exports ?? null,
+  shadow: input.shadow ?? null,
 });
 
 const StartGenerationSuccess = outcomeType('StartGenerationSuccess', 'The batch is paid for and queued: generation.status is QUEUED (for a retried idempotencyKey, the original as it stands). Watch generationEvents(id) or query generation(id).');

@@ -1,10 +1,10 @@
 // An image of a finished batch: our own copy behind a signed link, its two video prompts, its review,
 // its id (to start a clip from it, or to make it again) and the clips made from it.
 import { imageIdOf } from '../studio/image-ids.js';
-import type { StoredImage, VideoPrompt } from '../studio/ports.js';
+import type { ComplianceCheck, StoredExport, StoredImage, VideoPrompt } from '../studio/ports.js';
 import { builder } from './builder.js';
 import { ImageReviewRef, NOT_REVIEWED } from './review.js';
-import { VideoPromptVersionEnum } from './enums.js';
+import { MarketplacePresetEnum, VideoPromptVersionEnum } from './enums.js';
 import { Video } from './video.js';
 
 const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
@@ -12,6 +12,30 @@ const VideoPromptRef = builder.objectRef<VideoPrompt>('VideoPrompt').implement({
   fields: (t) => ({
     version: t.expose('version', { type: VideoPromptVersionEnum }),
     text: t.exposeString('text'),
+  }),
+});
+
+const ComplianceCheckRef = builder.objectRef<ComplianceCheck>('ComplianceCheck').implement({
+  description: "One of a marketplace's main-image rules, measured on the export itself (not assumed).",
+  fields: (t) => ({
+    rule: t.exposeString('rule', { description: 'SIZE, ASPECT, FORMAT, BYTES, BACKGROUND (border whiteness) or PRODUCT_FILL (the long side of the product’s box)' }),
+    passed: t.exposeBoolean('passed'),
+    measured: t.exposeString('measured'),
+    expected: t.exposeString('expected'),
+  }),
+});
+
+export const ImageExportRef = builder.objectRef<StoredExport>('ImageExport').implement({
+  description: 'The image made to a marketplace preset: fitted and padded with white (never cropped), never upscaled, under the byte cap; private, behind a signed link.',
+  fields: (t) => ({
+    preset: t.expose('preset', { type: MarketplacePresetEnum }),
+    url: t.string({ resolve: (e, _, ctx) => ctx.services.storage.signedUrl(e.key) }),
+    width: t.exposeInt('width'),
+    height: t.exposeInt('height'),
+    bytes: t.exposeInt('bytes'),
+    contentType: t.exposeString('contentType'),
+    compliance: t.field({ type: [ComplianceCheckRef], resolve: (e) => e.compliance }),
+    warnings: t.stringList({ resolve: (e) => e.warnings ?? [] }),
   }),
 });
 
@@ -31,6 +55,12 @@ export const GeneratedImage = builder.objectRef<ImageOf>('GeneratedImage').imple
     contentType: t.exposeString('contentType'),
     videoPrompts: t.field({ type: [VideoPromptRef], resolve: (i) => i.videoPrompts }),
     review: t.field({ type: ImageReviewRef, resolve: (i) => i.review ?? NOT_REVIEWED }),
+    exports: t.field({ type: [ImageExportRef], description: 'The image made to marketplace presets (one per preset)', resolve: (i) => i.exports ?? [] }),
+    cutoutUrl: t.string({
+      nullable: true,
+      description: 'The product cut out, a transparent PNG (PACKSHOT), behind a signed link',
+      resolve: (i, _, ctx) => (i.cutoutKey ? ctx.services.storage.signedUrl(i.cutoutKey) : null),
+    }),
     videos: t.field({
       type: [Video],
       description: 'The clips made from this image, newest first',

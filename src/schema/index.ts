@@ -8,6 +8,7 @@ import './style.js';
 import './generation.js';
 import './remake.js';
 import './image.js';
+import './export.js';
 import './video.js';
 import './events.js';
 import './topup.js';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { InvalidInputError } from './errors.js';
 import { parseStyleOptions, type StyleOptionsInput } from './options.js';
 import { checkText } from './text.js';
+import { isPreset, type MarketplacePreset } from './marketplace-presets.js';
 import type { GenerationMode, Slot } from './ports.js';
 import type { StyleOptions } from './style-catalog.js';
 
@@ -29,6 +30,10 @@ export interface GenerateCommand {
   mode: GenerationMode;
   idempotencyKey: string | null;
   webhookUrl?: string | null;
+  /** every image is also made to these marketplace presets (names checked here) */
+  exports?: string[] | null;
+  /** PACKSHOT: a soft contact shadow under the product */
+  shadow?: boolean | null;
 }
 
 export interface ValidRequest {
@@ -37,6 +42,7 @@ export interface ValidRequest {
   freeText: string | null;
   idempotencyKey: string | null;
   webhookUrl: string | null;
+  exports: MarketplacePreset[];
 }
 
 /** The same rules for every job a seller starts (a batch, a clip). */
@@ -69,8 +75,14 @@ export function validate(cmd: GenerateCommand): ValidRequest {
   if (cmd.mode === 'REFERENCE' && uploads.length === 0) {
     throw new InvalidInputError('mode', 'REFERENCE mode needs at least one photo: upload product photos or use TEXT_TO_IMAGE.');
   }
+  if (cmd.mode === 'PACKSHOT' && cmd.productImages.length === 0) {
+    throw new InvalidInputError('productImages', 'PACKSHOT needs a product photo: it is cut out and placed on white.');
+  }
+  const unknown = (cmd.exports ?? []).find((p) => !isPreset(p));
+  if (unknown !== undefined) throw new InvalidInputError('exports', `No such marketplace preset: ${unknown}.`);
+  const exports = [...new Set(cmd.exports ?? [])] as MarketplacePreset[];
   const webhookUrl = checkWebhookUrl(cmd.webhookUrl ?? null);
-  return { uploads, options, freeText, idempotencyKey: key, webhookUrl };
+  return { uploads, options, freeText, idempotencyKey: key, webhookUrl, exports };
 }
 
 /** Everything that defines the request: the same idempotency key with another hash is a conflict. */
@@ -78,6 +90,8 @@ export function requestHash(cmd: GenerateCommand, req: ValidRequest): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ mode: cmd.mode, count: cmd.count, options: req.options, prompt: req.freeText }));
   if (req.webhookUrl) h.update(`|webhook:${req.webhookUrl}`);
+  if (req.exports.length) h.update(`|exports:${req.exports.join(',')}`);
+  if (cmd.shadow) h.update('|shadow');
   for (const u of req.uploads) h.update(`|${u.slot}:`).update(createHash('sha256').update(u.bytes).digest('hex'));
   return h.digest('hex');
 }

@@ -19,6 +19,8 @@ export async function settle(
   descriptions: Description[],
   delivery: Delivery,
   onStored: (done: number, total: number) => void = () => {},
+  /** what else an image keeps, made from its bytes before the batch is settled (its exports) */
+  extras: (index: number, bytes: Uint8Array) => Promise<Partial<StoredImage>> = async () => ({}),
 ): Promise<boolean> {
   if (delivery.images.length === 0) throw new GenerationError('No usable image came back.');
   let stored = 0;
@@ -26,9 +28,10 @@ export async function settle(
     delivery.images.map(async ({ image, review }, i) => {
       if (!image.bytes) throw new GenerationError('The image service returned an image we could not keep.');
       const key = outputKey(generationId, i + 1, image.contentType);
-      await deps.storage.put(key, image.bytes, image.contentType);
+      const [, extra] = await Promise.all([deps.storage.put(key, image.bytes, image.contentType), extras(i + 1, image.bytes)]);
       onStored(++stored, delivery.images.length);
       return {
+        ...extra,
         key,
         width: image.width,
         height: image.height,

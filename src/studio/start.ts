@@ -118,6 +118,8 @@ export function createStudio(deps: StudioDeps) {
       freeText: req.freeText,
       uploadedSlots: images.map((i) => i.slot),
       webhookUrl: req.webhookUrl,
+      ...(req.exports.length ? { exports: req.exports } : {}),
+      ...(cmd.mode === 'PACKSHOT' && cmd.shadow ? { shadow: true } : {}),
       images: images.map(({ vision: { bytes: _bytes, ...vision }, ...rest }) => ({ ...rest, vision })),
     };
     // (A first reservation makes the seller's profile itself.)
@@ -130,7 +132,8 @@ export function createStudio(deps: StudioDeps) {
           userId: cmd.userId,
           cost,
           mode: cmd.mode,
-          count: cmd.count,
+          // PACKSHOT: one per product photo
+          count: cmd.mode === 'PACKSHOT' ? cmd.productImages.length : cmd.count,
           idempotencyKey: req.idempotencyKey,
           requestHash: requestHash(cmd, req),
           deadlineAt,

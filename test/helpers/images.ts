@@ -162,3 +162,27 @@ export function twelveMegapixelJpeg(): Promise<Bytes> {
   twelve ??= noisy(4000, 3000).then(bytes);
   return twelve;
 }
+
+/** A product photo as sellers take them for a packshot: a brown bag with a handle, on a plain coloured
+ *  backdrop (teal by default), with a little sensor noise. */
+export async function productOnColour(backdrop = '#2a9d8f', size = { width: 1200, height: 900 }): Promise<Bytes> {
+  const { width, height } = size;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <rect width="100%" height="100%" fill="${backdrop}"/>
+    <path d="M ${width * 0.42} ${height * 0.36} q ${width * 0.08} -${height * 0.2} ${width * 0.16} 0" stroke="#3b2412" stroke-width="${width * 0.02}" fill="none"/>
+    <rect x="${width * 0.33}" y="${height * 0.35}" width="${width * 0.34}" height="${height * 0.42}" rx="${width * 0.02}" fill="#7a4a24"/>
+    <rect x="${width * 0.46}" y="${height * 0.45}" width="${width * 0.08}" height="${height * 0.05}" fill="#d9b26f"/>
+  </svg>`;
+  return bytes(await sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer());
+}
+
+/** A lifestyle scene: a product on a table in a busy room (every edge coloured and textured). */
+export async function lifestyleScene(width = 1000, height = 1000): Promise<Bytes> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#c97b4a"/><stop offset="1" stop-color="#4a6b8a"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <rect y="${height * 0.65}" width="100%" height="${height * 0.35}" fill="#6b4226"/>
+    <rect x="${width * 0.4}" y="${height * 0.4}" width="${width * 0.2}" height="${height * 0.28}" rx="12" fill="#e8d5b0"/>
+  </svg>`;
+  return bytes(await sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer());
+}

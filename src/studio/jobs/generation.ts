@@ -20,8 +20,10 @@ import { modelOf, promptStage, readsReferences } from '../prompt/stage.js';
 import { createBatchReview, reviewAndRemake, type ReviewDeps } from '../review.js';
 import { screenOutputs } from '../screen.js';
 import { settle } from '../settle.js';
+import { exportsOf } from '../listing.js';
 import { batchSeed, loadVision, makeReferences, reviewContext } from './generation-inputs.js';
 import { type JobKind } from './kind.js';
+import { runPackshot, type PackshotDeps } from './packshot.js';
 
 export const GENERATION = 'generation';
 
@@ -41,6 +43,8 @@ export interface GenerationKindDeps {
   review: Omit<ReviewDeps, 'log'>;
   /** how many times the outputs that failed the review are made again, free (REVIEW_REMAKES) */
   remakes: number;
+  /** PACKSHOT (cutout on white) and the marketplace exports asked in the request */
+  listing: Omit<PackshotDeps, 'storage'>;
 }
 
 /** What a re-make must leave for storing the batch before the deadline. */
@@ -61,7 +65,9 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
     // A paid batch with a failed image keeps its photos for remakeImage (jobs/remake.ts removes them).
     keepsInputs: (g) => g.status === 'SUCCEEDED' && g.images.some((i) => i.review?.verdict === 'FAIL'),
 
-    async run({ record: g, signal, progress, stage }) {
+    async run(context) {
+      if (context.record.mode === 'PACKSHOT') return runPackshot({ ...deps.listing, storage, generations }, context);
+      const { record: g, signal, progress, stage } = context;
       const { input, mode, count } = g;
       const images = await loadVision(storage, g.id, input);
       // The generator's larger copies are made while the vision model reads the small ones (when it
@@ -144,8 +150,14 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       const reviewer = deps.review.reviewer;
       stage('review', reviewer ? { provider: reviewer.vendor, model: reviewer.model } : { provider: 'measured' }, started);
       started = new Date();
-      await settle({ generations, storage }, g.id, input.options, described.descriptions, delivery, (done, total) =>
-        progress({ stage: 'IMAGE_STORED', done, total }),
+      await settle(
+        { generations, storage },
+        g.id,
+        input.options,
+        described.descriptions,
+        delivery,
+        (done, total) => progress({ stage: 'IMAGE_STORED', done, total }),
+        exportsOf({ ...deps.listing, storage }, g.id, input.exports ?? []),
       );
       stage('store', { provider: 'storage' }, started);
     },

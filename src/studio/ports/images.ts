@@ -4,7 +4,9 @@
 export const SLOTS = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'] as const;
 export type Slot = (typeof SLOTS)[number];
 export type SlotKind = 'product' | 'face' | 'background';
-export type GenerationMode = 'TEXT_TO_IMAGE' | 'REFERENCE';
+/** the modes an image model makes; PACKSHOT is background removal on white, no image model */
+export type GenerativeMode = 'TEXT_TO_IMAGE' | 'REFERENCE';
+export type GenerationMode = GenerativeMode | 'PACKSHOT';
 export type GenerationStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
 
 /** The long edge of the reference copy an edit model reads (and of what we send it). */

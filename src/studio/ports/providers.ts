@@ -1,6 +1,6 @@
 // The vendors behind the studio: who describes photos, who writes the prompt, who makes images.
 import type { StyleOptions } from '../style-catalog.js';
-import type { GenerationMode, PreparedImage, VisionImage } from './images.js';
+import type { GenerationMode, GenerativeMode, PreparedImage, VisionImage } from './images.js';
 import type { GenerationProgress } from './events.js';
 import type { Description } from './records.js';
 
@@ -101,7 +101,7 @@ export interface GenerateResult {
 export interface Generator {
   readonly name: string;
   /** model id per mode, looked up in the prompt profiles (budget, references, safety output) */
-  readonly models?: Record<GenerationMode, string>;
+  readonly models?: Record<GenerativeMode, string>;
   /** REFERENCE photos the configured edit model reads, when the configuration says so */
   readonly maxReferences?: number;
   generate(request: GenerateRequest): Promise<GenerateResult>;

@@ -1,5 +1,7 @@
 // A generation as its row keeps it, and the store of those rows. Every rule (one refund, idempotency,
 // one settlement) is enforced in SQL; this is the shape the studio reads and writes.
+import type { MarketplacePreset } from '../marketplace-presets.js';
+import type { StoredExport } from './cutout.js';
 import type { EncodedImage, GenerationMode, GenerationStatus, Slot, VisionImage } from './images.js';
 import type { Reservation } from './jobs.js';
 import type { ImageReview } from './review.js';
@@ -17,6 +19,10 @@ export interface StoredImage {
   videoPrompts: VideoPrompt[];
   /** absent on images made before reviews existed (read as UNCHECKED) */
   review?: ImageReview;
+  /** the image made to marketplace presets (one per preset), newest last */
+  exports?: StoredExport[];
+  /** the product cut out, a transparent PNG (PACKSHOT) */
+  cutoutKey?: string;
 }
 
 export interface VideoPrompt {
@@ -39,6 +45,10 @@ export interface GenerationInput {
   /** the inspected uploads without their bytes, which are in Storage (inputKey): the vision copy,
    *  and the upload itself when the generator reads reference copies (the worker makes them) */
   images?: Array<Omit<VisionImage, 'vision'> & { vision: Omit<EncodedImage, 'bytes'> }>;
+  /** every image is also made to these presets, in the job (GenerateImagesInput.exports) */
+  exports?: MarketplacePreset[];
+  /** PACKSHOT: a soft contact shadow under the product */
+  shadow?: boolean;
 }
 
 export interface GenerationRecord {

@@ -131,8 +131,9 @@ const GENERIC: Omit<ModelProfile, 'id' | 'mode'> = {
 
 export const knownProfile = (id: string): ModelProfile | undefined => MODEL_PROFILES.find((p) => p.id === id);
 
-export function profileFor(id: string, mode: 'TEXT_TO_IMAGE' | 'REFERENCE'): ModelProfile {
-  return knownProfile(id) ?? { ...GENERIC, id, mode };
+/** (PACKSHOT runs no image model: read as TEXT_TO_IMAGE where a profile is asked for) */
+export function profileFor(id: string, mode: 'TEXT_TO_IMAGE' | 'REFERENCE' | 'PACKSHOT'): ModelProfile {
+  return knownProfile(id) ?? { ...GENERIC, id, mode: mode === 'PACKSHOT' ? 'TEXT_TO_IMAGE' : mode };
 }
 
 /** Vision/text models the Gemini adapters know how to configure (thinking settings per family). */

@@ -33,12 +33,13 @@ export interface PromptStageOutcome {
   writerMs: number | null;
 }
 
-export const modelOf = (generator: Generator, mode: GenerationMode) => generator.models?.[mode] ?? generator.name;
+export const modelOf = (generator: Generator, mode: GenerationMode) => (mode === 'PACKSHOT' ? 'none' : (generator.models?.[mode] ?? generator.name));
 
 /** Whether the generator reads the reference copies in this mode. flux/schnell (TEXT_TO_IMAGE on fal)
  *  reads none: they are then neither encoded after the start nor waited for by the worker. */
 export const readsReferences = (generator: Generator, mode: GenerationMode) =>
-  mode === 'REFERENCE' || profileFor(modelOf(generator, mode), mode).maxReferences > 0;
+  // PACKSHOT cuts out the upload itself
+  mode === 'PACKSHOT' || mode === 'REFERENCE' || profileFor(modelOf(generator, mode), mode).maxReferences > 0;
 
 export async function promptStage(input: PromptStageInput): Promise<PromptStageOutcome> {
   const { mode, described } = input;

@@ -22,6 +22,8 @@ export type GenerateImagesInput = {
   /** The environment to place the product in */
   backgroundImage?: File | Blob | null | null | undefined;
   count?: number | null | undefined;
+  /** Every image is also made to these marketplace presets, in the job, with a compliance report (GeneratedImage.exports) */
+  exports?: Array<MarketplacePreset> | null | undefined;
   /** The model's face, for MODEL content */
   faceImage?: File | Blob | null | null | undefined;
   /** Retrying with the same key returns the same generation and charges once */
@@ -32,11 +34,15 @@ export type GenerateImagesInput = {
   productImages?: Array<File | Blob | null> | null | undefined;
   /** Extra direction in your own words (≤ 1000 characters) */
   prompt?: string | null | undefined;
+  /** PACKSHOT: a soft contact shadow under the product */
+  shadow?: boolean | null | undefined;
   /** Called (POST, Standard Webhooks signature) once the generation has finished. https and a public address only. */
   webhookUrl?: string | null | undefined;
 };
 
 export type GenerationMode =
+  /** Your product photo cut out and placed on pure white, square, sized for a marketplace (the first of `exports`, else 1600 px at 85% fill). No image model: cheaper and fast. Needs a product photo. */
+  | 'PACKSHOT'
   /** An edit model sees your photos themselves: closer to the real product, costs more. */
   | 'REFERENCE'
   /** A text-to-image model works from the prompt composed from your photos and options. */
@@ -92,6 +98,15 @@ export type ImageSlot =
   | 'PRODUCT_2'
   | 'PRODUCT_3'
   | 'PRODUCT_4';
+
+/** A marketplace's main-image rules (size, square, JPG/PNG, byte cap, white background, product fill). Each rule's source is in docs/listing.md. */
+export type MarketplacePreset =
+  | 'AMAZON'
+  | 'GOOGLE_SHOPPING'
+  | 'LAZADA'
+  | 'SHOPEE'
+  | 'TIKTOK_SHOP'
+  | 'TOKOPEDIA';
 
 export type QuoteInput = {
   /** Images in the batch (1–4). The price is per batch, so it does not change the quote today. */
