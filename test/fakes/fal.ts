@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { fakeCutout, isCutoutApp } from './fal-cutout.js';
 
 export type FalStage = 'submit' | 'status' | 'result' | 'cancel' | 'run' | 'initiate' | 'upload';
 export type FalFault =
@@ -128,9 +129,10 @@ export function sizeOf(input: any): [number, number] {
   return NAMED_SIZES[size] ?? [1024, 1024];
 }
 
-function validate(input: any, known: (url: string) => boolean): { loc: (string | number)[]; msg: string; type: string }[] {
+function validate(input: any, known: (url: string) => boolean, cutout = false): { loc: (string | number)[]; msg: string; type: string }[] {
   const problems = [];
-  if (typeof input?.prompt !== 'string' || !input.prompt.trim()) problems.push({ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' });
+  if (cutout && typeof input?.image_url !== 'string') problems.push({ loc: ['body', 'image_url'], msg: 'Field required', type: 'missing' });
+  if (!cutout && (typeof input?.prompt !== 'string' || !input.prompt.trim())) problems.push({ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' });
   const urls: unknown[] = Array.isArray(input?.image_urls) ? input.image_urls : input?.image_url !== undefined ? [input.image_url] : [];
   urls.forEach((url, i) => {
     // The model downloads each URL; only files this fake holds can be downloaded here.
@@ -184,13 +186,14 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       failure: takeFault('job') as FalJob['failure'],
       cancelled: false,
     };
-    const problems = validate(input, (url) => files.has(new URL(url, base).pathname) && url.startsWith(base));
+    const problems = validate(input, (url) => files.has(new URL(url, base).pathname) && url.startsWith(base), isCutoutApp(app));
     if (problems.length && !job.failure) job.failure = { at: 'job', status: 422, body: { detail: problems } };
     jobs.push(job);
     if (isVideoApp(app)) {
       void clipOf(job).catch(() => {});
       return job;
     }
+    if (isCutoutApp(app)) return job;
     const [width, height] = sizeOf(job.input);
     const count = Math.max(1, Math.min(Number(job.input?.num_images) || 1, 8));
     for (let i = 0; i < count; i++) void sceneJpeg(width, height, job.nsfw[i] ? '#000000' : PALETTE[i % PALETTE.length]!, firstPhoto(job.input)).catch(() => {});
@@ -248,6 +251,12 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       job.result = {
         video: { url: `${base}${path}`, content_type: 'video/mp4', file_name: 'output.mp4', file_size: bytes.length, ...FAKE_CLIP_SIZE, fps: 24, duration, num_frames: duration * 24 },
       };
+    }
+    if (!job.result && isCutoutApp(job.app)) {
+      const { png, width, height } = await fakeCutout(files.get(new URL(job.input.image_url).pathname)!.bytes);
+      const path = `/files/${job.id}/cutout.png`;
+      files.set(path, { bytes: png, contentType: 'image/png' });
+      job.result = { image: { url: `${base}${path}`, width, height, content_type: 'image/png', file_name: 'cutout.png', file_size: png.length } };
     }
     if (!job.result) {
       const [width, height] = sizeOf(job.input);
