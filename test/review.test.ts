@@ -132,19 +132,17 @@ describe('reviews in a batch (offline default: the measured layer)', () => {
     expect(result.generation.warnings).toContain('2 images failed the review and were made again at no charge.');
   });
 
-  test('still wrong after the re-make: flagged WRONG_ASPECT with a warning; the only image failed, so the batch is refunded', async () => {
+  test('a model answering another ratio: the output is cropped to the ratio asked, with a warning, and passes without a re-make', async () => {
+    // (Every model's output is held to the asked ratio before the review: issue 19. The measured
+    // layer's WRONG_ASPECT is still named for an image that reaches it, above.)
     const generator = flawed(square, [1, 2]);
     current = await app(generator);
     const { result } = await run(current, 'square', { options: { aspectRatio: 'RATIO_9_16' }, count: 1 });
-    expect(generator.calls).toBe(2);
-    // One image, and it failed twice: nothing passed, so the batch is refunded.
-    expect(result.__typename).toBe('GenerationFailedError');
-    expect(result.refunded).toBe(true);
-    const token = await current.token('square');
-    const seen = (await current.gql(IMAGES, { id: result.generationId }, { token })).body.data.generation;
-    expect(seen.status).toBe('FAILED');
-    expect(seen.images.map((i: any) => i.review.issues.map((x: any) => x.kind))).toEqual([['WRONG_ASPECT']]);
-    expect(seen.warnings.join(' ')).toMatch(/Image 1 did not pass the review/);
+    expect(generator.calls).toBe(1);
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    expect(result.generation.images[0].width / result.generation.images[0].height).toBeCloseTo(9 / 16, 1);
+    expect(result.generation.images.map((i: any) => i.review.verdict)).toEqual(['PASS']);
+    expect(result.generation.warnings.join(' ')).toMatch(/cropped to/);
   });
 
   test('a blank batch: PRODUCT_MISSING, re-made once, still blank: refunded exactly once, images shown', async () => {
