@@ -13,7 +13,9 @@ import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
 import { useRequestGuard } from './http/multipart-guard.js';
+import { createZipLinks, type ZipLinks } from './http/generation-zip.js';
 import { createPaymentRoutes } from './http/payments.js';
+import { loadOrCreateSecret } from './adapters/secret-file.js';
 import { createUploadAdmission } from './http/upload-admission.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
@@ -55,7 +57,7 @@ const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 2
 
 type PaymentParts = { topUps: TopUpService; sandbox: SandboxPayments | null };
 
-function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, payments: PaymentParts, log: Logger): Plugin {
+function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, payments: PaymentParts, zips: ZipLinks, log: Logger): Plugin {
   const web = createWebRoutes(config, log);
   const pay = createPaymentRoutes({
     ...payments,
@@ -72,6 +74,9 @@ function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | n
         if (response) endResponse(response);
       } else if (media && url.pathname.startsWith('/media/')) {
         const response = await serveMedia(media, url, Date.now(), request.headers.get('range'));
+        if (response) endResponse(response);
+      } else if (url.pathname.startsWith('/zip/')) {
+        const response = await zips.handle(url);
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -96,7 +101,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const { ledger, events, storage, studio, clips, remakes, exports, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
+  // A generation's ZIP, behind a link signed with a key kept in DATA_DIR (as the media links are).
+  const zips = createZipLinks({
+    secret: await loadOrCreateSecret(config.dataDir, 'zip-url-key'),
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.mediaUrlTtlSeconds,
+    storage,
+    generation: (id) => ledger.generation(id),
+  });
   const services: Services = {
+    zips,
     studio,
     clips,
     remakes,
@@ -166,7 +180,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, log),
+      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, zips, log),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
       useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens, admission: uploads }),
       ...queryLimitPlugins(config),

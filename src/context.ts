@@ -4,6 +4,7 @@ import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
 import type { ApiKeyService } from './studio/api-keys.js';
 import type { Remakes } from './studio/remakes.js';
 import type { Exports } from './studio/exports.js';
+import type { ZipLinks } from './http/generation-zip.js';
 import type { Clips } from './studio/clips.js';
 import type { Studio } from './studio/start.js';
 import type { TopUpService } from './studio/topups.js';
@@ -25,6 +26,8 @@ export interface Services {
   remakes: Remakes;
   /** exportImage: an image made to a marketplace preset */
   exports: Exports;
+  /** a generation's ZIP behind a signed link */
+  zips: ZipLinks;
 }
 
 export interface Context {

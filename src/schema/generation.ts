@@ -30,6 +30,11 @@ export const Generation = builder.objectRef<GenerationRecord>('Generation').impl
     enhancedPrompt: t.exposeString('enhancedPrompt', { nullable: true }),
     images: t.field({ type: [GeneratedImage], resolve: (g) => g.images.map((image, i) => ({ ...image, generationId: g.id, index: i + 1 })) }),
     warnings: t.exposeStringList('warnings'),
+    zipUrl: t.string({
+      nullable: true,
+      description: 'Every image, its exports and cutout, and prompts.txt as one ZIP, behind a signed link that expires (MEDIA_URL_TTL_SECONDS); null while there are no images',
+      resolve: (g, _, ctx) => (g.images.length ? ctx.services.zips.urlFor(g.id) : null),
+    }),
     error: t.exposeString('error', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
