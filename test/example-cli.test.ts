@@ -2,11 +2,12 @@
 // sign-in through /dev/token (or ETALASE_TOKEN), uploads, the stages drawn from the SSE stream, the
 // images and video prompts saved, the coins left printed; bad input exits non-zero and costs nothing.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { productOnColour } from './helpers/images.js';
 import { probeMp4 } from './helpers/mp4.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
@@ -117,6 +118,21 @@ test('--video B after the batch: the clip of the first image is made, followed o
   expect((await example(['--video', 'C'])).stderr).toContain('--video is A or B');
 });
 
+test('--mode PACKSHOT --export tokopedia --export shopee: the packshot, each export with its compliance, and the ZIP saved', async () => {
+  const out = path.join(outRoot, 'packshot');
+  const product = path.join(outRoot, 'bag-on-teal.jpg');
+  await writeFile(product, await productOnColour());
+  const run = await example(['--product', product, '--mode', 'PACKSHOT', '--export', 'tokopedia', '--export', 'shopee', '--out', out, '--url', server.url, '--user', 'packshot-cli']);
+  expect(run.stderr).not.toMatch(/error/i);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/exports\/tokopedia-1\.jpg: \d+×\d+, \d+ bytes, passes every TOKOPEDIA rule/);
+  expect(run.stdout).toMatch(/exports\/shopee-1\.jpg: .*passes every SHOPEE rule/);
+  expect((await readdir(out)).sort()).toEqual(['batch.zip', 'exports', 'image-1.jpg', 'prompts.json', 'prompts.txt']);
+  expect((await readdir(path.join(out, 'exports'))).sort()).toEqual(['shopee-1.jpg', 'tokopedia-1.jpg']);
+  const zip = await readFile(path.join(out, 'batch.zip'));
+  expect(zip.subarray(0, 2).toString()).toBe('PK');
+});
+
 test('bad input exits non-zero with the reason and costs nothing', async () => {
   const token = await server.token('joko');
   const env = { ETALASE_TOKEN: token };
@@ -131,6 +147,14 @@ test('bad input exits non-zero with the reason and costs nothing', async () => {
   const typed = await example(['--product', photo('product-1.jpg'), '--option', 'pose=Walking Pose', '--option', 'category=BAGS', '--url', server.url], env);
   expect(typed.code).toBe(1);
   expect(typed.stderr).toMatch(/InvalidInputError: .*\(options\.pose\)/);
+
+  const preset = await example(['--product', photo('product-1.jpg'), '--export', 'ebay', '--url', server.url], env);
+  expect(preset.code).toBe(2);
+  expect(preset.stderr).toContain('--export is one of tiktok_shop, shopee, tokopedia');
+
+  const packshot = await example(['--mode', 'PACKSHOT', '--url', server.url], env);
+  expect(packshot.code).toBe(1);
+  expect(packshot.stderr).toMatch(/InvalidInputError: PACKSHOT needs a product photo.*\(productImages\)/);
 
   const refused = await example(['--product', photo('product-1.jpg'), '--url', server.url], { ETALASE_TOKEN: 'not-a-token' });
   expect(refused.code).toBe(1);

@@ -1,17 +1,20 @@
 // `npm run example -- --product a.jpg [--product b.jpg …] [--face f.jpg] [--background bg.jpg]
-//   [--count 4] [--mode REFERENCE] [--option category=BAGS …] [--prompt TEXT] [--out DIR]
-//   [--url http://localhost:4000] [--user NAME] [--video A|B]`
+//   [--count 4] [--mode REFERENCE|PACKSHOT] [--export tokopedia …] [--option category=BAGS …]
+//   [--prompt TEXT] [--out DIR] [--url http://localhost:4000] [--user NAME] [--video A|B]`
 // A whole batch from the command line, as a client would do it: sign in (ETALASE_TOKEN, or a dev
 // token from the server's /dev/token under AUTH=dev), subscribe to the progress by an idempotency key,
 // upload, draw the stages, then save the images, their video prompts and print the coins left. It uses
 // the studio page's typed documents and client, so it is a second reference integration. With
 // --video A|B it then makes a clip of the first image the same way (startVideo, the stream, video(id))
-// and saves video-1.mp4 and its poster video-1.jpg.
+// and saves video-1.mp4 and its poster video-1.jpg. With --export PRESET (repeatable) every image is
+// also made to that marketplace's rules; the exports and their compliance are saved and printed, and
+// the batch's ZIP is saved as batch.zip.
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExampleEnv } from '../config.js';
+import { download, MODES, parseExports, PRESETS, saveListing } from './example-listing.js';
 import { createClient, GraphQLRequestError } from '../web/client.js';
 import {
   StudioGenerateDocument,
@@ -27,8 +30,10 @@ import {
 } from '../web/generated/graphql.js';
 
 const USAGE = `usage: npm run example -- --product a.jpg [--product b.jpg …] [--face f.jpg] [--background bg.jpg]
-       [--count 1-4] [--mode TEXT_TO_IMAGE|REFERENCE] [--option key=value …] [--prompt TEXT]
-       [--out DIR] [--url http://localhost:4000] [--user NAME] [--video A|B]
+       [--count 1-4] [--mode TEXT_TO_IMAGE|REFERENCE|PACKSHOT] [--export PRESET …] [--option key=value …]
+       [--prompt TEXT] [--out DIR] [--url http://localhost:4000] [--user NAME] [--video A|B]
+--mode PACKSHOT cuts each product photo out onto white (no image model); --export tokopedia (repeatable:
+${PRESETS.map((p) => p.toLowerCase()).join(', ')}) also makes every image to that marketplace's rules.
 --video A|B then makes a clip of the first image (A: gentle motion, B: slow zoom) and saves it too.
 Signs in with ETALASE_TOKEN, or else asks the server for a dev token for --user (AUTH=dev only).
 Options are StyleOptionsInput fields, e.g. --option category=BAGS --option background=Minimalis.`;
@@ -63,6 +68,7 @@ function parse(argv: string[]) {
       count: { type: 'string', default: '2' },
       mode: { type: 'string', default: 'TEXT_TO_IMAGE' },
       option: { type: 'string', multiple: true, default: [] },
+      export: { type: 'string', multiple: true, default: [] },
       prompt: { type: 'string' },
       out: { type: 'string' },
       url: { type: 'string', default: 'http://localhost:4000' },
@@ -75,7 +81,8 @@ function parse(argv: string[]) {
   const count = Number(values.count);
   if (!Number.isInteger(count)) throw new UsageError(`--count must be a whole number, not "${values.count}"`);
   const mode = values.mode.toUpperCase();
-  if (mode !== 'TEXT_TO_IMAGE' && mode !== 'REFERENCE') throw new UsageError(`--mode is TEXT_TO_IMAGE or REFERENCE, not "${values.mode}"`);
+  if (!MODES.includes(mode)) throw new UsageError(`--mode is ${MODES.join(', ')}; not "${values.mode}"`);
+  const exports = parseExports(values.export, (message) => new UsageError(message));
   const options: Record<string, string> = {};
   for (const pair of values.option) {
     const at = pair.indexOf('=');
@@ -91,7 +98,7 @@ function parse(argv: string[]) {
   } catch {
     throw new UsageError(`--url is not a URL: "${values.url}"`);
   }
-  return { ...values, count, mode: mode as GenerationMode, options: options as StyleOptionsInput, url, video: video as 'A' | 'B' | undefined };
+  return { ...values, count, mode: mode as GenerationMode, exports, options: options as StyleOptionsInput, url, video: video as 'A' | 'B' | undefined };
 }
 
 async function photo(file: string): Promise<File> {
@@ -176,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
         prompt: args.prompt ?? null,
         count: args.count,
         mode: args.mode,
+        ...(args.exports.length ? { exports: args.exports } : {}),
         idempotencyKey: key,
       },
     });
@@ -221,6 +229,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${s.file}: ${s.review.verdict}${score}${s.review.issues.map((i) => `\n  ${i.kind}: ${i.detail}`).join('')}\n`);
     }
     for (const warning of generation.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (args.exports.length) await saveListing(generation, out);
     if (args.video) {
       const clip = await makeClip(client, generation.images[0]!.id, args.video, out);
       if (!clip) return 1;
@@ -233,12 +242,6 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     events.close();
   }
-}
-
-async function download(url: string, file: string) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`downloading ${url}: HTTP ${response.status}`);
-  await writeFile(file, new Uint8Array(await response.arrayBuffer()));
 }
 
 /** A clip of one image, followed on its stream like the batch; saved as video-1.mp4 and video-1.jpg. */

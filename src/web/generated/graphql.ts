@@ -18,6 +18,12 @@ export type CreateTopUpInput = {
   package: string;
 };
 
+export type ExportImageInput = {
+  /** GeneratedImage.id of one of your images */
+  imageId: string | number;
+  preset: MarketplacePreset;
+};
+
 export type GenerateImagesInput = {
   /** The environment to place the product in */
   backgroundImage?: File | Blob | null | null | undefined;
@@ -213,7 +219,7 @@ export type StudioGenerationQueryVariables = Exact<{
 }>;
 
 
-export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } | null };
+export type StudioGenerationQuery = { generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, zipUrl: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, cutoutUrl: string | null, exports: Array<{ preset: MarketplacePreset, url: string, width: number, height: number, bytes: number, contentType: string, warnings: Array<string>, compliance: Array<{ rule: string, passed: boolean, measured: string, expected: string }> }>, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } | null };
 
 export type StudioGenerateMutationVariables = Exact<{
   input: GenerateImagesInput;
@@ -238,7 +244,22 @@ export type StudioGenerationEventsSubscriptionVariables = Exact<{
 
 export type StudioGenerationEventsSubscription = { generationEvents: { generationId: string | null, stage: GenerationStage, done: number | null, total: number | null, queuePosition: number | null, status: GenerationStatus | null } };
 
-export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> };
+export type StudioGenerationFragment = { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, zipUrl: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, cutoutUrl: string | null, exports: Array<{ preset: MarketplacePreset, url: string, width: number, height: number, bytes: number, contentType: string, warnings: Array<string>, compliance: Array<{ rule: string, passed: boolean, measured: string, expected: string }> }>, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> };
+
+export type StudioExportFragment = { preset: MarketplacePreset, url: string, width: number, height: number, bytes: number, contentType: string, warnings: Array<string>, compliance: Array<{ rule: string, passed: boolean, measured: string, expected: string }> };
+
+export type StudioExportImageMutationVariables = Exact<{
+  input: ExportImageInput;
+}>;
+
+
+export type StudioExportImageMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'ExportImageSuccess', job: { id: string, status: GenerationStatus, error: string | null, image: { id: string, exports: Array<{ preset: MarketplacePreset, url: string, width: number, height: number, bytes: number, contentType: string, warnings: Array<string>, compliance: Array<{ rule: string, passed: boolean, measured: string, expected: string }> }> } | null } }
+    | { __typename: 'InsufficientCoinsError', message: string }
+    | { __typename: 'InvalidInputError', message: string }
+    | { __typename: 'RateLimitedError', message: string }
+   };
 
 export type StudioRemakeImageMutationVariables = Exact<{
   input: RemakeImageInput;
@@ -256,7 +277,7 @@ export type StudioRemakeQueryVariables = Exact<{
 }>;
 
 
-export type StudioRemakeQuery = { remake: { id: string, status: GenerationStatus, error: string | null, generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } | null } | null };
+export type StudioRemakeQuery = { remake: { id: string, status: GenerationStatus, error: string | null, generation: { id: string, status: GenerationStatus, mode: GenerationMode, count: number, cost: number, warnings: Array<string>, error: string | null, createdAt: string, finishedAt: string | null, zipUrl: string | null, images: Array<{ id: string, url: string, width: number, height: number, contentType: string, cutoutUrl: string | null, exports: Array<{ preset: MarketplacePreset, url: string, width: number, height: number, bytes: number, contentType: string, warnings: Array<string>, compliance: Array<{ rule: string, passed: boolean, measured: string, expected: string }> }>, videoPrompts: Array<{ version: VideoPromptVersion, text: string }>, review: { verdict: ImageReviewVerdict, score: number | null, issues: Array<{ kind: ImageReviewIssueKind, detail: string }> }, videos: Array<{ id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null }> }> } | null } | null };
 
 export type StudioCoinsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -374,6 +395,23 @@ export const StudioHistoryItemFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"StudioHistoryItem"}) as unknown as TypedDocumentString<StudioHistoryItemFragment, unknown>;
+export const StudioExportFragmentDoc = new TypedDocumentString(`
+    fragment StudioExport on ImageExport {
+  preset
+  url
+  width
+  height
+  bytes
+  contentType
+  warnings
+  compliance {
+    rule
+    passed
+    measured
+    expected
+  }
+}
+    `, {"fragmentName":"StudioExport"}) as unknown as TypedDocumentString<StudioExportFragment, unknown>;
 export const StudioVideoFragmentDoc = new TypedDocumentString(`
     fragment StudioVideo on Video {
   id
@@ -403,12 +441,17 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
   error
   createdAt
   finishedAt
+  zipUrl
   images {
     id
     url
     width
     height
     contentType
+    cutoutUrl
+    exports {
+      ...StudioExport
+    }
     videoPrompts {
       version
       text
@@ -426,7 +469,22 @@ export const StudioGenerationFragmentDoc = new TypedDocumentString(`
     }
   }
 }
-    fragment StudioVideo on Video {
+    fragment StudioExport on ImageExport {
+  preset
+  url
+  width
+  height
+  bytes
+  contentType
+  warnings
+  compliance {
+    rule
+    passed
+    measured
+    expected
+  }
+}
+fragment StudioVideo on Video {
   id
   status
   imageId
@@ -559,12 +617,17 @@ export const StudioGenerationDocument = new TypedDocumentString(`
   error
   createdAt
   finishedAt
+  zipUrl
   images {
     id
     url
     width
     height
     contentType
+    cutoutUrl
+    exports {
+      ...StudioExport
+    }
     videoPrompts {
       version
       text
@@ -580,6 +643,21 @@ export const StudioGenerationDocument = new TypedDocumentString(`
     videos {
       ...StudioVideo
     }
+  }
+}
+fragment StudioExport on ImageExport {
+  preset
+  url
+  width
+  height
+  bytes
+  contentType
+  warnings
+  compliance {
+    rule
+    passed
+    measured
+    expected
   }
 }
 fragment StudioVideo on Video {
@@ -645,6 +723,43 @@ export const StudioGenerationEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StudioGenerationEventsSubscription, StudioGenerationEventsSubscriptionVariables>;
+export const StudioExportImageDocument = new TypedDocumentString(`
+    mutation StudioExportImage($input: ExportImageInput!) {
+  result: exportImage(input: $input) {
+    __typename
+    ... on Error {
+      message
+    }
+    ... on ExportImageSuccess {
+      job {
+        id
+        status
+        error
+        image {
+          id
+          exports {
+            ...StudioExport
+          }
+        }
+      }
+    }
+  }
+}
+    fragment StudioExport on ImageExport {
+  preset
+  url
+  width
+  height
+  bytes
+  contentType
+  warnings
+  compliance {
+    rule
+    passed
+    measured
+    expected
+  }
+}`) as unknown as TypedDocumentString<StudioExportImageMutation, StudioExportImageMutationVariables>;
 export const StudioRemakeImageDocument = new TypedDocumentString(`
     mutation StudioRemakeImage($input: RemakeImageInput!) {
   result: remakeImage(input: $input) {
@@ -682,12 +797,17 @@ export const StudioRemakeDocument = new TypedDocumentString(`
   error
   createdAt
   finishedAt
+  zipUrl
   images {
     id
     url
     width
     height
     contentType
+    cutoutUrl
+    exports {
+      ...StudioExport
+    }
     videoPrompts {
       version
       text
@@ -703,6 +823,21 @@ export const StudioRemakeDocument = new TypedDocumentString(`
     videos {
       ...StudioVideo
     }
+  }
+}
+fragment StudioExport on ImageExport {
+  preset
+  url
+  width
+  height
+  bytes
+  contentType
+  warnings
+  compliance {
+    rule
+    passed
+    measured
+    expected
   }
 }
 fragment StudioVideo on Video {
