@@ -1,7 +1,8 @@
 // Background removal on this machine, no model: colour-distance matting from the border. The
 // backdrop's colour is the median of the photo's border; every pixel connected to the border whose
 // colour is close to it is backdrop (a flood fill, so a product's own patches of that colour stay),
-// with a soft edge between "close" and "far". Good for a product shot on a plain, evenly lit backdrop
+// with a soft edge between "close" and "far"; the backdrop seen through a hole in the product (a
+// handle) is cleared too. Good for a product shot on a plain, evenly lit backdrop
 // (a sheet of paper, a painted wall, a studio sweep); a busy or gradient background is refused with a
 // message that says to use CUTOUT=fal.
 import sharp from 'sharp';
@@ -21,6 +22,30 @@ const median = (values: Uint8Array) => {
   for (let v = 0; v < 256; v++) if ((seen += counts[v]!) * 2 >= values.length) return v;
   return 0;
 };
+
+/** The backdrop seen through a hole (a bag's handle, a cup's ear): a patch of the backdrop's very
+ *  colour not connected to the border, larger than a sliver of the image, is backdrop too. */
+function clearEnclosedBackdrop(alpha: Uint8Array, distance: (i: number) => number, width: number, height: number, queue: Int32Array) {
+  const minArea = Math.max(64, Math.round(width * height * 0.001));
+  const seen = new Uint8Array(width * height);
+  for (let start = 0; start < width * height; start++) {
+    if (seen[start] || alpha[start] !== 255 || distance(start) > NEAR) continue;
+    let [head, tail] = [0, 0];
+    queue[tail++] = start;
+    seen[start] = 1;
+    while (head < tail) {
+      const i = queue[head++]!;
+      const x = i % width;
+      for (const n of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
+        if (n >= 0 && n < width * height && !seen[n] && alpha[n] === 255 && distance(n) <= NEAR) {
+          seen[n] = 1;
+          queue[tail++] = n;
+        }
+      }
+    }
+    if (tail >= minArea) for (let k = 0; k < tail; k++) alpha[queue[k]!] = 0;
+  }
+}
 
 export async function cutOutPlainBackdrop(bytes: Uint8Array): Promise<CutoutImage> {
   const { data, info } = await sharp(bytes)
@@ -64,6 +89,7 @@ export async function cutOutPlainBackdrop(bytes: Uint8Array): Promise<CutoutImag
       }
     }
   }
+  clearEnclosedBackdrop(alpha, distance, width, height, queue);
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0; i < width * height; i++) {
     rgba[i * 4] = data[i * 3]!;

@@ -108,6 +108,16 @@ const en = {
   clipMaking: 'Making the clip',
   withSound: 'with sound',
   download: 'Download',
+  PACKSHOT: 'Packshot',
+  PACKSHOT_hint: 'your product cut out onto pure white, square: no image model, cheaper',
+  marketplaces: 'Marketplaces',
+  marketplacesHint: 'Each image is also made to these marketplaces\' main-image rules, and checked against them.',
+  shadow: 'Soft shadow under the product (packshot)',
+  exportTo: 'Export to',
+  exportButton: 'Export',
+  downloadZip: 'Download everything (ZIP)',
+  cutout: 'Cut-out (transparent PNG)',
+  exportsTitle: 'Marketplace exports',
 };
 
 export type Key = keyof typeof en;
@@ -218,6 +228,16 @@ const id: Record<Key, string> = {
   clipMaking: 'Membuat klip',
   withSound: 'dengan suara',
   download: 'Unduh',
+  PACKSHOT: 'Packshot',
+  PACKSHOT_hint: 'produk Anda dipotong ke latar putih polos, persegi: tanpa model gambar, lebih murah',
+  marketplaces: 'Marketplace',
+  marketplacesHint: 'Setiap gambar juga dibuat sesuai aturan foto utama marketplace ini, lalu diperiksa.',
+  shadow: 'Bayangan lembut di bawah produk (packshot)',
+  exportTo: 'Ekspor ke',
+  exportButton: 'Ekspor',
+  downloadZip: 'Unduh semua (ZIP)',
+  cutout: 'Potongan (PNG transparan)',
+  exportsTitle: 'Ekspor marketplace',
 };
 
 const words: Record<Lang, Record<Key, string>> = { id, en };

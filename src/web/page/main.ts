@@ -19,7 +19,8 @@ import { clipControls } from './clips.js';
 import { remakeButton } from './remake.js';
 import { buildSlots, SLOTS, type Slot } from './slots.js';
 import { idempotencyKey } from './keys.js';
-import { $ } from './dom.js';
+import { $, h } from './dom.js';
+import { buildPresetPicker, listingControls, pickedExports, pickedShadow } from './listing.js';
 import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
 import { renderHistory, renderResults, renderStages, type StageEvent } from './views.js';
@@ -58,12 +59,8 @@ const clips = clipControls({
   client,
   lang: () => state.lang,
   key: idempotencyKey,
-  rerender: () => renderResults($('#results'), state.shown, state.lang, clips.section),
-  afterClip: async () => {
-    const shown = state.shown && (await client.request(StudioGenerationDocument, { id: state.shown.id }).catch(() => null))?.generation;
-    if (shown && shown.id === state.shown?.id) show(shown);
-    await refreshAccount();
-  },
+  rerender: () => renderShown(),
+  afterClip: reloadShown,
   messageOf,
 });
 
@@ -80,7 +77,7 @@ function render() {
   }
   styleForm?.render(state.lang);
   $('#meter-fill').style.width = `${renderStages($('#stages'), state.stages, state.lang) * 100}%`;
-  renderResults($('#results'), state.shown, state.lang, clips.section, remake);
+  renderShown();
   renderHistory($('#history'), state.history, state.lang, pick);
   coins.render();
 }
@@ -92,7 +89,19 @@ function pick(item: StudioHistoryItemFragment) {
 
 function show(generation: StudioGenerationFragment) {
   state.shown = generation;
-  renderResults($('#results'), generation, state.lang, clips.section, remake);
+  renderShown();
+}
+
+// Each image: its marketplace exports (ticks per rule), cut-out and "export to", then its clips; the batch's ZIP on top.
+const listing = listingControls({ client, lang: () => state.lang, reload: reloadShown, messageOf });
+async function reloadShown() {
+  const shown = state.shown && (await client.request(StudioGenerationDocument, { id: state.shown.id }).catch(() => null))?.generation;
+  if (shown && shown.id === state.shown?.id) show(shown);
+  await refreshAccount();
+}
+function renderShown() {
+  renderResults($('#results'), state.shown, state.lang, (image) => h('div', {}, listing.section(image), clips.section(image)), remake);
+  $('#zip').replaceChildren((state.shown && listing.zipLink(state.shown)) || '');
 }
 
 // ---- account ---------------------------------------------------------------------------------
@@ -181,6 +190,8 @@ function input(idempotencyKey: string): GenerateImagesInput {
     prompt: prompt || null,
     count: count(),
     mode: mode(),
+    exports: pickedExports(form()),
+    shadow: mode() === 'PACKSHOT' && pickedShadow(form()),
     idempotencyKey,
   };
 }
@@ -230,6 +241,7 @@ async function generate() {
 
 async function start() {
   buildSlots((slot, file) => (state.files[slot] = file));
+  buildPresetPicker($('#presets'));
   render();
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     button.addEventListener('click', () => {
