@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import { reserveVideoIn } from '../src/adapters/ledger/sql-videos.js';
+import { reserveExportIn } from '../src/adapters/ledger/sql-exports.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
 import type { ReserveRequest } from './helpers/books.js';
 import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
@@ -23,6 +24,7 @@ const TABLES: Record<string, string> = {
   'public.topups': 'status',
   'public.api_keys': 'name',
   'public.videos': 'status',
+  'public.exports': 'status',
 };
 
 
@@ -54,6 +56,13 @@ describeWithPostgres('row-level security and grants', () => {
           generationId: batch.id, imageIndex: 1, version: 'A', model: 'local', prompt: 'p', durationSeconds: 6,
           input: { imageKey: `outputs/${batch.id}/1.jpg`, imageWidth: 8, imageHeight: 8, webhookUrl: null }, warnings: [],
         } as Parameters<typeof reserveVideoIn>[1]),
+      );
+      // and a free export of it to a marketplace preset
+      await ledger.db.transaction((tx) =>
+        reserveExportIn(tx, {
+          kind: 'export', id: randomUUID(), userId: user, cost: 0, idempotencyKey: null, requestHash: 'h', deadlineAt: new Date(Date.now() + 60_000),
+          input: {}, generationId: batch.id, imageIndex: 1, preset: 'TOKOPEDIA',
+        } as Parameters<typeof reserveExportIn>[1]),
       );
     }
     await ledger.put('cache-key', 'a description');
@@ -109,6 +118,14 @@ describeWithPostgres('row-level security and grants', () => {
       await expect(as('authenticated', alice, `select ${column} from public.generations`)).rejects.toMatchObject({ code: '42501' });
       await expect(as('authenticated', alice, `select ${column} from public.videos`)).rejects.toMatchObject({ code: '42501' });
     }
+  });
+
+  it("a seller reads their own export jobs, not others' nor their provider request id", async () => {
+    for (const me of [alice, bob]) {
+      expect(await as('authenticated', me, 'select user_id, preset, status from public.exports')).toEqual([{ user_id: me, preset: 'TOKOPEDIA', status: 'QUEUED' }]);
+    }
+    expect(await as('authenticated', randomUUID(), 'select id from public.exports')).toEqual([]);
+    await expect(as('authenticated', alice, 'select provider_request_id from public.exports')).rejects.toMatchObject({ code: '42501' });
   });
 
   it("a seller reads their own top-up orders, not others' nor the gateway's token", async () => {
