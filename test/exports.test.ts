@@ -131,6 +131,23 @@ describe('exports on the app', () => {
     expect((await t.gql(BALANCE, {}, { token })).body.data.me.coinsBalance).toBe(before - 1);
   });
 
+  test('a priced export that fails (its image is no longer stored) is refunded exactly once', async () => {
+    const g = await generate({});
+    await t.app.services.storage.removePrefix(`outputs/${g.id}/`);
+    const before = (await t.gql(BALANCE, {}, { token })).body.data.me.coinsBalance;
+    const res = await t.gql(EXPORT, { input: { imageId: g.images[0].id, preset: 'LAZADA' } }, { token });
+    expect(res.body.data.exportImage.job).toMatchObject({ status: 'FAILED', error: 'The image of this export is no longer stored.' });
+    expect((await t.gql(BALANCE, {}, { token })).body.data.me.coinsBalance).toBe(before);
+    const { rows } = await (t.app.services.ledger as unknown as { db: { query: (sql: string, p: unknown[]) => Promise<{ rows: Array<{ kind: string }> }> } }).db.query(
+      'select kind from public.coin_ledger where export_id = $1 order by id',
+      [res.body.data.exportImage.job.id],
+    );
+    expect(rows.map((r) => r.kind)).toEqual(['debit', 'refund']);
+    // A failed export may be asked again (a new job).
+    const again = await t.gql(EXPORT, { input: { imageId: g.images[0].id, preset: 'LAZADA' } }, { token });
+    expect(again.body.data.exportImage.job.id).not.toBe(res.body.data.exportImage.job.id);
+  });
+
   test("another seller's image, a malformed id and an unknown preset are InvalidInputErrors and cost nothing", async () => {
     const g = await generate({});
     const other = await t.token('someone-else');
