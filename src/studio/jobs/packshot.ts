@@ -66,7 +66,8 @@ export async function runPackshot(deps: PackshotDeps & { generations: Generation
   const { delivery, cutoutKeys } = await makePackshots(deps, context);
   const started = new Date();
   const exports = exportsOf(deps, g.id, g.input.exports ?? []);
-  await settle(deps, g.id, g.input.options, [], delivery, (done, total) => context.progress({ stage: 'IMAGE_STORED', done, total }), async (index, bytes) => ({
+  // A packshot shows the product alone: its video prompts move the product, not a model.
+  await settle(deps, g.id, { ...g.input.options, contentType: 'PRODUCT_ONLY', interaction: null }, [], delivery, (done, total) => context.progress({ stage: 'IMAGE_STORED', done, total }), async (index, bytes) => ({
     cutoutKey: cutoutKeys[index - 1],
     ...(await exports(index, bytes)),
   }));
