@@ -1,7 +1,7 @@
 // createApp(config): the Yoga instance with the schema, uploads, CSRF and CORS rules, error masking,
 // the signed /media route, the payment routes (http/payments.ts), /health and /ready, plus the
 // in-process worker. main.ts only listens.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
@@ -101,9 +101,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const { ledger, events, storage, studio, clips, remakes, exports, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
-  // A generation's ZIP, behind a link signed with a key kept in DATA_DIR (as the media links are).
+  // A generation's ZIP, behind a signed link: the key is kept in DATA_DIR (as the media links'), or,
+  // on Supabase Storage (instances share no DATA_DIR), derived from the service key they all hold.
   const zips = createZipLinks({
-    secret: await loadOrCreateSecret(config.dataDir, 'zip-url-key'),
+    secret:
+      config.storage.kind === 'supabase'
+        ? createHmac('sha256', config.storage.serviceRoleKey).update('etalase zip-url-key').digest()
+        : await loadOrCreateSecret(config.dataDir, 'zip-url-key'),
     publicUrl: config.publicUrl,
     ttlSeconds: config.mediaUrlTtlSeconds,
     storage,
