@@ -8,7 +8,7 @@ import { createSharpListingImages } from '../src/adapters/listing/sharp.js';
 import { PRESET_RULES } from '../src/studio/marketplace-presets.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { expectBooksBalancedAfterEach } from './helpers/books.js';
-import { productOnColour } from './helpers/images.js';
+import { lifestyleScene, productOnColour } from './helpers/images.js';
 
 const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input: $input) {
   __typename
@@ -101,6 +101,14 @@ describe('PACKSHOT', () => {
     await expect(
       t.app.services.studio.start({ userId: 'packshot-seller', productImages: [await productOnColour()], faceImage: null, backgroundImage: null, options: null, prompt: null, count: 1, mode: 'PACKSHOT', idempotencyKey: null, exports: ['EBAY'] }),
     ).rejects.toMatchObject({ name: expect.any(String), field: 'exports' });
+    expect((await t.gql(BALANCE, {}, { token })).body.data.me.coinsBalance).toBe(before);
+  });
+
+  test('offline, a photo with no plain backdrop is refused with what to do instead, and refunded once', async () => {
+    const before = (await t.gql(BALANCE, {}, { token })).body.data.me.coinsBalance;
+    const res = await t.upload(GENERATE, { input: { productImages: [null], mode: 'PACKSHOT' } }, [{ path: 'input.productImages.0', bytes: await lifestyleScene() }], { token });
+    expect(res.body.data.generateImages).toMatchObject({ __typename: 'GenerationFailedError', refunded: true });
+    expect(res.body.data.generateImages.message).toMatch(/no plain backdrop.*CUTOUT=fal/);
     expect((await t.gql(BALANCE, {}, { token })).body.data.me.coinsBalance).toBe(before);
   });
 
