@@ -93,12 +93,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
   const [core, tokens] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
-  const { ledger, events, storage, studio, clips, remakes, topUps, apiKeys } = core;
+  const { ledger, events, storage, studio, clips, catalogs, remakes, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
   const services: Services = {
     studio,
     clips,
+    catalogs,
     remakes,
     ledger,
     events,

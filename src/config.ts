@@ -45,6 +45,8 @@ export interface Config {
   mediaUrlTtlSeconds: number;
   /** jobs this process runs at once; 0 = API only */
   workerConcurrency: number;
+  /** at most this many jobs of one seller run at once across all workers; null: no cap */
+  workerJobsPerSeller: number | null;
   /** where prepared uploads and generated images are kept */
   storage: { kind: 'local' } | { kind: 'supabase'; url: string; serviceRoleKey: string; bucket: string };
   /** null: webhookUrl is refused */
@@ -173,6 +175,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     videoDeadlineMs: env.VIDEO_DEADLINE_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    workerJobsPerSeller: (env.WORKER_JOBS_PER_SELLER ?? Math.max(1, env.WORKER_CONCURRENCY - 1)) || null,
     storage:
       env.STORAGE === 'supabase'
         ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!, bucket: env.SUPABASE_STORAGE_BUCKET }

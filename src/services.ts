@@ -8,8 +8,10 @@ import { SqlApiKeys } from './adapters/ledger/api-keys.js';
 import { SqlTopUps } from './adapters/ledger/topups.js';
 import { openDescriber, openGenerator, openLedgerAndQueue, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
+import { createCatalogZipReader } from './media/catalog-zip.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
+import { createCatalogs, type Catalogs } from './studio/catalogs.js';
 import { createClips } from './studio/clips.js';
 import { generationKind } from './studio/jobs/generation.js';
 import { createJobMachinery } from './studio/jobs/machinery.js';
@@ -52,6 +54,8 @@ export interface CoreOverrides {
   /** the review's layers (tests give a reviewer that answers as they need) */
   review?: { checks: ImageChecks; reviewer: Reviewer | null };
   videoMaker?: VideoMaker;
+  /** the signed download link of a catalogue's ZIP (app.ts serves it) */
+  catalogZipUrl?: (catalogId: string) => Promise<string>;
 }
 
 /** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
@@ -88,7 +92,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
   const ids = { uuid: randomUUID };
   const review = { ...(overrides.review ?? (await openReview(config))), timeoutMs: config.review.timeoutMs };
   // Every kind of job, on the one machinery.
-  const generation = generationKind({
+  // A catalogue's item is a generation that tells its catalogue when it settles (studio/catalogs.ts).
+  const generationBase = generationKind({
     generations: ledger,
     cache: ledger,
     storage,
@@ -102,6 +107,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     review,
     remakes: config.review.remakes,
   });
+  const generation: typeof generationBase = { ...generationBase, settled: (g) => catalogs.itemSettled(g) };
   const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log });
   const video = videoKind({ videos: opened.videos, storage, maker: videoMaker, clock, log, deadlineMs: config.videoDeadlineMs });
   const jobs = createJobMachinery(
@@ -140,6 +146,26 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     deadlineMs: config.videoDeadlineMs,
   });
+  const catalogs: Catalogs = createCatalogs({
+    catalogs: opened.catalogs,
+    generations: ledger,
+    coins: ledger,
+    queue,
+    jobs,
+    kind: generation,
+    events,
+    ids,
+    log,
+    storage,
+    webhooks,
+    preparer,
+    clock,
+    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference },
+    deadlineMs,
+    readsReferences: (mode) => readsReferences(generator, mode),
+    archive: createCatalogZipReader({ maxFileBytes: config.limits.maxFileBytes }),
+    zipUrl: overrides.catalogZipUrl,
+  });
   const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
 
   const { payments, sandbox } = await openPayments(config);
@@ -164,6 +190,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     events,
     studio,
     clips,
+    catalogs,
     remakes,
     topUps,
     apiKeys,
@@ -174,7 +201,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
     startWorkers: async (concurrency: number) => {
       await queue.work(concurrency, jobs.run);
-      if (webhooks) await queue.workWebhooks(concurrency, jobs.deliverWebhook);
+      if (webhooks) await queue.workWebhooks(concurrency, (d) => (d.kind === 'catalog' ? catalogs.deliverWebhook(d) : jobs.deliverWebhook(d)));
       // Orders whose notification never came are asked about: a lost notification loses no purchase.
       if (concurrency > 0 && !reconciling) {
         reconciling = true;

@@ -9,6 +9,7 @@ import './generation.js';
 import './remake.js';
 import './image.js';
 import './video.js';
+import './catalog.js';
 import './events.js';
 import './topup.js';
 import './api-key.js';

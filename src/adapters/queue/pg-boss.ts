@@ -29,6 +29,8 @@ export interface PgBossQueueOptions {
   /** the SQL reservation of each kind of job */
   reservers: Record<string, Reserver>;
   log: Logger;
+  /** at most this many jobs of one seller run at once, across every worker (WORKER_JOBS_PER_SELLER) */
+  perSeller?: number | null;
 }
 
 // A worker's heartbeat every 5 s; one silent for 10 s is taken as dead and its job retried. The
@@ -37,6 +39,9 @@ const HEARTBEAT_SECONDS = 10;
 const SUPERVISE_SECONDS = 5;
 const RETRY_LIMIT = 2;
 
+/** Every job is grouped by its seller: pg-boss's groupConcurrency caps how many of them run at once
+ *  across all workers, and skips a capped seller's jobs for the next seller's (fair scheduling). */
+const groupOf = (job: JobRef) => ({ id: job.userId });
 const asDb = (tx: SqlQuery) => ({ executeSql: (text: string, values?: unknown[]) => tx.query(text, values) });
 
 /** The job queue, and periodic unpaid work on the same pg-boss (stopped when the queue closes). */
@@ -92,10 +97,23 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
         const outcome = await reserve(tx, reservation);
         if (outcome.kind !== 'reserved') return { outcome, position: null };
         // The job id is the row's id: pg-boss's primary key makes it one job per row.
-        await boss.send(JOB_QUEUE, { ...job }, { id: job.id, db: asDb(tx) });
+        await boss.send(JOB_QUEUE, { ...job }, { id: job.id, group: groupOf(job), db: asDb(tx) });
         const { rows } = await tx.query<PositionRow>('select * from public.report_queue_positions($1)', [job.id]);
         return { outcome, position: rows[0]?.queue_position ?? null };
       }).catch((error: unknown) => ({ outcome: failedReserveOutcome(error, reservation.userId), position: null }));
+    },
+
+    async reserveAndEnqueueAll(reservation: Reservation, jobs: JobRef[]) {
+      const reserve = options.reservers[reservation.kind];
+      if (!reserve) throw new Error(`no reservation for jobs of kind '${reservation.kind}'`);
+      return sql
+        .transaction(async (tx) => {
+          const outcome = await reserve(tx, reservation);
+          if (outcome.kind !== 'reserved') return { outcome };
+          await boss.insert(JOB_QUEUE, jobs.map((job) => ({ id: job.id, data: { ...job }, group: groupOf(job) })), { db: asDb(tx) });
+          return { outcome };
+        })
+        .catch((error: unknown) => ({ outcome: failedReserveOutcome(error, reservation.userId) }));
     },
 
     async position(generationId) {
@@ -131,7 +149,13 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
       };
       workerId = await boss.work<JobRef>(
         JOB_QUEUE,
-        { localConcurrency: concurrency, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 },
+        {
+          localConcurrency: concurrency,
+          includeMetadata: true,
+          pollingIntervalSeconds: 2,
+          notifyPollingIntervalSeconds: 5,
+          ...(options.perSeller ? { groupConcurrency: options.perSeller } : {}),
+        },
         run((job) => retryCount(job) >= RETRY_LIMIT),
       );
       await boss.work<JobRef>(ABANDONED_QUEUE, { localConcurrency: 1, pollingIntervalSeconds: 5, includeMetadata: true }, run(() => true));

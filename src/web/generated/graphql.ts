@@ -51,6 +51,8 @@ export type GenerationStage =
   | 'GENERATING'
   /** Our own copy of an image is stored (done/total). */
   | 'IMAGE_STORED'
+  /** A catalogue's item finished (done of total items); on the catalogue's id. */
+  | 'ITEM_FINISHED'
   /** Waiting: queuePosition jobs ahead, at Etalase first (queue = ETALASE), then at the image service (PROVIDER). */
   | 'QUEUED'
   /** The images that failed the review are made again, at no charge (done/total). */
