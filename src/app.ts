@@ -12,6 +12,7 @@ import { openAuthenticator } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
+import { serveCatalogZip } from './http/catalog-download.js';
 import { useRequestGuard } from './http/multipart-guard.js';
 import { createPaymentRoutes } from './http/payments.js';
 import { createUploadAdmission } from './http/upload-admission.js';
@@ -55,7 +56,14 @@ const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 2
 
 type PaymentParts = { topUps: TopUpService; sandbox: SandboxPayments | null };
 
-function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, payments: PaymentParts, log: Logger): Plugin {
+function extraRoutes(
+  config: Config,
+  media: Parameters<typeof serveMedia>[0] | null,
+  ledger: Ledger,
+  payments: PaymentParts,
+  log: Logger,
+  catalogZip: (url: URL) => Promise<Response | null>,
+): Plugin {
   const web = createWebRoutes(config, log);
   const pay = createPaymentRoutes({
     ...payments,
@@ -72,6 +80,9 @@ function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | n
         if (response) endResponse(response);
       } else if (media && url.pathname.startsWith('/media/')) {
         const response = await serveMedia(media, url, Date.now(), request.headers.get('range'));
+        if (response) endResponse(response);
+      } else if (url.pathname.startsWith('/catalogs/')) {
+        const response = await catalogZip(url);
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -166,7 +177,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, log),
+      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, log, (url) =>
+        serveCatalogZip(core.catalogDownloads.links, { catalogs: core.catalogDownloads.catalogs, generations: ledger, storage }, url),
+      ),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
       useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens, admission: uploads }),
       ...queryLimitPlugins(config),

@@ -8,6 +8,8 @@ import { SqlApiKeys } from './adapters/ledger/api-keys.js';
 import { SqlTopUps } from './adapters/ledger/topups.js';
 import { openDescriber, openGenerator, openLedgerAndQueue, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
+import { loadMediaKey } from './adapters/storage/local.js';
+import { createCatalogLinks } from './http/catalog-download.js';
 import { createCatalogZipReader } from './media/catalog-zip.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
@@ -54,8 +56,6 @@ export interface CoreOverrides {
   /** the review's layers (tests give a reviewer that answers as they need) */
   review?: { checks: ImageChecks; reviewer: Reviewer | null };
   videoMaker?: VideoMaker;
-  /** the signed download link of a catalogue's ZIP (app.ts serves it) */
-  catalogZipUrl?: (catalogId: string) => Promise<string>;
 }
 
 /** The decorators that feed metrics and traces (observability/), and the timer the job runner reports
@@ -146,6 +146,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     deadlineMs: config.videoDeadlineMs,
   });
+  // A catalogue's download link, signed with the media key (app.ts serves it: http/catalog-download.ts).
+  const catalogLinks = createCatalogLinks({ secret: await loadMediaKey(config.dataDir), publicUrl: config.publicUrl, ttlSeconds: config.mediaUrlTtlSeconds, clock });
   const catalogs: Catalogs = createCatalogs({
     catalogs: opened.catalogs,
     generations: ledger,
@@ -164,7 +166,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     deadlineMs,
     readsReferences: (mode) => readsReferences(generator, mode),
     archive: createCatalogZipReader({ maxFileBytes: config.limits.maxFileBytes }),
-    zipUrl: overrides.catalogZipUrl,
+    zipUrl: catalogLinks.urlFor,
   });
   const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
 
@@ -191,6 +193,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     studio,
     clips,
     catalogs,
+    /** the download-all route's parts: its signed links and the rows it reads */
+    catalogDownloads: { links: catalogLinks, catalogs: opened.catalogs },
     remakes,
     topUps,
     apiKeys,

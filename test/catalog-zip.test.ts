@@ -34,7 +34,7 @@ async function send(zip: Uint8Array) {
   return r.body.data?.startCatalog ?? r.body;
 }
 
-const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `S${i + 1}`, folder: `f${i + 1}`, files: { 'a.jpg': photo } }));
+const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `S${i + 1}`, folder: `f${i + 1}`, files: { 'a.jpg': photo } as Record<string, Uint8Array> }));
 const manifest = (r: Array<{ sku: string; folder: string }>) => 'sku,folder\n' + r.map((x) => `${x.sku},${x.folder}`).join('\n');
 
 describe('refused ZIPs', () => {

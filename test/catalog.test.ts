@@ -2,12 +2,21 @@
 // paid for in one reservation, run by the in-process worker; a failed item is refunded once; the
 // catalogue finishes once; cancel refunds what had not run; the books stay balanced.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import yauzl from 'yauzl';
 import { createLocalGenerator } from '../src/adapters/generate/local.js';
 import { GenerationError, type GenerateRequest } from '../src/studio/ports.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { expectBooksBalancedAfterEach } from './helpers/books.js';
 import { jpeg } from './helpers/images.js';
 import { catalogZip } from './helpers/catalog-zip.js';
+
+async function entryNames(zip: Uint8Array): Promise<string[]> {
+  const file = await yauzl.fromBufferPromise(Buffer.from(zip), { lazyEntries: true });
+  const names: string[] = [];
+  for await (const entry of file.eachEntry()) names.push(entry.fileName);
+  file.close();
+  return names;
+}
 
 /** The local generator, failing any batch whose prompt asks it to. */
 function failingOnDemand() {
@@ -155,6 +164,21 @@ describe('startCatalog with a ZIP', () => {
     const history = await t.app.services.ledger.coinHistory(userId, 100);
     expect(history.filter((e) => e.node.kind === 'debit')).toHaveLength(10);
     expect(history.filter((e) => e.node.kind === 'refund').map((e) => e.node.generationId)).toEqual([failed.generation.id]);
+
+    // One ZIP, streamed from a signed link: a folder per SKU with its image and prompt; the failed one says so.
+    const response = await t.app.yoga.fetch(done.zipUrl);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    const names = await entryNames(new Uint8Array(await response.arrayBuffer()));
+    for (const row of rows) {
+      if (row.sku === 'ZIP-7') expect(names).toContain('ZIP-7/FAILED.txt');
+      else expect(names).toEqual(expect.arrayContaining([`${row.sku}/1.jpg`, `${row.sku}/prompt.txt`]));
+    }
+    expect(names).toContain('catalog-results.csv');
+    // Unsigned or tampered: refused.
+    const tampered = new URL(done.zipUrl);
+    tampered.searchParams.set('expires', String(Number(tampered.searchParams.get('expires')) + 60));
+    expect((await t.app.yoga.fetch(tampered.toString())).status).toBe(403);
   }, 120_000);
 });
 
