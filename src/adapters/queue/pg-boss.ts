@@ -136,11 +136,31 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
 
     async work(concurrency, handler) {
       if (concurrency <= 0) return;
+      // pg-boss checks a seller's cap in each fetch on its own: two workers fetching at once can both
+      // take the seller's last slot. The one of them that started later (by claim time, then id) is
+      // over the cap and hands its job back untouched: state 'created' as it was, its claim undone
+      // (no retry counted; pg-boss's own completion of this claim then finds it gone and leaves it).
+      const overSellerCap = async (job: Job<JobRef>): Promise<boolean> => {
+        const group = (job as Job<JobRef> & { groupId?: string | null }).groupId;
+        if (!group) return false;
+        const { rows } = await sql.query<{ ahead: number }>(
+          `select count(*)::int as ahead from pgboss.job j, (select started_on from pgboss.job where name = $1 and id = $2) me
+             where j.name = $1 and j.state = 'active' and j.group_id = $3 and (j.started_on, j.id) < (me.started_on, $2::uuid)`,
+          [JOB_QUEUE, job.id, group],
+        );
+        if ((rows[0]?.ahead ?? 0) < options.perSeller!) return false;
+        await sql.query(`update pgboss.job set state = 'created', started_on = null, heartbeat_on = null where name = $1 and id = $2 and state = 'active'`, [JOB_QUEUE, job.id]);
+        log.debug('a job over its seller\'s cap went back to the queue', { jobId: job.id });
+        return true;
+      };
       let workerId: string | null = null;
       const retryCount = (job: Job<JobRef>) => (job as Job<JobRef> & { retryCount?: number }).retryCount ?? 0;
-      const run = (final: (job: Job<JobRef>) => boolean) => async (jobs: Job<JobRef>[]) => {
+      const run = (final: (job: Job<JobRef>) => boolean, capped = false) => async (jobs: Job<JobRef>[]) => {
         try {
-          for (const job of jobs) await handler(refOf(job.data), { retryCount: retryCount(job), final: final(job) } satisfies JobAttempt);
+          for (const job of jobs) {
+            if (capped && (await overSellerCap(job))) continue;
+            await handler(refOf(job.data), { retryCount: retryCount(job), final: final(job) } satisfies JobAttempt);
+          }
         } finally {
           // NOTIFY wakes workers only when a job is created: one that has just finished a job looks
           // for the next at once instead of waiting out its backstop poll.
@@ -156,7 +176,7 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
           notifyPollingIntervalSeconds: 5,
           ...(options.perSeller ? { groupConcurrency: options.perSeller } : {}),
         },
-        run((job) => retryCount(job) >= RETRY_LIMIT),
+        run((job) => retryCount(job) >= RETRY_LIMIT, Boolean(options.perSeller)),
       );
       await boss.work<JobRef>(ABANDONED_QUEUE, { localConcurrency: 1, pollingIntervalSeconds: 5, includeMetadata: true }, run(() => true));
     },
