@@ -6,6 +6,7 @@
 //   memory     peak RSS under 20 and 40 concurrent six-photo requests (bench/memory.ts)
 //   idle       resting RSS: the embedded default, the same server on PostgreSQL, a bare Yoga (bench/idle.ts)
 //   video      a clip's critical path against its floor (the fal job), spend per clip (bench/video.ts)
+//   catalog    a 50-item catalogue: items/minute on 1, 2, 4 workers, another seller's wait, ZIP memory (bench/catalog.ts)
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { startFalFake } from '../test/fakes/fal.js';
@@ -18,9 +19,10 @@ import { idleBench } from './idle.js';
 import { queueBench } from './queue.js';
 import { throughputBench } from './throughput.js';
 import { videoBench } from './video.js';
+import { catalogBench } from './catalog.js';
 import { writeFile } from 'node:fs/promises';
 
-const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle', 'video'] as const;
+const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle', 'video', 'catalog'] as const;
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 if (only && !(PARTS as readonly string[]).includes(only)) {
@@ -53,6 +55,11 @@ if (wanted('video')) {
   console.log('\n== video');
   const result = await videoBench();
   await writeFile(new URL('./results/video.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
+}
+if (wanted('catalog')) {
+  console.log('\n== catalog');
+  const result = await catalogBench();
+  await writeFile(new URL('./results/catalog.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
 }
 if (wanted('memory')) {
   console.log('\n== memory');
