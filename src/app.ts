@@ -129,7 +129,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   };
 
   // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
-  const maxBodyBytes = config.limits.maxFiles * config.limits.maxFileBytes + 1_000_000;
+  // A catalogue's ZIP may be larger than one photo (CATALOG_ZIP_MAX_BYTES): Yoga's per-file limit is the
+  // larger, and the request guard holds every other file to MAX_FILE_BYTES.
+  const maxBodyBytes = Math.max(config.limits.maxFiles * config.limits.maxFileBytes, config.limits.maxZipBytes) + 1_000_000;
   const uploads = createUploadAdmission({ budgetBytes: config.uploads.memoryBytes, maxBodyBytes, maxWaitMs: config.uploads.waitMs });
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -142,7 +144,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     maxRequestBodySize: maxBodyBytes,
     fetchAPI: createFetch({
       formDataLimits: {
-        fileSize: config.limits.maxFileBytes,
+        fileSize: Math.max(config.limits.maxFileBytes, config.limits.maxZipBytes),
         files: config.limits.maxFiles,
         fieldSize: 1_000_000,
         parts: config.limits.maxFiles + 10,
@@ -181,7 +183,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         serveCatalogZip(core.catalogDownloads.links, { catalogs: core.catalogDownloads.catalogs, generations: ledger, storage }, url),
       ),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
-      useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens, admission: uploads }),
+      useRequestGuard({
+        schema,
+        maxFiles: config.limits.maxFiles,
+        maxTokens: config.queryLimits.maxTokens,
+        admission: uploads,
+        maxFileBytes: config.limits.maxFileBytes,
+        maxZipBytes: config.limits.maxZipBytes,
+      }),
       ...queryLimitPlugins(config),
       useQueryCost(schema, config.queryLimits.maxCost, budget || null),
     ],

@@ -56,6 +56,8 @@ export const envSchema = z
 
     MAX_FILES: int(6, 1),
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
+    // A catalogue's ZIP (startCatalog's zip): held in memory like any upload, under UPLOAD_MEMORY_MB.
+    CATALOG_ZIP_MAX_BYTES: int(100 * 1024 * 1024, 1024),
     MAX_PIXELS: int(40_000_000, 1),
     UPLOAD_MEMORY_MB: int(96, 1),
     UPLOAD_WAIT_MS: int(120_000, 100),

@@ -35,7 +35,8 @@ export interface Config {
   tracing: { endpoint: string; serviceName: string } | null;
   corsOrigins: string[] | null;
   coins: { signup: number; textToImage: number; reference: number; videoPerSecond: number; videoPerClip: number };
-  limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
+  /** maxZipBytes: a catalogue's ZIP (CATALOG_ZIP_MAX_BYTES); every other file is held to maxFileBytes */
+  limits: { maxFiles: number; maxFileBytes: number; maxPixels: number; maxZipBytes: number };
   /** multipart bodies held in memory at once (bytes); more are spooled to disk and wait up to waitMs */
   uploads: { memoryBytes: number; waitMs: number };
   generationDeadlineMs: number;
@@ -169,7 +170,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       videoPerSecond: env.PRICE_VIDEO_PER_SECOND,
       videoPerClip: env.PRICE_VIDEO_CLIP,
     },
-    limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
+    limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS, maxZipBytes: env.CATALOG_ZIP_MAX_BYTES },
     uploads: { memoryBytes: env.UPLOAD_MEMORY_MB * 1024 * 1024, waitMs: env.UPLOAD_WAIT_MS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
     videoDeadlineMs: env.VIDEO_DEADLINE_MS,

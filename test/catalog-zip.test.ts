@@ -135,3 +135,31 @@ describe('accepted ZIPs', () => {
     throw new Error('the catalogue did not finish');
   }, 60_000);
 });
+
+describe('a ZIP larger than one photo may be', () => {
+  let small: TestApp;
+  beforeAll(async () => {
+    // Photos up to 200 KB, a catalogue ZIP up to 2 MB.
+    small = await startTestApp({ SIGNUP_COINS: '100', MAX_FILE_BYTES: '200000', CATALOG_ZIP_MAX_BYTES: '2000000', WORKER_CONCURRENCY: '0' });
+  }, 60_000);
+  afterAll(() => small?.close());
+
+  test('a ZIP over MAX_FILE_BYTES is taken up to CATALOG_ZIP_MAX_BYTES; any other file over MAX_FILE_BYTES is still 413', async () => {
+    const seller = await small.token('big-zip');
+    const { default: sharp } = await import('sharp');
+    const noisy = async (seed: number) =>
+      new Uint8Array(await sharp({ create: { width: 640, height: 480, channels: 3, background: '#888888', noise: { type: 'gaussian', mean: 128 + seed, sigma: 20 } } }).jpeg({ quality: 70 }).toBuffer());
+    const r = await Promise.all(Array.from({ length: 8 }, async (_, i) => ({ sku: `B${i}`, folder: `b${i}`, files: { '1.jpg': await noisy(i) } })));
+    const zip = await catalogZip(r, manifest(r));
+    expect(zip.byteLength).toBeGreaterThan(200_000);
+    const ok = await small.upload(START, { input: { zip: null } }, [{ path: 'input.zip', bytes: zip, name: 'c.zip', type: 'application/zip' }], { token: seller });
+    expect(ok.body.data.startCatalog.__typename, JSON.stringify(ok.body)).toBe('StartCatalogSuccess');
+
+    const photoTooBig = await small.upload(START, { input: { items: [{ sku: 'X', productImages: [null] }] } }, [{ path: 'input.items.0.productImages.0', bytes: new Uint8Array(300_000) }], { token: seller });
+    expect(photoTooBig.status).toBe(413);
+    const zipTooBig = await small.upload(START, { input: { zip: null } }, [{ path: 'input.zip', bytes: new Uint8Array(2_100_000), name: 'c.zip', type: 'application/zip' }], { token: seller });
+    expect(zipTooBig.status).toBe(413);
+    await small.app.services.catalogs.cancel((await small.gql('{ me { id } }', {}, { token: seller })).body.data.me.id, ok.body.data.startCatalog.catalog.id);
+    expect(await small.app.services.ledger.problems()).toEqual([]);
+  }, 60_000);
+});
