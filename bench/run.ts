@@ -7,6 +7,7 @@
 //   idle       resting RSS: the embedded default, the same server on PostgreSQL, a bare Yoga (bench/idle.ts)
 //   video      a clip's critical path against its floor (the fal job), spend per clip (bench/video.ts)
 //   listing    a packshot against its floor (one cutout call), bytes per export (bench/listing.ts)
+//   catalog    a 50-item catalogue: items/minute on 1, 2, 4 workers, another seller's wait, ZIP memory (bench/catalog.ts)
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { startFalFake } from '../test/fakes/fal.js';
@@ -20,9 +21,10 @@ import { queueBench } from './queue.js';
 import { throughputBench } from './throughput.js';
 import { videoBench } from './video.js';
 import { listingBench } from './listing.js';
+import { catalogBench } from './catalog.js';
 import { writeFile } from 'node:fs/promises';
 
-const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle', 'video', 'listing'] as const;
+const PARTS = ['critical', 'throughput', 'queue', 'memory', 'idle', 'video', 'listing', 'catalog'] as const;
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
 if (only && !(PARTS as readonly string[]).includes(only)) {
@@ -60,6 +62,11 @@ if (wanted('listing')) {
   console.log('\n== listing');
   const result = await listingBench();
   await writeFile(new URL('./results/listing.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
+}
+if (wanted('catalog')) {
+  console.log('\n== catalog');
+  const result = await catalogBench();
+  await writeFile(new URL('./results/catalog.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
 }
 if (wanted('memory')) {
   console.log('\n== memory');

@@ -12,6 +12,7 @@ import { openAuthenticator } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
+import { serveCatalogZip } from './http/catalog-download.js';
 import { useRequestGuard } from './http/multipart-guard.js';
 import { createZipLinks, type ZipLinks } from './http/generation-zip.js';
 import { createPaymentRoutes } from './http/payments.js';
@@ -57,7 +58,15 @@ const json = (fetchAPI: { Response: typeof Response }, body: unknown, status = 2
 
 type PaymentParts = { topUps: TopUpService; sandbox: SandboxPayments | null };
 
-function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | null, ledger: Ledger, payments: PaymentParts, zips: ZipLinks, log: Logger): Plugin {
+function extraRoutes(
+  config: Config,
+  media: Parameters<typeof serveMedia>[0] | null,
+  ledger: Ledger,
+  payments: PaymentParts,
+  zips: ZipLinks,
+  log: Logger,
+  catalogZip: (url: URL) => Promise<Response | null>,
+): Plugin {
   const web = createWebRoutes(config, log);
   const pay = createPaymentRoutes({
     ...payments,
@@ -77,6 +86,9 @@ function extraRoutes(config: Config, media: Parameters<typeof serveMedia>[0] | n
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/zip/')) {
         const response = await zips.handle(url);
+        if (response) endResponse(response);
+      } else if (url.pathname.startsWith('/catalogs/')) {
+        const response = await catalogZip(url);
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -98,7 +110,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const observability = createObservability(config, { log: overrides.log });
   const log = observability.log;
   const [core, tokens] = await Promise.all([openCore(config, log, overrides, observability), openAuthenticator(config, log)]);
-  const { ledger, events, storage, studio, clips, remakes, exports, topUps, apiKeys } = core;
+  const { ledger, events, storage, studio, clips, catalogs, remakes, exports, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
   // A generation's ZIP, behind a signed link: the key is kept in DATA_DIR (as the media links'), or,
@@ -117,6 +129,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     zips,
     studio,
     clips,
+    catalogs,
     remakes,
     exports,
     ledger,
@@ -136,7 +149,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   };
 
   // Yoga's default body cap (25 MB) is below what the file limits allow: MAX_FILES full-size photos.
-  const maxBodyBytes = config.limits.maxFiles * config.limits.maxFileBytes + 1_000_000;
+  // A catalogue's ZIP may be larger than one photo (CATALOG_ZIP_MAX_BYTES): Yoga's per-file limit is the
+  // larger, and the request guard holds every other file to MAX_FILE_BYTES.
+  const maxBodyBytes = Math.max(config.limits.maxFiles * config.limits.maxFileBytes, config.limits.maxZipBytes) + 1_000_000;
   const uploads = createUploadAdmission({ budgetBytes: config.uploads.memoryBytes, maxBodyBytes, maxWaitMs: config.uploads.waitMs });
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -149,7 +164,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     maxRequestBodySize: maxBodyBytes,
     fetchAPI: createFetch({
       formDataLimits: {
-        fileSize: config.limits.maxFileBytes,
+        fileSize: Math.max(config.limits.maxFileBytes, config.limits.maxZipBytes),
         files: config.limits.maxFiles,
         fieldSize: 1_000_000,
         parts: config.limits.maxFiles + 10,
@@ -184,9 +199,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, zips, log),
+      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, zips, log, (url) =>
+        serveCatalogZip(core.catalogDownloads.links, { catalogs: core.catalogDownloads.catalogs, generations: ledger, storage }, url),
+      ),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
-      useRequestGuard({ schema, maxFiles: config.limits.maxFiles, maxTokens: config.queryLimits.maxTokens, admission: uploads }),
+      useRequestGuard({
+        schema,
+        maxFiles: config.limits.maxFiles,
+        maxTokens: config.queryLimits.maxTokens,
+        admission: uploads,
+        maxFileBytes: config.limits.maxFileBytes,
+        maxZipBytes: config.limits.maxZipBytes,
+      }),
       ...queryLimitPlugins(config),
       useQueryCost(schema, config.queryLimits.maxCost, budget || null),
     ],

@@ -58,6 +58,8 @@ export const envSchema = z
 
     MAX_FILES: int(6, 1),
     MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024),
+    // A catalogue's ZIP (startCatalog's zip): held in memory like any upload, under UPLOAD_MEMORY_MB.
+    CATALOG_ZIP_MAX_BYTES: int(100 * 1024 * 1024, 1024),
     MAX_PIXELS: int(40_000_000, 1),
     UPLOAD_MEMORY_MB: int(96, 1),
     UPLOAD_WAIT_MS: int(120_000, 100),
@@ -65,6 +67,9 @@ export const envSchema = z
     VIDEO_DEADLINE_MS: int(600_000, 1000),
     MEDIA_URL_TTL_SECONDS: int(3600, 1),
     WORKER_CONCURRENCY: int(4, 0),
+    // At most this many jobs of one seller run at once across all workers (unset: one less than
+    // WORKER_CONCURRENCY, so another seller always finds a worker; 0: no cap).
+    WORKER_JOBS_PER_SELLER: z.coerce.number().int().min(0).optional(),
     STORAGE: z.enum(['local', 'supabase']).default('local'),
     SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/).default('etalase-media'),
     WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/=]{20,}$/, 'must be whsec_ followed by a base64 key').optional()),

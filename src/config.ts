@@ -35,7 +35,8 @@ export interface Config {
   tracing: { endpoint: string; serviceName: string } | null;
   corsOrigins: string[] | null;
   coins: { signup: number; textToImage: number; reference: number; videoPerSecond: number; videoPerClip: number; packshot: number; export: number };
-  limits: { maxFiles: number; maxFileBytes: number; maxPixels: number };
+  /** maxZipBytes: a catalogue's ZIP (CATALOG_ZIP_MAX_BYTES); every other file is held to maxFileBytes */
+  limits: { maxFiles: number; maxFileBytes: number; maxPixels: number; maxZipBytes: number };
   /** multipart bodies held in memory at once (bytes); more are spooled to disk and wait up to waitMs */
   uploads: { memoryBytes: number; waitMs: number };
   generationDeadlineMs: number;
@@ -45,6 +46,8 @@ export interface Config {
   mediaUrlTtlSeconds: number;
   /** jobs this process runs at once; 0 = API only */
   workerConcurrency: number;
+  /** at most this many jobs of one seller run at once across all workers; null: no cap */
+  workerJobsPerSeller: number | null;
   /** where prepared uploads and generated images are kept */
   storage: { kind: 'local' } | { kind: 'supabase'; url: string; serviceRoleKey: string; bucket: string };
   /** null: webhookUrl is refused */
@@ -171,12 +174,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       packshot: env.PRICE_PACKSHOT,
       export: env.PRICE_EXPORT,
     },
-    limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS },
+    limits: { maxFiles: env.MAX_FILES, maxFileBytes: env.MAX_FILE_BYTES, maxPixels: env.MAX_PIXELS, maxZipBytes: env.CATALOG_ZIP_MAX_BYTES },
     uploads: { memoryBytes: env.UPLOAD_MEMORY_MB * 1024 * 1024, waitMs: env.UPLOAD_WAIT_MS },
     generationDeadlineMs: env.GENERATION_DEADLINE_MS,
     videoDeadlineMs: env.VIDEO_DEADLINE_MS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    workerJobsPerSeller: (env.WORKER_JOBS_PER_SELLER ?? Math.max(1, env.WORKER_CONCURRENCY - 1)) || null,
     storage:
       env.STORAGE === 'supabase'
         ? { kind: 'supabase', url: supabaseUrl!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY!, bucket: env.SUPABASE_STORAGE_BUCKET }

@@ -5,6 +5,7 @@ import type { ApiKeyService } from './studio/api-keys.js';
 import type { Remakes } from './studio/remakes.js';
 import type { Exports } from './studio/exports.js';
 import type { ZipLinks } from './http/generation-zip.js';
+import type { Catalogs } from './studio/catalogs.js';
 import type { Clips } from './studio/clips.js';
 import type { Studio } from './studio/start.js';
 import type { TopUpService } from './studio/topups.js';
@@ -14,6 +15,8 @@ export interface Services {
   studio: Studio;
   /** clips: startVideo, video(id), cancelVideo, an image's videos */
   clips: Clips;
+  /** catalogues: startCatalog, catalog(id), me.catalogs, cancelCatalog */
+  catalogs: Catalogs;
   ledger: Ledger;
   events: EventBus;
   /** open subscriptions per user (null: no cap) and how long any one may stay open */

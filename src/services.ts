@@ -8,9 +8,13 @@ import { SqlApiKeys } from './adapters/ledger/api-keys.js';
 import { SqlTopUps } from './adapters/ledger/topups.js';
 import { openCutout, openDescriber, openGenerator, openLedgerAndQueue, openListingImages, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
+import { loadMediaKey } from './adapters/storage/local.js';
+import { createCatalogLinks } from './http/catalog-download.js';
+import { createCatalogZipReader } from './media/catalog-zip.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
 import { withAspectEnforced } from './studio/aspect.js';
+import { createCatalogs, type Catalogs } from './studio/catalogs.js';
 import { createClips } from './studio/clips.js';
 import { createExports } from './studio/exports.js';
 import { exportKind } from './studio/jobs/export.js';
@@ -96,7 +100,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
   const ids = { uuid: randomUUID };
   const review = { ...(overrides.review ?? (await openReview(config))), timeoutMs: config.review.timeoutMs };
   // Every kind of job, on the one machinery.
-  const generation = generationKind({
+  // A catalogue's item is a generation that tells its catalogue when it settles (studio/catalogs.ts).
+  const generationBase = generationKind({
     generations: ledger,
     cache: ledger,
     storage,
@@ -111,6 +116,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     remakes: config.review.remakes,
     listing: { cutout, listing },
   });
+  const generation: typeof generationBase = { ...generationBase, settled: (g) => catalogs.itemSettled(g) };
   const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log });
   const video = videoKind({ videos: opened.videos, storage, maker: videoMaker, clock, log, deadlineMs: config.videoDeadlineMs });
   const exported = exportKind({ exports: opened.exports, generations: ledger, storage, listing });
@@ -150,6 +156,28 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     deadlineMs: config.videoDeadlineMs,
   });
+  // A catalogue's download link, signed with the media key (app.ts serves it: http/catalog-download.ts).
+  const catalogLinks = createCatalogLinks({ secret: await loadMediaKey(config.dataDir), publicUrl: config.publicUrl, ttlSeconds: config.mediaUrlTtlSeconds, clock });
+  const catalogs: Catalogs = createCatalogs({
+    catalogs: opened.catalogs,
+    generations: ledger,
+    coins: ledger,
+    queue,
+    jobs,
+    kind: generation,
+    events,
+    ids,
+    log,
+    storage,
+    webhooks,
+    preparer,
+    clock,
+    pricing: { textToImage: config.coins.textToImage, reference: config.coins.reference, packshot: config.coins.packshot },
+    deadlineMs,
+    readsReferences: (mode) => readsReferences(generator, mode),
+    archive: createCatalogZipReader({ maxFileBytes: config.limits.maxFileBytes }),
+    zipUrl: catalogLinks.urlFor,
+  });
   const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
   const exports = createExports({ generations: ledger, exports: opened.exports, jobs, events, clock, ids, price: config.coins.export, deadlineMs });
 
@@ -175,6 +203,9 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     events,
     studio,
     clips,
+    catalogs,
+    /** the download-all route's parts: its signed links and the rows it reads */
+    catalogDownloads: { links: catalogLinks, catalogs: opened.catalogs },
     remakes,
     exports,
     topUps,
@@ -186,7 +217,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     /** takes jobs in this process: `concurrency` at once (WORKER_CONCURRENCY) */
     startWorkers: async (concurrency: number) => {
       await queue.work(concurrency, jobs.run);
-      if (webhooks) await queue.workWebhooks(concurrency, jobs.deliverWebhook);
+      if (webhooks) await queue.workWebhooks(concurrency, (d) => (d.kind === 'catalog' ? catalogs.deliverWebhook(d) : jobs.deliverWebhook(d)));
       // Orders whose notification never came are asked about: a lost notification loses no purchase.
       if (concurrency > 0 && !reconciling) {
         reconciling = true;

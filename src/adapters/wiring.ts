@@ -2,7 +2,7 @@
 // without loading them. Payments (Midtrans or the sandbox) are chosen in openPayments.
 import { rememberVerified, type Authenticator } from './auth/authenticator.js';
 import type { Config } from '../config.js';
-import type { Clock, Cutout, Describer, ExportStore, ListingImages, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage, VideoMaker, VideoStore } from '../studio/ports.js';
+import type { CatalogStore, Clock, Cutout, Describer, ExportStore, ListingImages, Generator, ImageChecks, JobQueue, Ledger, Logger, Payments, PeriodicJobs, PromptWriter, Reviewer, Storage, VideoMaker, VideoStore } from '../studio/ports.js';
 import type { SqlRunner } from './ledger/sql-ledger.js';
 import type { SandboxPayments } from './payments/sandbox.js';
 import type { MediaLookup } from './storage/local.js';
@@ -15,15 +15,17 @@ import { withRecentObjects } from './storage/recent.js';
 export async function openLedgerAndQueue(
   config: Config,
   log: Logger,
-): Promise<{ ledger: Ledger; videos: VideoStore; exports: ExportStore; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
+): Promise<{ ledger: Ledger; videos: VideoStore; exports: ExportStore; catalogs: CatalogStore; queue: JobQueue; periodic: PeriodicJobs; sql: SqlRunner }> {
   const { openPgBossQueue } = await import('./queue/pg-boss.js');
   const { reserveGenerationIn, reserveRemakeIn } = await import('./ledger/sql-ledger.js');
   const { reserveVideoIn, SqlVideoStore } = await import('./ledger/sql-videos.js');
   const { reserveExportIn, SqlExportStore } = await import('./ledger/sql-exports.js');
+  const { reserveCatalogIn, SqlCatalogStore } = await import('./ledger/sql-catalogs.js');
   const c = config.ledger;
   // A job expires (and is retried) past the longest deadline of any kind.
   const deadlineMs = Math.max(config.generationDeadlineMs, config.videoDeadlineMs);
-  const common = { deadlineMs, log, reservers: { generation: reserveGenerationIn, remake: reserveRemakeIn, video: reserveVideoIn, export: reserveExportIn } };
+  const reservers = { generation: reserveGenerationIn, remake: reserveRemakeIn, video: reserveVideoIn, export: reserveExportIn, catalog: reserveCatalogIn };
+  const common = { deadlineMs, log, reservers, perSeller: config.workerJobsPerSeller };
   if (c.kind !== 'pglite') {
     const { openPostgresRunner } = await import('./ledger/postgres.js');
     const { SqlLedger } = await import('./ledger/sql-ledger.js');
@@ -31,12 +33,12 @@ export async function openLedgerAndQueue(
     const sql = await openPostgresRunner(c, { onError, migrate: c.kind === 'postgres' });
     const queue = await openPgBossQueue({ ...common, sql, connection: { kind: 'postgres', url: c.url, poolMax: c.poolMax } });
     // One pool: the ledger closes it after the queue has stopped.
-    return { ledger: new SqlLedger(sql), videos: new SqlVideoStore(sql), exports: new SqlExportStore(sql), queue, periodic: queue.periodic, sql };
+    return { ledger: new SqlLedger(sql), videos: new SqlVideoStore(sql), exports: new SqlExportStore(sql), catalogs: new SqlCatalogStore(sql), queue, periodic: queue.periodic, sql };
   }
   const ledger = await (await import('./ledger/pglite.js')).openPgliteLedger(c.dir);
   // One connection: the queue shares it, and the ledger closes it after the queue has stopped.
   const queue = await openPgBossQueue({ ...common, sql: ledger.db, connection: { kind: 'pglite', pglite: ledger.db.pglite } });
-  return { ledger, videos: new SqlVideoStore(ledger.db), exports: new SqlExportStore(ledger.db), queue, periodic: queue.periodic, sql: ledger.db };
+  return { ledger, videos: new SqlVideoStore(ledger.db), exports: new SqlExportStore(ledger.db), catalogs: new SqlCatalogStore(ledger.db), queue, periodic: queue.periodic, sql: ledger.db };
 }
 
 /** The ledger alone (the coins CLI). */

@@ -1,6 +1,7 @@
 // `npm run example -- --product a.jpg [--product b.jpg …] [--face f.jpg] [--background bg.jpg]
 //   [--count 4] [--mode REFERENCE|PACKSHOT] [--export tokopedia …] [--option category=BAGS …]
-//   [--prompt TEXT] [--out DIR] [--url http://localhost:4000] [--user NAME] [--video A|B]`
+//   [--prompt TEXT] [--out DIR] [--url http://localhost:4000] [--user NAME] [--video A|B]`,
+//   or `npm run example -- --catalog folder/`
 // A whole batch from the command line, as a client would do it: sign in (ETALASE_TOKEN, or a dev
 // token from the server's /dev/token under AUTH=dev), subscribe to the progress by an idempotency key,
 // upload, draw the stages, then save the images, their video prompts and print the coins left. It uses
@@ -13,8 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadExampleEnv } from '../config.js';
 import { download, MODES, parseExports, PRESETS, saveListing } from './example-listing.js';
+import { runCatalog } from './example-catalog.js';
+import { signIn, UsageError } from './sign-in.js';
 import { createClient, GraphQLRequestError } from '../web/client.js';
 import {
   StudioGenerateDocument,
@@ -38,7 +40,6 @@ ${PRESETS.map((p) => p.toLowerCase()).join(', ')}) also makes every image to tha
 Signs in with ETALASE_TOKEN, or else asks the server for a dev token for --user (AUTH=dev only).
 Options are StyleOptionsInput fields, e.g. --option category=BAGS --option background=Minimalis.`;
 
-class UsageError extends Error {}
 
 const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
@@ -106,23 +107,6 @@ async function photo(file: string): Promise<File> {
     throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
   });
   return new File([bytes], path.basename(file), { type: TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' });
-}
-
-async function signIn(base: URL, user: string): Promise<string> {
-  // A client's setting, not the server's; read in config.ts like every variable.
-  const { token } = loadExampleEnv();
-  if (token) return token;
-  const response = await fetch(new URL('/dev/token', base), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: user }),
-  }).catch((error: Error) => {
-    throw new Error(`cannot reach ${base.origin} (${(error.cause as Error | undefined)?.message ?? error.message}): is the server running (npm start)?`);
-  });
-  if (response.status === 404) throw new UsageError('this server does not hand out dev tokens (it does not run AUTH=dev): set ETALASE_TOKEN');
-  const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
-  if (!body.token) throw new Error(`dev sign-in failed: ${body.error ?? `HTTP ${response.status}`}`);
-  return body.token;
 }
 
 type StageEvent = StudioGenerationEventsSubscription['generationEvents'];
@@ -271,7 +255,9 @@ async function makeClip(client: ReturnType<typeof createClient>, imageId: string
   }
 }
 
-main(process.argv.slice(2)).then(
+// `--catalog folder/`: a whole catalogue instead (cli/example-catalog.ts).
+const argv = process.argv.slice(2);
+(argv.includes('--catalog') ? runCatalog(argv) : main(argv)).then(
   (code) => process.exit(code),
   (error) => {
     if (error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {

@@ -27,6 +27,10 @@ export interface RequestGuardOptions {
   maxTokens: number;
   /** bounds the upload bytes held in memory; a multipart body is parsed once admitted */
   admission: UploadAdmission;
+  /** every file's limit (MAX_FILE_BYTES), but for a catalogue's ZIP (StartCatalogInput.zip), which
+   *  may be up to `maxZipBytes`: Yoga's own per-file limit is the larger of the two */
+  maxFileBytes?: number;
+  maxZipBytes?: number;
 }
 
 /** bytes of `operations` plus `map` together */
@@ -128,7 +132,11 @@ async function parseMultipart(request: Request, options: RequestGuardOptions): P
   const placements = entries.flatMap(([name, paths]) =>
     (paths as string[]).map((p) => ({ ...placeholder(operations.variables, p, upload), file: files.get(name)! })),
   );
-  for (const { parent, key, file } of placements) (parent as Json)[key] = file;
+  for (const { parent, key, owner, file } of placements) {
+    const limit = owner === 'StartCatalogInput' && key === 'zip' ? options.maxZipBytes : options.maxFileBytes;
+    if (limit !== undefined && file.size > limit) throw tooLarge(`File size limit exceeded: ${limit} bytes`);
+    (parent as Json)[key] = file;
+  }
   return operations as GraphQLParams;
 }
 
@@ -168,7 +176,7 @@ function uploadPositions(operations: Json, schema: GraphQLSchema, maxTokens: num
 }
 
 /** Where one map path lands, or a 400: no new keys, no array growth, only Upload-typed nulls. */
-function placeholder(variables: unknown, path: string, check: UploadCheck): { parent: object; key: string | number } {
+function placeholder(variables: unknown, path: string, check: UploadCheck): { parent: object; key: string | number; owner: string | null } {
   const refuse = (why: string) => badRequest(`Map path ${quote(path)} ${why}.`);
   const [root, name, ...rest] = path.split('.');
   if (root !== 'variables' || !name) throw refuse('must start with "variables.<name>"');
@@ -178,6 +186,8 @@ function placeholder(variables: unknown, path: string, check: UploadCheck): { pa
   if (!isObject(variables) || !Object.hasOwn(variables, name)) throw refuse('has no null placeholder in the variables');
   let parent: Json | unknown[] = variables;
   let key: string | number = name;
+  // the input type whose field the file lands in (null: a variable or a list item)
+  let owner: string | null = null;
   for (const segment of rest) {
     const value: unknown = (parent as Json)[key];
     const nullable: GraphQLInputType = isNonNullType(type) ? type.ofType : type;
@@ -187,6 +197,7 @@ function placeholder(variables: unknown, path: string, check: UploadCheck): { pa
       }
       parent = value;
       key = Number(segment);
+      owner = null;
       type = nullable.ofType;
     } else if (isInputObjectType(nullable)) {
       const fields = nullable.getFields();
@@ -195,6 +206,7 @@ function placeholder(variables: unknown, path: string, check: UploadCheck): { pa
       }
       parent = value;
       key = segment;
+      owner = nullable.name;
       type = fields[segment]!.type;
     } else {
       throw refuse('does not point at an Upload');
@@ -202,5 +214,5 @@ function placeholder(variables: unknown, path: string, check: UploadCheck): { pa
   }
   if ((parent as Json)[key] !== null) throw refuse('has no null placeholder in the variables');
   if (!check.isUpload(type)) throw refuse('does not point at an Upload');
-  return { parent, key };
+  return { parent, key, owner };
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
+import { catalogState } from '../studio/catalogs.js';
 import type { GenerationEvent } from '../studio/ports.js';
 import { checkText } from '../studio/text.js';
 import { requireViewer } from './auth.js';
@@ -17,6 +18,7 @@ const StageEnum = builder.enumType('GenerationStage', {
     REVIEWING: { description: "Each image is checked against the seller's photos (done/total)." },
     REMAKING: { description: 'The images that failed the review are made again, at no charge (done/total).' },
     IMAGE_STORED: { description: 'Our own copy of an image is stored (done/total).' },
+    ITEM_FINISHED: { description: "A catalogue's item finished (done of total items); on the catalogue's id." },
     SETTLING: { description: 'Saving the result.', deprecationReason: 'Never sent: each image is reported as it is stored (IMAGE_STORED).' },
     FINISHED: { description: 'Done: see status; query generation(id) for the images.' },
   } as const,
@@ -137,11 +139,11 @@ builder.subscriptionField('generationEvents', (t) =>
   t.field({
     type: GenerationEventRef,
     description:
-      'Progress of one of your generations or clips until it finishes. Give `id` (a generation or a video), or the `idempotencyKey` of a generateImages, startGeneration or startVideo you are about to send. A clip goes QUEUED → GENERATING → FINISHED.',
+      'Progress of one of your generations, clips or catalogues until it finishes. Give `id` (a generation, a video or a catalogue: ITEM_FINISHED per item), or the `idempotencyKey` of a generateImages, startGeneration or startVideo you are about to send. A clip goes QUEUED → GENERATING → FINISHED.',
     args: { id: t.arg.id(), idempotencyKey: t.arg.string() },
     subscribe: async (_, { id, idempotencyKey }, ctx) => {
       const viewer = requireViewer(ctx);
-      const { events, studio, clips, subscriptions } = ctx.services;
+      const { events, studio, clips, catalogs, subscriptions } = ctx.services;
       if (idempotencyKey) {
         checkText('idempotencyKey', idempotencyKey, 200);
         const release = await leaseFor(ctx, viewer.userId);
@@ -153,7 +155,9 @@ builder.subscriptionField('generationEvents', (t) =>
         const generation = await studio.generationOf(viewer.userId, String(id));
         if (generation) return { finished: generation.finishedAt !== null, event: () => studio.currentState(generation) };
         const video = await clips.videoOf(viewer.userId, String(id));
-        return video ? { finished: video.finishedAt !== null, event: () => clips.currentState(video) } : null;
+        if (video) return { finished: video.finishedAt !== null, event: () => clips.currentState(video) };
+        const catalog = await catalogs.catalogOf(viewer.userId, String(id));
+        return catalog ? { finished: catalog.finishedAt !== null, event: async () => catalogState(catalog) } : null;
       };
       if (!(await stateOf())) throw new GraphQLError('No such generation or video.', { extensions: { code: 'NOT_FOUND' } });
       // Listening before the second look: a job that finishes in between is seen either way. A late

@@ -82,7 +82,7 @@ const GenerateImagesSuccess = outcomeType('GenerateImagesSuccess', 'The batch wa
 // Yoga's files (@whatwg-node's File) keep the multipart chunks they were parsed from and answer
 // arrayBuffer() with a fresh concatenation: two copies of every upload for as long as the request
 // lives. The file is pointed at the one contiguous copy, which the studio reads through a view.
-const bytesOf = async (file: UploadedFile): Promise<Uint8Array> => {
+export const bytesOf = async (file: UploadedFile): Promise<Uint8Array> => {
   const data: ArrayBuffer | ArrayBufferView = await file.arrayBuffer();
   const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
   const parsed = file as { blobParts?: unknown; _buffer?: unknown };

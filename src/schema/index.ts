@@ -10,6 +10,7 @@ import './remake.js';
 import './image.js';
 import './export.js';
 import './video.js';
+import './catalog.js';
 import './events.js';
 import './topup.js';
 import './api-key.js';

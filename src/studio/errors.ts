@@ -95,3 +95,19 @@ export class UnknownUserError extends Error {
 /** What the ledger functions raise for such a user (see ensure_profile in supabase/migrations). */
 export const isUnknownUser = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P0002' && (error as { hint?: string }).hint === 'unknown_user';
+
+/** One item of a catalogue (an entry of `items`, or a row of the ZIP's catalog.csv) is refused, and
+ *  with it the whole catalogue, before any coin moves. */
+export class CatalogItemError extends StudioError {
+  constructor(
+    /** 1-based: the item's place in `items`, or the manifest's row (the header is row 1) */
+    readonly row: number,
+    readonly sku: string | null,
+    readonly reason: string,
+    /** where the row came from: 'items' or 'catalog.csv' */
+    readonly source: 'items' | 'catalog.csv' = 'items',
+  ) {
+    super(`${source === 'items' ? `Item ${row}` : `catalog.csv row ${row}`}${sku ? ` (SKU ${sku})` : ''}: ${reason}`);
+    this.name = 'CatalogItemError';
+  }
+}

@@ -8,6 +8,7 @@ import type { GenerationStore } from './ports/records.js';
 import type { RemakeStore } from './ports/remakes.js';
 export * from './ports/api-keys.js';
 export * from './ports/basics.js';
+export * from './ports/catalogs.js';
 export * from './ports/coins.js';
 export * from './ports/cutout.js';
 export * from './ports/events.js';

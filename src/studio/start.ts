@@ -4,8 +4,6 @@
 // key costs nothing upstream; every failure after the reserve is refunded by the ledger, exactly once.
 // The job itself (describe → compose → generate → store → settle) is jobs/generation.ts, on any worker.
 import { GenerationFailedError, InvalidInputError, StudioError } from './errors.js';
-import { GENERATION } from './jobs/generation.js';
-import { inputKey, uploadType } from './jobs/generation-inputs.js';
 import { inputsPrefix, type JobKind } from './jobs/kind.js';
 import { finishedEvent, type JobMachinery } from './jobs/machinery.js';
 import type {
@@ -13,10 +11,8 @@ import type {
   Coins,
   EventBus,
   GenerationEvent,
-  GenerationInput,
   GenerationMode,
   GenerationRecord,
-  GenerationReservation,
   GenerationStore,
   Ids,
   ImagePreparer,
@@ -26,7 +22,8 @@ import type {
   Webhooks,
 } from './ports.js';
 import { priceOf, type Pricing } from './pricing.js';
-import { requestHash, validate, type GenerateCommand } from './request.js';
+import { validate, type GenerateCommand } from './request.js';
+import { stageGeneration } from './stage-inputs.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** how often a waiting generateImages looks at the row, in case the FINISHED event went astray */
@@ -91,56 +88,11 @@ export function createStudio(deps: StudioDeps) {
       const why = deps.webhooks ? await deps.webhooks.check(req.webhookUrl) : 'Webhooks are not enabled on this server (WEBHOOK_SECRET).';
       if (why) throw new InvalidInputError('webhookUrl', why);
     }
-    // Inspected before the reserve: a bad file is rejected before any coin moves, every header
-    // before any decode, and the first refusal stops the rest.
-    const inspected = await deps.preparer.inspectAll(req.uploads);
-    const cost = priceOf(deps.pricing, cmd.mode);
-    const deadlineAt = new Date(deps.clock.now().getTime() + deps.deadlineMs);
-
-    // The worker that runs the job may be another machine: it reads the inputs from Storage, and
-    // everything it reads is stored before the job exists (an API that dies after answering loses
-    // nothing). The small vision copies were made while inspecting; when the generator reads the
-    // larger reference copies, the uploads themselves are stored and the worker makes those copies
-    // while its vision model reads the small ones.
-    const images = inspected.map((i) => i.image);
-    const keepUploads = deps.readsReferences?.(cmd.mode) ?? true;
-    await Promise.all([
-      ...images.map((i) => deps.storage.put(inputKey(generationId, i.slot, 'vision', i.vision.contentType), i.vision.bytes, i.vision.contentType)),
-      ...(keepUploads
-        ? req.uploads.map((u) => {
-            const type = uploadType(images.find((i) => i.slot === u.slot)!.sourceFormat);
-            return deps.storage.put(inputKey(generationId, u.slot, 'source', type), u.bytes, type);
-          })
-        : []),
-    ]);
-    const input: GenerationInput = {
-      options: req.options,
-      freeText: req.freeText,
-      uploadedSlots: images.map((i) => i.slot),
-      webhookUrl: req.webhookUrl,
-      ...(req.exports.length ? { exports: req.exports } : {}),
-      ...(cmd.mode === 'PACKSHOT' && cmd.shadow ? { shadow: true } : {}),
-      images: images.map(({ vision: { bytes: _bytes, ...vision }, ...rest }) => ({ ...rest, vision })),
-    };
     // (A first reservation makes the seller's profile itself.)
     let enqueued: { id: string; balance: number | null };
     try {
-      enqueued = await deps.jobs.enqueue(
-        {
-          kind: GENERATION,
-          id: generationId,
-          userId: cmd.userId,
-          cost,
-          mode: cmd.mode,
-          // PACKSHOT: one per product photo
-          count: cmd.mode === 'PACKSHOT' ? cmd.productImages.length : cmd.count,
-          idempotencyKey: req.idempotencyKey,
-          requestHash: requestHash(cmd, req),
-          deadlineAt,
-          input,
-        } satisfies GenerationReservation,
-        { userId: cmd.userId, idempotencyKey: req.idempotencyKey },
-      );
+      const reservation = await stageGeneration(deps, cmd, req, generationId);
+      enqueued = await deps.jobs.enqueue(reservation, { userId: cmd.userId, idempotencyKey: req.idempotencyKey });
     } finally {
       if (!enqueued!) await deps.storage.removePrefix(inputsPrefix(generationId)).catch(() => {});
     }

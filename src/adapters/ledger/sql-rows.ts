@@ -25,6 +25,8 @@ export function mapGeneration(row: GenerationRow): GenerationRecord {
     createdAt: toDate(row.created_at),
     finishedAt: row.finished_at == null ? null : toDate(row.finished_at),
     deadlineAt: toDate(row.deadline_at),
+    catalogId: (row.catalog_id as string | null) ?? null,
+    catalogSku: (row.catalog_sku as string | null) ?? null,
   };
 }
 

@@ -29,6 +29,8 @@ export interface PgBossQueueOptions {
   /** the SQL reservation of each kind of job */
   reservers: Record<string, Reserver>;
   log: Logger;
+  /** at most this many jobs of one seller run at once, across every worker (WORKER_JOBS_PER_SELLER) */
+  perSeller?: number | null;
 }
 
 // A worker's heartbeat every 5 s; one silent for 10 s is taken as dead and its job retried. The
@@ -37,6 +39,9 @@ const HEARTBEAT_SECONDS = 10;
 const SUPERVISE_SECONDS = 5;
 const RETRY_LIMIT = 2;
 
+/** Every job is grouped by its seller: pg-boss's groupConcurrency caps how many of them run at once
+ *  across all workers, and skips a capped seller's jobs for the next seller's (fair scheduling). */
+const groupOf = (job: JobRef) => ({ id: job.userId });
 const asDb = (tx: SqlQuery) => ({ executeSql: (text: string, values?: unknown[]) => tx.query(text, values) });
 
 /** The job queue, and periodic unpaid work on the same pg-boss (stopped when the queue closes). */
@@ -92,10 +97,23 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
         const outcome = await reserve(tx, reservation);
         if (outcome.kind !== 'reserved') return { outcome, position: null };
         // The job id is the row's id: pg-boss's primary key makes it one job per row.
-        await boss.send(JOB_QUEUE, { ...job }, { id: job.id, db: asDb(tx) });
+        await boss.send(JOB_QUEUE, { ...job }, { id: job.id, group: groupOf(job), db: asDb(tx) });
         const { rows } = await tx.query<PositionRow>('select * from public.report_queue_positions($1)', [job.id]);
         return { outcome, position: rows[0]?.queue_position ?? null };
       }).catch((error: unknown) => ({ outcome: failedReserveOutcome(error, reservation.userId), position: null }));
+    },
+
+    async reserveAndEnqueueAll(reservation: Reservation, jobs: JobRef[]) {
+      const reserve = options.reservers[reservation.kind];
+      if (!reserve) throw new Error(`no reservation for jobs of kind '${reservation.kind}'`);
+      return sql
+        .transaction(async (tx) => {
+          const outcome = await reserve(tx, reservation);
+          if (outcome.kind !== 'reserved') return { outcome };
+          await boss.insert(JOB_QUEUE, jobs.map((job) => ({ id: job.id, data: { ...job }, group: groupOf(job) })), { db: asDb(tx) });
+          return { outcome };
+        })
+        .catch((error: unknown) => ({ outcome: failedReserveOutcome(error, reservation.userId) }));
     },
 
     async position(generationId) {
@@ -118,11 +136,31 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
 
     async work(concurrency, handler) {
       if (concurrency <= 0) return;
+      // pg-boss checks a seller's cap in each fetch on its own: two workers fetching at once can both
+      // take the seller's last slot. The one of them that started later (by claim time, then id) is
+      // over the cap and hands its job back untouched: state 'created' as it was, its claim undone
+      // (no retry counted; pg-boss's own completion of this claim then finds it gone and leaves it).
+      const overSellerCap = async (job: Job<JobRef>): Promise<boolean> => {
+        const group = (job as Job<JobRef> & { groupId?: string | null }).groupId;
+        if (!group) return false;
+        const { rows } = await sql.query<{ ahead: number }>(
+          `select count(*)::int as ahead from pgboss.job j, (select started_on from pgboss.job where name = $1 and id = $2) me
+             where j.name = $1 and j.state = 'active' and j.group_id = $3 and (j.started_on, j.id) < (me.started_on, $2::uuid)`,
+          [JOB_QUEUE, job.id, group],
+        );
+        if ((rows[0]?.ahead ?? 0) < options.perSeller!) return false;
+        await sql.query(`update pgboss.job set state = 'created', started_on = null, heartbeat_on = null where name = $1 and id = $2 and state = 'active'`, [JOB_QUEUE, job.id]);
+        log.debug('a job over its seller\'s cap went back to the queue', { jobId: job.id });
+        return true;
+      };
       let workerId: string | null = null;
       const retryCount = (job: Job<JobRef>) => (job as Job<JobRef> & { retryCount?: number }).retryCount ?? 0;
-      const run = (final: (job: Job<JobRef>) => boolean) => async (jobs: Job<JobRef>[]) => {
+      const run = (final: (job: Job<JobRef>) => boolean, capped = false) => async (jobs: Job<JobRef>[]) => {
         try {
-          for (const job of jobs) await handler(refOf(job.data), { retryCount: retryCount(job), final: final(job) } satisfies JobAttempt);
+          for (const job of jobs) {
+            if (capped && (await overSellerCap(job))) continue;
+            await handler(refOf(job.data), { retryCount: retryCount(job), final: final(job) } satisfies JobAttempt);
+          }
         } finally {
           // NOTIFY wakes workers only when a job is created: one that has just finished a job looks
           // for the next at once instead of waiting out its backstop poll.
@@ -131,8 +169,14 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
       };
       workerId = await boss.work<JobRef>(
         JOB_QUEUE,
-        { localConcurrency: concurrency, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 },
-        run((job) => retryCount(job) >= RETRY_LIMIT),
+        {
+          localConcurrency: concurrency,
+          includeMetadata: true,
+          pollingIntervalSeconds: 2,
+          notifyPollingIntervalSeconds: 5,
+          ...(options.perSeller ? { groupConcurrency: options.perSeller } : {}),
+        },
+        run((job) => retryCount(job) >= RETRY_LIMIT, Boolean(options.perSeller)),
       );
       await boss.work<JobRef>(ABANDONED_QUEUE, { localConcurrency: 1, pollingIntervalSeconds: 5, includeMetadata: true }, run(() => true));
     },

@@ -47,6 +47,9 @@ export interface JobKind<R extends JobRow = JobRow> {
   /** true when a settled job's inputs are still needed (by a later job of another kind); else they
    *  are removed when it settles */
   keepsInputs?(record: R): boolean;
+  /** told once the job is settled, after its own webhook (a catalogue's item tells its catalogue);
+   *  may be told again for the same job (a retried attempt), so it must be idempotent */
+  settled?(record: R): Promise<void>;
 }
 
 /** Where a job's inputs are kept until it is settled; removed then, unless its kind keeps them. */

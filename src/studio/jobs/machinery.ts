@@ -16,6 +16,7 @@ import type {
   JobRef,
   Logger,
   Reservation,
+  ReserveOutcome,
   StageTimer,
   Storage,
   WebhookDelivery,
@@ -62,6 +63,22 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
   async function enqueue<R extends Reservation>(reservation: R, job: Omit<JobRef, 'kind' | 'id'>): Promise<{ id: string; balance: number | null }> {
     const ref: JobRef = { ...job, kind: reservation.kind, id: reservation.id };
     const { outcome, position } = await deps.queue.reserveAndEnqueue(reservation, ref);
+    if (outcome.kind !== 'reserved') return refused(outcome);
+    // Published before anything else can happen to the job: a worker needs several round trips first.
+    if (position !== null) deps.events.publish(topicOf(ref), { stage: 'QUEUED', position, at: 'ETALASE', generationId: ref.id });
+    return { id: ref.id, balance: outcome.balance };
+  }
+
+  /** One reservation for several jobs (a catalogue: every item's row and debit) and all of them
+   *  enqueued, in one transaction; refusals and replays as enqueue's. */
+  async function enqueueAll(reservation: Reservation, jobs: JobRef[]): Promise<{ id: string; balance: number | null }> {
+    const { outcome } = await deps.queue.reserveAndEnqueueAll(reservation, jobs);
+    if (outcome.kind !== 'reserved') return refused(outcome);
+    void announcePositions().catch((error) => deps.log.warn('announcing queue positions failed', { error: String(error) }));
+    return { id: reservation.id, balance: outcome.balance };
+  }
+
+  function refused(outcome: Exclude<ReserveOutcome, { kind: 'reserved' }>): { id: string; balance: null } {
     switch (outcome.kind) {
       case 'insufficient':
         throw new InsufficientCoinsError(outcome.required, outcome.balance);
@@ -72,9 +89,6 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
       case 'replay':
         return { id: outcome.id, balance: null };
     }
-    // Published before anything else can happen to the job: a worker needs several round trips first.
-    if (position !== null) deps.events.publish(topicOf(ref), { stage: 'QUEUED', position, at: 'ETALASE', generationId: ref.id });
-    return { id: ref.id, balance: outcome.balance };
   }
 
   /** Queues the webhook of a finished job, if it asked for one; never throws. */
@@ -94,6 +108,11 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
     deps.events.publish(topicOf(job), finishedEvent(job.id, row.status));
     if (!kind.keepsInputs?.(row)) await deps.storage.removePrefix(inputsPrefix(job.id)).catch(() => {});
     await queueWebhook(kind, row);
+    await tellSettled(kind, row);
+  }
+
+  async function tellSettled(kind: JobKind, row: JobRow): Promise<void> {
+    await kind.settled?.(row).catch((error) => deps.log.error('telling a settled job failed', { jobId: row.id, error: String(error) }));
   }
 
   async function failAndRefund(kind: JobKind, id: string, reason: string, status: 'FAILED' | 'CANCELED' = 'FAILED') {
@@ -181,6 +200,7 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
       await deps.storage.removePrefix(inputsPrefix(row.id)).catch(() => {});
       void announcePositions().catch(() => {});
       await queueWebhook(kind, after);
+      await tellSettled(kind, after);
     }
     return after;
   }
@@ -202,7 +222,7 @@ export function createJobMachinery(deps: MachineryDeps, kinds: ReadonlyArray<Job
     }
   }
 
-  return { enqueue, run, cancel, deliverWebhook, announcePositions };
+  return { enqueue, enqueueAll, run, cancel, deliverWebhook, announcePositions };
 }
 
 export type JobMachinery = ReturnType<typeof createJobMachinery>;

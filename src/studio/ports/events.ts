@@ -11,6 +11,8 @@ export type GenerationProgress =
   /** the outputs that failed the review, made again at no charge (done/total) */
   | { stage: 'REMAKING'; done: number; total: number }
   | { stage: 'IMAGE_STORED'; done: number; total: number }
+  /** a catalogue's item settled: `done` of its `total` items have finished (on the catalogue's id) */
+  | { stage: 'ITEM_FINISHED'; done: number; total: number }
   | { stage: 'FINISHED'; status: GenerationStatus };
 
 /** A progress event as subscribers see it. `generationId` (the job's id) is null when a request was

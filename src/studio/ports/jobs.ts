@@ -47,13 +47,16 @@ export interface JobQueue {
   /** the reservation (coins, the job's row) and the job, in one transaction: both or neither;
    *  `position` (jobs ahead) is read in that transaction, before any worker can see the job */
   reserveAndEnqueue(reservation: Reservation, job: JobRef): Promise<{ outcome: ReserveOutcome; position: number | null }>;
+  /** one reservation (a catalogue's: every item's row and debit) and all its jobs, in one transaction */
+  reserveAndEnqueueAll(reservation: Reservation, jobs: JobRef[]): Promise<{ outcome: ReserveOutcome }>;
   /** jobs ahead of this one; null when it is not waiting (started, finished or unknown) */
   position(jobId: string): Promise<number | null>;
   /** the waiting jobs in the order they will start, each with its position */
   waiting(limit: number): Promise<Array<JobRef & { position: number }>>;
   /** takes a job that has not started out of the queue; false when it had started or is gone */
   remove(jobId: string): Promise<boolean>;
-  /** runs `handler` for each job, up to `concurrency` at once in this process, until close() */
+  /** runs `handler` for each job, up to `concurrency` at once in this process, until close(); at most
+   *  `perSeller` jobs of one seller run at once across every worker (each job is grouped by its userId) */
   work(concurrency: number, handler: (job: JobRef, attempt: JobAttempt) => Promise<void>): Promise<void>;
   /** queues the one webhook call of a finished job (again for the same job: nothing) */
   enqueueWebhook(delivery: WebhookDelivery): Promise<void>;

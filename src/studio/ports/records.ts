@@ -69,6 +69,10 @@ export interface GenerationRecord {
   createdAt: Date;
   finishedAt: Date | null;
   deadlineAt: Date;
+  /** the catalogue this batch is an item of (null for a batch of its own) */
+  catalogId?: string | null;
+  /** its SKU in that catalogue */
+  catalogSku?: string | null;
 }
 
 /** A generation's reservation: the job's price and its row. */

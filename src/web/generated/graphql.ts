@@ -4,6 +4,45 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CancelCatalogInput = {
+  id: string | number;
+};
+
+export type CatalogDefaultsInput = {
+  /** Images per item (1–4, default 2) */
+  count?: number | null | undefined;
+  /** Unset: REFERENCE for items with photos, TEXT_TO_IMAGE for items without */
+  mode?: GenerationMode | null | undefined;
+  options?: StyleOptionsInput | null | undefined;
+};
+
+export type CatalogItemInput = {
+  backgroundImage?: File | Blob | null | null | undefined;
+  faceImage?: File | Blob | null | null | undefined;
+  /** Over the catalogue's defaults, option by option */
+  options?: StyleOptionsInput | null | undefined;
+  /** Up to 4 product photos */
+  productImages: Array<File | Blob | null>;
+  /** Extra direction (≤ 1000 characters) */
+  prompt?: string | null | undefined;
+  /** Your product code: 1–100 letters, digits, . _ - or spaces; unique in the catalogue */
+  sku: string;
+};
+
+export type CatalogStatus =
+  /** Canceled: the items that had not run were refunded. */
+  | 'CANCELED'
+  /** Finished; no item succeeded (every item refunded). */
+  | 'FAILED'
+  /** Finished; some items failed or were canceled (and refunded). */
+  | 'PARTIAL'
+  /** No item has started yet. */
+  | 'QUEUED'
+  /** Items are being made. */
+  | 'RUNNING'
+  /** Every item succeeded. */
+  | 'SUCCEEDED';
+
 export type ContentType =
   | 'MODEL'
   | 'PRODUCT_ONLY';
@@ -63,6 +102,8 @@ export type GenerationStage =
   | 'GENERATING'
   /** Our own copy of an image is stored (done/total). */
   | 'IMAGE_STORED'
+  /** A catalogue's item finished (done of total items); on the catalogue's id. */
+  | 'ITEM_FINISHED'
   /** Waiting: queuePosition jobs ahead, at Etalase first (queue = ETALASE), then at the image service (PROVIDER). */
   | 'QUEUED'
   /** The images that failed the review are made again, at no charge (done/total). */
@@ -114,6 +155,13 @@ export type MarketplacePreset =
   | 'TIKTOK_SHOP'
   | 'TOKOPEDIA';
 
+export type QuoteCatalogInput = {
+  itemsWithPhotos?: number | null | undefined;
+  itemsWithoutPhotos?: number | null | undefined;
+  /** The catalogue's defaults.mode, if you set one */
+  mode?: GenerationMode | null | undefined;
+};
+
 export type QuoteInput = {
   /** Images in the batch (1–4). The price is per batch, so it does not change the quote today. */
   count?: number | null | undefined;
@@ -127,6 +175,18 @@ export type RemakeImageInput = {
 
 export type RevokeApiKeyInput = {
   id: string | number;
+};
+
+export type StartCatalogInput = {
+  defaults?: CatalogDefaultsInput | null | undefined;
+  /** Retrying with the same key returns the same catalogue and charges once */
+  idempotencyKey?: string | null | undefined;
+  /** 1–50 items (or give zip) */
+  items?: Array<CatalogItemInput> | null | undefined;
+  /** Called once (catalog.finished) when every item has finished */
+  webhookUrl?: string | null | undefined;
+  /** A ZIP with catalog.csv at its root (columns sku, folder, then option columns and prompt) and a folder of photos per row */
+  zip?: File | Blob | null | null | undefined;
 };
 
 export type StartVideoInput = {
@@ -356,6 +416,50 @@ export type StudioVideoQueryVariables = Exact<{
 
 export type StudioVideoQuery = { video: { id: string, status: GenerationStatus, imageId: string, version: VideoPromptVersion, url: string | null, posterUrl: string | null, durationSeconds: number, width: number | null, height: number | null, hasAudio: boolean | null, model: string, cost: number, warnings: Array<string>, error: string | null } | null };
 
+export type StudioQuoteCatalogQueryVariables = Exact<{
+  input: QuoteCatalogInput;
+}>;
+
+
+export type StudioQuoteCatalogQuery = { quoteCatalog:
+    | { __typename: 'CatalogQuote', coins: number, balance: number | null, affordable: boolean | null }
+    | { __typename: 'InvalidInputError', message: string }
+   };
+
+export type StudioStartCatalogMutationVariables = Exact<{
+  input: StartCatalogInput;
+}>;
+
+
+export type StudioStartCatalogMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'CatalogItemError', row: number, sku: string | null, reason: string, message: string }
+    | { __typename: 'InsufficientCoinsError', required: number, balance: number, message: string }
+    | { __typename: 'InvalidInputError', field: string, message: string }
+    | { __typename: 'RateLimitedError', retryAfterSeconds: number, message: string }
+    | { __typename: 'StartCatalogSuccess', remainingCoins: number, catalog: { id: string, status: CatalogStatus, cost: number, refunded: number, zipUrl: string | null, finishedAt: string | null, progress: { done: number, failed: number, total: number }, items: Array<{ sku: string, generation: { id: string, status: GenerationStatus, error: string | null } }> } }
+   };
+
+export type StudioCatalogueQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StudioCatalogueQuery = { catalog: { id: string, status: CatalogStatus, cost: number, refunded: number, zipUrl: string | null, finishedAt: string | null, progress: { done: number, failed: number, total: number }, items: Array<{ sku: string, generation: { id: string, status: GenerationStatus, error: string | null } }> } | null };
+
+export type StudioCancelCatalogMutationVariables = Exact<{
+  input: CancelCatalogInput;
+}>;
+
+
+export type StudioCancelCatalogMutation = { result:
+    | { __typename: 'BaseError', message: string }
+    | { __typename: 'CancelCatalogSuccess', remainingCoins: number, catalog: { id: string, status: CatalogStatus, cost: number, refunded: number, zipUrl: string | null, finishedAt: string | null, progress: { done: number, failed: number, total: number }, items: Array<{ sku: string, generation: { id: string, status: GenerationStatus, error: string | null } }> } }
+    | { __typename: 'InvalidInputError', message: string }
+   };
+
+export type StudioCatalogueFragment = { id: string, status: CatalogStatus, cost: number, refunded: number, zipUrl: string | null, finishedAt: string | null, progress: { done: number, failed: number, total: number }, items: Array<{ sku: string, generation: { id: string, status: GenerationStatus, error: string | null } }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -522,6 +626,29 @@ export const StudioApiKeyFragmentDoc = new TypedDocumentString(`
   lastUsedAt
 }
     `, {"fragmentName":"StudioApiKey"}) as unknown as TypedDocumentString<StudioApiKeyFragment, unknown>;
+export const StudioCatalogueFragmentDoc = new TypedDocumentString(`
+    fragment StudioCatalogue on Catalog {
+  id
+  status
+  cost
+  refunded
+  zipUrl
+  finishedAt
+  progress {
+    done
+    failed
+    total
+  }
+  items {
+    sku
+    generation {
+      id
+      status
+      error
+    }
+  }
+}
+    `, {"fragmentName":"StudioCatalogue"}) as unknown as TypedDocumentString<StudioCatalogueFragment, unknown>;
 export const StudioCatalogDocument = new TypedDocumentString(`
     query StudioCatalog {
   styleCatalog {
@@ -1030,3 +1157,132 @@ export const StudioVideoDocument = new TypedDocumentString(`
   warnings
   error
 }`) as unknown as TypedDocumentString<StudioVideoQuery, StudioVideoQueryVariables>;
+export const StudioQuoteCatalogDocument = new TypedDocumentString(`
+    query StudioQuoteCatalog($input: QuoteCatalogInput!) {
+  quoteCatalog(input: $input) {
+    __typename
+    ... on CatalogQuote {
+      coins
+      balance
+      affordable
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudioQuoteCatalogQuery, StudioQuoteCatalogQueryVariables>;
+export const StudioStartCatalogDocument = new TypedDocumentString(`
+    mutation StudioStartCatalog($input: StartCatalogInput!) {
+  result: startCatalog(input: $input) {
+    __typename
+    ... on StartCatalogSuccess {
+      remainingCoins
+      catalog {
+        ...StudioCatalogue
+      }
+    }
+    ... on CatalogItemError {
+      row
+      sku
+      reason
+    }
+    ... on InvalidInputError {
+      field
+    }
+    ... on InsufficientCoinsError {
+      required
+      balance
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    fragment StudioCatalogue on Catalog {
+  id
+  status
+  cost
+  refunded
+  zipUrl
+  finishedAt
+  progress {
+    done
+    failed
+    total
+  }
+  items {
+    sku
+    generation {
+      id
+      status
+      error
+    }
+  }
+}`) as unknown as TypedDocumentString<StudioStartCatalogMutation, StudioStartCatalogMutationVariables>;
+export const StudioCatalogueDocument = new TypedDocumentString(`
+    query StudioCatalogue($id: ID!) {
+  catalog(id: $id) {
+    ...StudioCatalogue
+  }
+}
+    fragment StudioCatalogue on Catalog {
+  id
+  status
+  cost
+  refunded
+  zipUrl
+  finishedAt
+  progress {
+    done
+    failed
+    total
+  }
+  items {
+    sku
+    generation {
+      id
+      status
+      error
+    }
+  }
+}`) as unknown as TypedDocumentString<StudioCatalogueQuery, StudioCatalogueQueryVariables>;
+export const StudioCancelCatalogDocument = new TypedDocumentString(`
+    mutation StudioCancelCatalog($input: CancelCatalogInput!) {
+  result: cancelCatalog(input: $input) {
+    __typename
+    ... on CancelCatalogSuccess {
+      remainingCoins
+      catalog {
+        ...StudioCatalogue
+      }
+    }
+    ... on Error {
+      message
+    }
+  }
+}
+    fragment StudioCatalogue on Catalog {
+  id
+  status
+  cost
+  refunded
+  zipUrl
+  finishedAt
+  progress {
+    done
+    failed
+    total
+  }
+  items {
+    sku
+    generation {
+      id
+      status
+      error
+    }
+  }
+}`) as unknown as TypedDocumentString<StudioCancelCatalogMutation, StudioCancelCatalogMutationVariables>;

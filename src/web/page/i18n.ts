@@ -118,6 +118,15 @@ const en = {
   downloadZip: 'Download everything (ZIP)',
   cutout: 'Cut-out (transparent PNG)',
   exportsTitle: 'Marketplace exports',
+  catalogue: 'Catalogue',
+  catalogueHint: 'Many products at once: add a row per product (SKU and photos), or drop a ZIP with catalog.csv (columns sku, folder) and a folder of photos per row. Up to 50 products, paid once.',
+  addRow: 'Add product',
+  sku: 'SKU',
+  orZip: 'Or a ZIP with catalog.csv',
+  startCatalogue: 'Start catalogue',
+  downloadAll: 'Download all (ZIP)',
+  cancelCatalogue: 'Cancel the rest',
+  catalogueCost: 'Costs',
 };
 
 export type Key = keyof typeof en;
@@ -238,6 +247,15 @@ const id: Record<Key, string> = {
   downloadZip: 'Unduh semua (ZIP)',
   cutout: 'Potongan (PNG transparan)',
   exportsTitle: 'Ekspor marketplace',
+  catalogue: 'Katalog',
+  catalogueHint: 'Banyak produk sekaligus: tambah satu baris per produk (SKU dan foto), atau jatuhkan ZIP berisi catalog.csv (kolom sku, folder) dan satu folder foto per baris. Maksimal 50 produk, dibayar sekali.',
+  addRow: 'Tambah produk',
+  sku: 'SKU',
+  orZip: 'Atau ZIP berisi catalog.csv',
+  startCatalogue: 'Mulai katalog',
+  downloadAll: 'Unduh semua (ZIP)',
+  cancelCatalogue: 'Batalkan sisanya',
+  catalogueCost: 'Biaya',
 };
 
 const words: Record<Lang, Record<Key, string>> = { id, en };

@@ -14,6 +14,7 @@ import {
   type StudioGenerationFragment,
   type StudioHistoryItemFragment,
 } from '../generated/graphql.js';
+import { createCataloguePanel } from './catalogue.js';
 import { createCoinsPanel } from './coins.js';
 import { clipControls } from './clips.js';
 import { remakeButton } from './remake.js';
@@ -53,6 +54,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 const coins = createCoinsPanel(client, () => state.lang, messageOf);
 const remake = remakeButton(client, (generation) => show(generation), messageOf);
 const form = () => $<HTMLFormElement>('#studio');
+// The catalogue tab takes the style and count of the form below as every item's defaults.
+const catalogue = createCataloguePanel(client, () => state.lang, () => ({ options: styleForm?.values() ?? null, count: count() }), messageOf, () => void refreshAccount());
 const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
 const count = () => Number(new FormData(form()).get('count') ?? 2);
 const clips = clipControls({
@@ -80,6 +83,7 @@ function render() {
   renderShown();
   renderHistory($('#history'), state.history, state.lang, pick);
   coins.render();
+  catalogue.render();
 }
 
 /** A batch picked from the history, read whole (images, prompts, clips). */
@@ -110,6 +114,7 @@ async function refreshAccount() {
   $('#signed-out').hidden = !!state.token;
   $('#signed-in').hidden = !state.token;
   $('#coins-card').hidden = $('#keys-card').hidden = !state.token;
+  catalogue.show(!!state.token);
   if (state.token) {
     try {
       const { me } = await client.request(StudioMeDocument, { first: 10 });
