@@ -252,6 +252,27 @@ describe('Gemini model families and how replies end', () => {
     expect(reply.text.length).toBeLessThanOrEqual(1600);
   });
 
+  it('thoughts that fill the whole limit (MAX_TOKENS, no text) are asked again once with the larger limit', async () => {
+    // Gemini 3 counts thoughts against maxOutputTokens: 300 of them fill the first limit, not the second.
+    fake.script({ reply: () => ({ text: 'A tan leather tote with a gold clasp.', thoughtTokens: 300 }) });
+    const reply = await createGeminiDescriber(config(), fast).describe(product, never());
+    expect(reply).toEqual({ text: 'A tan leather tote with a gold clasp.' });
+    expect(fake.requests.map((r) => r.body.generationConfig.maxOutputTokens)).toEqual([200, 400]);
+  });
+
+  it('thoughts that fill both limits: not described, after exactly one retry', async () => {
+    fake.script({ reply: () => ({ text: 'A tote.', thoughtTokens: 5000 }) });
+    await expect(createGeminiDescriber(config(), fast).describe(product, never())).rejects.toMatchObject({ kind: 'failed', message: expect.stringMatching(/thinking/) });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("a family that cannot stop thinking gets room for its thoughts from its profile", async () => {
+    fake.script({ reply: () => ({ text: 'A tan leather tote.', thoughtTokens: 900 }) });
+    expect(await createGeminiDescriber(config({ model: 'gemini-3-pro-preview' }), fast).describe(product, never())).toEqual({ text: 'A tan leather tote.' });
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.body.generationConfig).toMatchObject({ maxOutputTokens: 1224, thinkingConfig: { thinkingLevel: 'LOW' } });
+  });
+
   it('cut before any sentence ends: not used at all', async () => {
     fake.script({ reply: () => 'navy '.repeat(500) });
     await expect(createGeminiDescriber(config(), fast).describe(product, never())).rejects.toMatchObject({ name: 'DescribeError', kind: 'failed' });
@@ -332,6 +353,12 @@ describe('Gemini prompt writer on the wire', () => {
     expect(sent).toMatch(/at most 1000 characters/);
     expect(sent).toMatch(/never mention photos, references/);
     expect(body.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'MINIMAL' });
+  });
+
+  it('an answer of only thoughts is asked again once with twice the limit', async () => {
+    fake.script({ reply: (r) => ({ text: request.draft, thoughtTokens: r.body.generationConfig.maxOutputTokens < 500 ? 400 : 10 }) });
+    expect(await createGeminiPromptWriter(writerConfig()).write(request, never())).toBe(request.draft);
+    expect(fake.requests.map((r) => r.body.generationConfig.maxOutputTokens)).toEqual([334, 668]);
   });
 
   it('a 2.5 model gets thinkingBudget 0; a cut answer is an error, never a prompt', async () => {

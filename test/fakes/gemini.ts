@@ -25,6 +25,9 @@ export interface GeminiAnswer {
   finishReason?: 'STOP' | 'MAX_TOKENS' | 'SAFETY' | 'RECITATION' | 'PROHIBITED_CONTENT';
   /** promptFeedback.blockReason: the input itself was blocked, no candidates */
   blockReason?: 'SAFETY' | 'PROHIBITED_CONTENT' | 'OTHER';
+  /** tokens the model thinks before it answers: they count against maxOutputTokens first, as on
+   *  Gemini 3, so a limit they fill leaves MAX_TOKENS with no text */
+  thoughtTokens?: number;
 }
 
 export interface GeminiScript {
@@ -197,15 +200,26 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
     }
     let text = answer.text ?? '';
     let finishReason = answer.finishReason ?? 'STOP';
-    const limit = Number(body?.generationConfig?.maxOutputTokens) || Infinity;
-    if (Math.ceil(text.length / 4) > limit) {
+    const thoughts = answer.thoughtTokens ?? 0;
+    const limit = (Number(body?.generationConfig?.maxOutputTokens) || Infinity) - thoughts;
+    if (limit <= 0) {
+      text = '';
+      finishReason = 'MAX_TOKENS';
+    } else if (Math.ceil(text.length / 4) > limit) {
       text = text.slice(0, limit * 4);
       finishReason = 'MAX_TOKENS';
     }
-    const content = finishReason === 'SAFETY' || finishReason === 'RECITATION' || finishReason === 'PROHIBITED_CONTENT' ? undefined : { parts: [{ text }], role: 'model' };
+    const refused = finishReason === 'SAFETY' || finishReason === 'RECITATION' || finishReason === 'PROHIBITED_CONTENT';
+    // Thoughts are not returned (includeThoughts is never asked for): a reply of only thoughts has no parts.
+    const content = refused ? undefined : { parts: text ? [{ text }] : [], role: 'model' };
     send(res, 200, {
       candidates: [{ ...(content ? { content } : {}), finishReason, index: 0 }],
-      usageMetadata: { promptTokenCount: 320, candidatesTokenCount: Math.ceil(text.length / 4), totalTokenCount: 320 + Math.ceil(text.length / 4) },
+      usageMetadata: {
+        promptTokenCount: 320,
+        candidatesTokenCount: Math.ceil(text.length / 4),
+        ...(thoughts ? { thoughtsTokenCount: Math.min(thoughts, Number(body?.generationConfig?.maxOutputTokens) || thoughts) } : {}),
+        totalTokenCount: 320 + Math.ceil(text.length / 4) + thoughts,
+      },
       modelVersion: model,
       responseId: `fake-${requests.length}`,
     });

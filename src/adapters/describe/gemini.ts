@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import { DescribeError, type DescribeReply, type Describer, type GeneratedImage, type SlotKind, type VisionImage } from '../../studio/ports.js';
 import { lastWholeSentence } from '../../studio/prompt/text.js';
 import { retry, type RetryOptions } from '../retry.js';
-import { AttemptTimeout, endingOf, geminiClient, isRejection, jpegPart, reason, retryAfterMs, retryable, thinkingFor } from './gemini-common.js';
+import { AttemptTimeout, endingOf, familyOf, geminiClient, isRejection, jpegPart, reason, retryAfterMs, retryable } from './gemini-common.js';
 
 export type GeminiDescriberConfig = Extract<Config['describer'], { kind: 'gemini' }>;
 
@@ -41,7 +41,8 @@ const MEDIA_RESOLUTION = {
   high: MediaResolution.MEDIA_RESOLUTION_HIGH,
 } as const;
 
-/** Output limits: the first try, and the one retry when a description is cut at the first. */
+/** Output limits: the first try, and the one retry when a description is cut at the first (or its
+ *  thoughts used the whole first limit); the family's room for thoughts is added to both. */
 const MAX_TOKENS = [200, 400] as const;
 const TRIMMED = 'its description was cut at the length limit, so only its whole sentences were used.';
 
@@ -49,7 +50,7 @@ type Answer = { kind: 'text'; text: string; cut: boolean } | { kind: 'refused'; 
 
 export function createGeminiDescriber(config: GeminiDescriberConfig, deps: GeminiDescriberDeps = {}): Describer {
   const ai = geminiClient(config);
-  const thinkingConfig = thinkingFor(config.model);
+  const { thinkingConfig, thoughtRoom } = familyOf(config.model);
   // Gemini 3 counts an image by this setting, not by its pixels (HIGH, 1120 tokens, by default).
   const mediaResolution = config.mediaResolution && MEDIA_RESOLUTION[config.mediaResolution];
 
@@ -108,11 +109,12 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
       { inlineData: { mimeType: image.vision.contentType, data: Buffer.from(image.vision.bytes).toString('base64') } },
       { text: `${INSTRUCTIONS[image.kind]} ${FORMAT}` },
     ];
-    let answer = await ask(parts, MAX_TOKENS[0], signal);
-    // Cut at maxOutputTokens: once more with room to finish, then whole sentences only, flagged.
-    if (answer.kind === 'text' && answer.cut) answer = await ask(parts, MAX_TOKENS[1], signal);
+    let answer = await ask(parts, MAX_TOKENS[0] + thoughtRoom, signal);
+    // Cut at maxOutputTokens (or nothing but thoughts): once more with room, then whole sentences only, flagged.
+    if (answer.kind === 'text' && answer.cut) answer = await ask(parts, MAX_TOKENS[1] + thoughtRoom, signal);
     if (answer.kind === 'refused') throw new DescribeError(`the safety filter refused the photo (${answer.why})`, 'refused');
     if (!answer.cut) return { text: answer.text };
+    if (!answer.text) throw new DescribeError('the model spent its whole output limit thinking, twice (MAX_TOKENS, no text)', 'failed');
     const whole = lastWholeSentence(answer.text);
     if (!whole) throw new DescribeError('the description was cut before its first sentence ended (MAX_TOKENS)', 'failed');
     return { text: whole, warning: TRIMMED };
@@ -147,7 +149,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
     async screen(images, signal) {
       return Promise.all(
         images.map(async (image) => {
-          const answer = await ask([await visionCopy(image, signal), { text: SCREEN }], 16, signal);
+          const answer = await ask([await visionCopy(image, signal), { text: SCREEN }], 16 + thoughtRoom, signal);
           return answer.kind === 'refused' || /\bUNSAFE\b/i.test(answer.text);
         }),
       );

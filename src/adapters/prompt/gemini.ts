@@ -4,7 +4,7 @@
 // latency to every generation. The studio checks the answer (budget, roles, quoted text) before use.
 import type { Config } from '../../config.js';
 import type { PromptRequest, PromptWriter } from '../../studio/ports.js';
-import { endingOf, geminiClient, reason, thinkingFor } from '../describe/gemini-common.js';
+import { endingOf, familyOf, geminiClient, isThoughtsOnly, reason } from '../describe/gemini-common.js';
 
 export type GeminiPromptWriterConfig = Extract<Config['promptWriter'], { kind: 'gemini' }>;
 
@@ -52,23 +52,23 @@ export function writerInstructions(r: PromptRequest): string {
 
 export function createGeminiPromptWriter(config: GeminiPromptWriterConfig): PromptWriter {
   const ai = geminiClient(config);
-  const thinkingConfig = thinkingFor(config.model);
+  const { thinkingConfig, thoughtRoom } = familyOf(config.model);
+  const ask = (request: PromptRequest, maxOutputTokens: number, signal: AbortSignal) =>
+    ai.models.generateContent({
+      model: config.model,
+      contents: [{ role: 'user', parts: [{ text: writerInstructions(request) }] }],
+      config: { temperature: 0.3, maxOutputTokens, ...(thinkingConfig ? { thinkingConfig } : {}), abortSignal: signal },
+    });
   return {
     vendor: 'gemini',
     model: config.model,
     async write(request, signal) {
       try {
-        const response = await ai.models.generateContent({
-          model: config.model,
-          contents: [{ role: 'user', parts: [{ text: writerInstructions(request) }] }],
-          config: {
-            temperature: 0.3,
-            // ≈ 4 characters a token, with room: a prompt cut here is refused below, not used.
-            maxOutputTokens: Math.ceil(request.limits.chars / 3),
-            ...(thinkingConfig ? { thinkingConfig } : {}),
-            abortSignal: signal,
-          },
-        });
+        // ≈ 4 characters a token, with room: a prompt cut here is refused below, not used.
+        const limit = Math.ceil(request.limits.chars / 3) + thoughtRoom;
+        let response = await ask(request, limit, signal);
+        // Nothing but thoughts: once more with twice the limit (a cut prompt is not retried: it was too long).
+        if (isThoughtsOnly(response)) response = await ask(request, 2 * limit, signal);
         const ending = endingOf(response);
         if (ending.kind !== 'stop') throw new Error(`no usable prompt (${ending.kind}${'why' in ending ? `: ${ending.why}` : ''})`);
         return ending.text;
@@ -79,3 +79,4 @@ export function createGeminiPromptWriter(config: GeminiPromptWriterConfig): Prom
     },
   };
 }
+

@@ -7,7 +7,7 @@ import { Type, type Part, type Schema } from '@google/genai';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Reviewer, ReviewIssue } from '../../studio/ports.js';
-import { endingOf, geminiClient, jpegPart, reason, thinkingFor } from '../describe/gemini-common.js';
+import { endingOf, familyOf, geminiClient, isThoughtsOnly, jpegPart, reason } from '../describe/gemini-common.js';
 
 export type GeminiReviewerConfig = Extract<Config['review']['reviewer'], { kind: 'gemini' }>;
 
@@ -54,7 +54,7 @@ type Answer = z.infer<typeof Answer>;
 
 export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
   const ai = geminiClient(config);
-  const thinkingConfig = thinkingFor(config.model);
+  const { thinkingConfig, thoughtRoom } = familyOf(config.model);
 
   return {
     vendor: 'gemini',
@@ -67,20 +67,24 @@ export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
         await jpegPart(subject.image.bytes, OUTPUT_LONG_EDGE),
         { text: REVIEW_INSTRUCTION },
       ];
-      let response;
-      try {
-        response = await ai.models.generateContent({
+      const ask = (maxOutputTokens: number) =>
+        ai.models.generateContent({
           model: config.model,
           contents: [{ role: 'user', parts }],
           config: {
             temperature: 0,
-            maxOutputTokens: 1024,
+            maxOutputTokens,
             responseMimeType: 'application/json',
             responseSchema: RESPONSE_SCHEMA,
             ...(thinkingConfig ? { thinkingConfig } : {}),
             abortSignal: signal,
           },
         });
+      let response;
+      try {
+        response = await ask(1024 + thoughtRoom);
+        // Nothing but thoughts: once more with twice the limit.
+        if (isThoughtsOnly(response)) response = await ask(2 * (1024 + thoughtRoom));
       } catch (error) {
         throw new Error(`Gemini (${config.model}) could not review the image: ${reason(error)}`, { cause: error });
       }
