@@ -226,10 +226,12 @@ describe('Gemini model families and how replies end', () => {
     expect(fake.requests[0]!.body.generationConfig.thinkingConfig).toEqual(thinking);
   });
 
-  it('GEMINI_MEDIA_RESOLUTION is sent with every call, and nothing is sent without it', async () => {
-    await createGeminiDescriber(config({ mediaResolution: 'low' })).describe(product, never());
+  it('each photo at the level its purpose needs: products at GEMINI_MEDIA_RESOLUTION (medium unset), faces and backgrounds low', async () => {
+    await createGeminiDescriber(config({ mediaResolution: 'high' })).describe(product, never());
     await createGeminiDescriber(config()).describe(product, never());
-    expect(fake.requests.map((r) => r.body.generationConfig.mediaResolution)).toEqual(['MEDIA_RESOLUTION_LOW', undefined]);
+    await createGeminiDescriber(config({ mediaResolution: 'high' })).describe(face, never());
+    await createGeminiDescriber(config()).describe(background, never());
+    expect(fake.requests.map((r) => r.body.generationConfig.mediaResolution)).toEqual(['MEDIA_RESOLUTION_HIGH', 'MEDIA_RESOLUTION_MEDIUM', 'MEDIA_RESOLUTION_LOW', 'MEDIA_RESOLUTION_LOW']);
   });
 
   it('a description cut at maxOutputTokens is asked for again with room, and used whole', async () => {

@@ -8,8 +8,10 @@ import { endingOf, familyOf, geminiClient, isThoughtsOnly, reason } from '../des
 
 export type GeminiPromptWriterConfig = Extract<Config['promptWriter'], { kind: 'gemini' }>;
 
-/** The instructions, facts first and the draft last, so the model edits a correct answer. */
-export function writerInstructions(r: PromptRequest): string {
+/** The instructions, facts first and the draft last, so the model edits a correct answer. `withPhotos`:
+ *  the same, inside the describer's one call (describe/gemini-vision.ts), where the answer is JSON and
+ *  the draft was composed before the photos were seen. */
+export function writerInstructions(r: PromptRequest, { withPhotos = false } = {}): string {
   const o = r.options;
   const limits = [
     `at most ${r.limits.chars} characters`,
@@ -31,7 +33,7 @@ export function writerInstructions(r: PromptRequest): string {
   ].filter(Boolean);
   return [
     `Write the prompt for the image model ${r.targetModel}, for a professional e-commerce photo.`,
-    'Output only the prompt: one paragraph of plain English sentences, each ending with a full stop. No lists, no markdown, no quotation marks around it.',
+    `${withPhotos ? 'The prompt is' : 'Output only the prompt:'} one paragraph of plain English sentences, each ending with a full stop. No lists, no markdown, no quotation marks around it.`,
     `Length: ${limits.join(', ')}.`,
     "Order by importance and drop the least important details first: the subject and the product's essentials " +
       "(type, colours, material, logos and printed text quoted exactly), the model's face, the setting, the pose, " +
@@ -44,7 +46,9 @@ export function writerInstructions(r: PromptRequest): string {
     ...r.descriptions.map((d) => `${d.slot}: ${d.text}`),
     r.freeText ? `The seller's own words (any language: translate their meaning into English, keep brand names): ${r.freeText}` : '',
     '',
-    `Draft (correct and within the limits; improve it): ${r.draft}`,
+    withPhotos
+      ? `Draft (within the limits, written before the photos were seen: add what your notes say, the product first): ${r.draft}`
+      : `Draft (correct and within the limits; improve it): ${r.draft}`,
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
     .join('\n');
