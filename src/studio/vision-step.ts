@@ -80,15 +80,17 @@ export async function visionStep(input: VisionStepInput): Promise<VisionStepOutc
     return split();
   }
   const notes = new Map(step.notes.map((n) => [n.slot, n.text.trim()]));
-  for (const image of fresh) {
-    await cache.put(cacheKey(image, describer.model), notes.get(image.slot)!).catch((error) => log.warn('description cache write failed', { error: String(error) }));
-  }
+  // Written while the reference copies are finished: both are waited for before the prompt is checked.
+  const cached = Promise.all(
+    fresh.map((image) => cache.put(cacheKey(image, describer.model), notes.get(image.slot)!).catch((error) => log.warn('description cache write failed', { error: String(error) }))),
+  );
   const described: DescribeOutcome = { ...before, descriptions: images.map((i) => ({ slot: i.slot, text: known.get(i.slot) ?? notes.get(i.slot)! })) };
   input.onDescribed(images.length);
   input.stage('describe', { provider: describer.vendor, model: describer.model }, started);
 
   // Checked like a writer's prompt, against every description and the photos actually sent.
-  const plan = planPrompt({ ...input, described }, await input.references);
+  const [references] = await Promise.all([input.references, cached]);
+  const plan = planPrompt({ ...input, described }, references);
   const prompt = step.prompt.trim();
   const problem = ruleBroken(prompt, plan.request, plan.profile);
   if (problem) log.warn("the vision call's prompt broke a rule; using the composed prompt", { model: describer.model, problem });
