@@ -90,6 +90,9 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       deps.log.info('prompt written', { generationId: g.id, by: staged.writtenBy, writerMs: staged.writerMs, chars: staged.prompt.length });
       await generations.recordPrompt(g.id, described.descriptions, staged.prompt, staged.warnings);
 
+      // The review reads the seller's photos (the measured layer) while the images are made.
+      const reviewReady = createBatchReview({ ...deps.review, log: deps.log }, reviewContext(images, input.options.aspectRatio, { describer: deps.describer, descriptions: described.descriptions }));
+      reviewReady.catch(() => {}); // awaited after the generator; a failure is handled there
       // A cancel heard by another instance (events lost between processes) is on the row.
       if ((await generations.generation(g.id))?.status !== 'RUNNING') throw new Error('the generation is no longer running');
       signal.throwIfAborted();
@@ -110,7 +113,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       stage('generate', { provider: deps.generator.name, model: modelOf(deps.generator, mode) }, started);
       started = new Date();
       const screen = (result: GenerateResult) => (deps.review.reviewer?.screensSafety ? result : screenOutputs(result, deps.describer, deps.log, signal));
-      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(images, input.options.aspectRatio, { describer: deps.describer, descriptions: described.descriptions }));
+      const review = await reviewReady;
       // A re-make gets what is left of the deadline, less the time to store the batch.
       const remakeSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - Date.now() - STORE_MARGIN_MS))]);
       const delivery = await reviewAndRemake(review, await screen(generated), {
