@@ -135,6 +135,7 @@ async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    await rm(scratch, { recursive: true, force: true });
+    // A server killed mid-write may still be writing its last output: retry the removal.
+    await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
