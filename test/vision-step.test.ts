@@ -4,7 +4,7 @@
 // compares each output with the descriptions instead of sending the photos again.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isReview, isVisionStep, startGeminiFake, type GeminiFake, type GeminiRequest } from './fakes/gemini.js';
+import { defaultGeminiReply, FAITHFUL_REVIEW, isReview, isVisionStep, startGeminiFake, textOf, type GeminiFake, type GeminiRequest } from './fakes/gemini.js';
 import { startTestApp, type TestApp, type UploadFile } from './helpers/app.js';
 import { expectBooksBalancedAfterEach } from './helpers/books.js';
 
@@ -85,5 +85,30 @@ describe('one vision call per batch', () => {
     expect(isVisionStep(before[0]!)).toBe(true);
     expect(before.slice(1).filter((r) => images(r).length === 1)).toHaveLength(3);
     expect(before.slice(1).filter((r) => images(r).length === 0)).toHaveLength(1);
+  });
+
+  test('the review still catches changed text: the product\'s text quoted from the notes, the output\'s read, compared as strings', async () => {
+    gemini.reset();
+    let reviews = 0;
+    gemini.script({
+      reply: (r) => {
+        if (isVisionStep(r)) {
+          const answer = JSON.parse(defaultGeminiReply(r));
+          answer.notes[0].text = 'A tan tote with the word "KIRANA" stamped in gold.';
+          return JSON.stringify(answer);
+        }
+        if (isReview(r)) return JSON.stringify({ ...FAITHFUL_REVIEW, textOnProduct: ['KIRANA'], textOnOutput: [++reviews === 1 ? 'KIRANNA' : 'KIRANA'] });
+        return defaultGeminiReply(r);
+      },
+    });
+    const result = await run('vision-text', ['#7a5230', '#30527a', '#b88a70']);
+    expect(result.__typename).toBe('GenerateImagesSuccess');
+    const first = gemini.requests.find(isReview)!;
+    expect(textOf(first)).toContain('PRODUCT_1: A tan tote with the word "KIRANA" stamped in gold.');
+    expect(images(first)).toHaveLength(1);
+    // One output read "KIRANNA": TEXT_CHANGED, made again once, free; the re-make reads right.
+    expect(result.generation.warnings).toContain('1 image failed the review and was made again at no charge.');
+    expect(result.generation.images.map((i: any) => i.review.verdict)).toEqual(['PASS', 'PASS']);
+    expect(gemini.requests.filter(isReview)).toHaveLength(3);
   });
 });
