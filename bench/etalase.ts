@@ -172,13 +172,15 @@ export async function startEtalase(options: EtalaseOptions) {
       const studio = one('studio.generate');
       const reserve = one('queue.reserveAndEnqueue');
       const generate = one('generator.generate');
-      const describes = spans.filter((s) => s.name === 'describer.describe');
-      // Every description from the cache: no describe call, the phase is empty where the writer starts.
-      const writerStart = spans.find((s) => s.name === 'writer.write')?.start ?? generate.start;
-      const describeStart = describes.length ? Math.min(...describes.map((s) => s.start)) : writerStart;
-      const describeEnd = describes.length ? Math.max(...describes.map((s) => s.end)) : writerStart;
-      const span = (name: string) => spans.filter((s) => s.name === name).reduce((ms, s) => Math.max(ms, s.end - s.start), 0);
-      const writerMs = span('writer.write');
+      const named = (...names: string[]) => spans.filter((s) => names.includes(s.name));
+      // Before the generator: the one vision call, or per-photo describes then the PromptWriter.
+      const before = named('describer.describeAndWrite', 'describer.describe', 'writer.write').filter((s) => s.end <= generate.start);
+      const geminiStart = before.length ? Math.min(...before.map((s) => s.start)) : generate.start;
+      const geminiEnd = before.length ? Math.max(...before.map((s) => s.end)) : generate.start;
+      const describes = named('describer.describe').filter((s) => s.end <= generate.start);
+      const after = named('reviewer.review', 'describer.screen').filter((s) => s.start >= generate.end);
+      const reviewedAt = after.length ? Math.max(...after.map((s) => s.end)) : generate.end;
+      const longest = (name: string) => named(name).reduce((ms, s) => Math.max(ms, s.end - s.start), 0);
       return {
         ms: t1 - t0,
         startEpoch,
@@ -188,13 +190,14 @@ export async function startEtalase(options: EtalaseOptions) {
         phases: {
           'request: multipart + auth + GraphQL': studio.start - t0,
           'prepare: sharp, 6 photos, vision copies stored': reserve.start - studio.start,
-          'ledger: reserve + enqueue + pickup + cache read': describeStart - reserve.start,
-          'describe: Gemini, concurrent': describeEnd - describeStart,
-          'prompt: PromptWriter (Gemini, text only)': writerMs,
-          'ledger: cache write + recordPrompt': generate.start - describeEnd - writerMs,
+          'ledger: reserve + enqueue + pickup + cache read': geminiStart - reserve.start,
+          'vision: photos + prompt, one Gemini call': longest('describer.describeAndWrite'),
+          'describe: Gemini per photo, concurrent': describes.length ? Math.max(...describes.map((s) => s.end)) - Math.min(...describes.map((s) => s.start)) : 0,
+          'prompt: PromptWriter (Gemini, text only)': longest('writer.write'),
+          'ledger: cache write + recordPrompt': generate.start - geminiEnd,
           'generate: fal (uploads, submit, poll, result)': generate.end - generate.start,
-          'screen: Gemini checks the outputs (REFERENCE)': span('describer.screen'),
-          'settle + response': t1 - generate.end - span('describer.screen'),
+          'review: Gemini per image, concurrent (+ screen)': reviewedAt - generate.end,
+          'settle + response': t1 - reviewedAt,
           'PGlite busy (all ledger and queue calls)': unionMs(spans.filter((s) => s.name.startsWith('ledger.') || s.name.startsWith('queue.'))),
         },
       };

@@ -16,7 +16,7 @@ export interface ScenarioSpec {
   promptWriter?: 'local';
   /** every run sends the warm-up's photos again: the descriptions come from the cache */
   repeatPhotos?: boolean;
-  /** GEMINI_MEDIA_RESOLUTION for the describer */
+  /** GEMINI_MEDIA_RESOLUTION: the products' level (faces, backgrounds and outputs are read at low/medium) */
   mediaResolution?: 'low' | 'medium' | 'high';
   /** 'local': the review's measured layer alone, no Gemini review call (what the model review adds) */
   reviewer?: 'local';
@@ -28,7 +28,8 @@ export const SCENARIOS = {
   'etalase-text': { label: 'Etalase TEXT_TO_IMAGE', judged: true, mode: 'TEXT_TO_IMAGE' },
   'etalase-text-composer': { label: 'diag: TEXT_TO_IMAGE, composer only (no PromptWriter)', judged: false, mode: 'TEXT_TO_IMAGE', promptWriter: 'local' },
   'etalase-reference-poll25': { label: 'diag: REFERENCE, fal poll 25 ms', judged: false, mode: 'REFERENCE', pollIntervalMs: 25 },
-  'etalase-text-low-res': { label: 'diag: TEXT_TO_IMAGE, GEMINI_MEDIA_RESOLUTION=low', judged: false, mode: 'TEXT_TO_IMAGE', mediaResolution: 'low' },
+  'etalase-text-low-res': { label: 'diag: TEXT_TO_IMAGE, products at GEMINI_MEDIA_RESOLUTION=low', judged: false, mode: 'TEXT_TO_IMAGE', mediaResolution: 'low' },
+  'etalase-reference-high-res': { label: 'diag: REFERENCE, products at GEMINI_MEDIA_RESOLUTION=high', judged: false, mode: 'REFERENCE', mediaResolution: 'high' },
   'etalase-text-repeat': { label: 'diag: TEXT_TO_IMAGE, the same six photos again', judged: false, mode: 'TEXT_TO_IMAGE', repeatPhotos: true },
   'etalase-reference-measured-review': { label: 'diag: REFERENCE, measured review only (REVIEWER=local)', judged: false, mode: 'REFERENCE', reviewer: 'local' },
   'etalase-reference-fal1600': { label: 'diag: REFERENCE, fal job 1600 ms', judged: false, mode: 'REFERENCE', falLatencyMs: 1600 },

@@ -8,16 +8,20 @@ import { COUNT, LATENCY, SCENARIOS, specOf, type ScenarioName } from './protocol
 import { PHOTO, PHOTOS_PER_RUN } from './photos.js';
 import { callTokens } from './spend.js';
 
-const BUDGET_MS = Math.round(1.1 * (LATENCY.describeMs + LATENCY.generateMs) + 50); // 2580
-const SPEEDUP_GOAL = 5;
+/** Issue 21's goals, as ratios to what the fakes alone take: one Gemini call and one fal job, and in
+ *  REFERENCE one review call more (the reviews run at once, so one call's latency). */
+const FLOOR_GOAL = 1.05;
 const BYTES_GOAL = 0.15;
-const DESCRIBE_COST_GOAL = 0.2;
+/** Gemini input tokens per batch, every call included (the review too), ÷ the original design's */
+const SPEND_GOAL = 1.0;
 /** the models a run's Gemini calls are also priced at: the original design's, and Etalase's default */
 const PRICED_AT = ['gemini-2.5-flash-lite', 'gemini-3.5-flash-lite'] as const;
 /** what the fakes alone cost, with zero overhead anywhere */
 const FLOOR = {
   baselineMs: PHOTOS_PER_RUN * LATENCY.describeMs + COUNT * LATENCY.generateMs,
   etalaseMs: LATENCY.describeMs + LATENCY.generateMs,
+  TEXT_TO_IMAGE: LATENCY.describeMs + LATENCY.generateMs,
+  REFERENCE: LATENCY.describeMs + LATENCY.generateMs + LATENCY.describeMs,
 };
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -99,9 +103,11 @@ export function goals(s: Partial<Record<ScenarioName, Summary>>) {
   const list: Array<{ id: string; goal: string; target: number; value: number; actual: string; pass: boolean }> = [];
   for (const [name, mode] of [['etalase-reference', 'REFERENCE'], ['etalase-text', 'TEXT_TO_IMAGE']] as const) {
     const ms = s[name]?.medianMs ?? NaN;
-    const ratio = round(base / ms, 2);
-    list.push({ id: `speedup-${mode}`, goal: `${mode}: ≥ ${SPEEDUP_GOAL}× faster than the baseline`, target: SPEEDUP_GOAL, value: ratio, actual: `${ratio}×`, pass: ratio >= SPEEDUP_GOAL });
-    list.push({ id: `latency-${mode}`, goal: `${mode}: median ≤ ${BUDGET_MS} ms`, target: BUDGET_MS, value: ms, actual: `${ms} ms`, pass: ms <= BUDGET_MS });
+    const ratio = round(ms / FLOOR[mode], 2);
+    const floor = mode === 'REFERENCE' ? 'one Gemini call + one fal job + one review call' : 'one Gemini call + one fal job';
+    list.push({ id: `floor-${mode}`, goal: `${mode}: median ≤ ${FLOOR_GOAL} × (${floor}) = ${Math.round(FLOOR_GOAL * FLOOR[mode])} ms`, target: FLOOR_GOAL, value: ratio, actual: `${ms} ms, ${ratio}×`, pass: ratio <= FLOOR_GOAL });
+    const speedup = round(base / ms, 2);
+    list.push({ id: `speedup-${mode}`, goal: `${mode}: faster than the baseline (information)`, target: 1, value: speedup, actual: `${speedup}×`, pass: speedup >= 1 });
   }
   const ratios = [s['etalase-reference'], s['etalase-text']].map((x) => x?.bytes.geminiRatio ?? NaN);
   const worst = Math.max(...ratios);
@@ -113,18 +119,18 @@ export function goals(s: Partial<Record<ScenarioName, Summary>>) {
     actual: `${round(worst * 100, 2)}%`,
     pass: worst <= BYTES_GOAL,
   });
-  // Describe cost: every Gemini call of a batch (descriptions, the PromptWriter, output screening),
-  // against the original design's calls priced at the same model.
+  // Spend: every Gemini call of a batch (the vision call or descriptions and the PromptWriter, the
+  // review or output screening), against the original design's calls priced at the same model.
   for (const model of PRICED_AT) {
     const original = s.baseline?.spend.geminiInputTokensAt[model] ?? NaN;
     const worstRatio = Math.max(...[s['etalase-reference'], s['etalase-text']].map((x) => (x?.spend.geminiInputTokensAt[model] ?? NaN) / original));
     list.push({
-      id: `describe-cost-${model}`,
-      goal: `Gemini input tokens per batch ≤ ${DESCRIBE_COST_GOAL} × the original design's, both priced at ${model}`,
-      target: DESCRIBE_COST_GOAL,
+      id: `spend-${model}`,
+      goal: `Gemini input tokens per batch, review included, ≤ ${SPEND_GOAL} × the original design's, both priced at ${model}`,
+      target: SPEND_GOAL,
       value: round(worstRatio, 3),
       actual: `${round(worstRatio, 3)}×`,
-      pass: worstRatio <= DESCRIBE_COST_GOAL,
+      pass: worstRatio <= SPEND_GOAL,
     });
   }
   return list;
@@ -178,7 +184,7 @@ export function printTable(s: Partial<Record<ScenarioName, Summary>>, goalList: 
   }
   const probe = s['etalase-reference']?.bodyLimitProbe;
   if (probe) out.push('', `Body-size probe, ${probe.photos} in one request: ${probe.accepted ? 'accepted' : `REJECTED (${probe.answer})`}`);
-  out.push('', `Floors with zero overhead: baseline ${FLOOR.baselineMs} ms, Etalase ${FLOOR.etalaseMs} ms → best possible ratio ${(FLOOR.baselineMs / FLOOR.etalaseMs).toFixed(2)}×`, '');
+  out.push('', `Floors with zero overhead: baseline ${FLOOR.baselineMs} ms, Etalase TEXT_TO_IMAGE ${FLOOR.TEXT_TO_IMAGE} ms, REFERENCE ${FLOOR.REFERENCE} ms`, '');
   for (const g of goalList) out.push(`${g.pass ? 'PASS' : 'MISS'}  ${pad(g.goal, 52)} actual ${g.actual}`);
   console.log(out.join('\n'));
 }
@@ -219,8 +225,8 @@ export async function writeJson(
       count: COUNT,
       measuredRuns: extra.runs,
       warmupRuns: 1,
-      budgetMs: BUDGET_MS,
       floorMs: FLOOR,
+      floorGoal: FLOOR_GOAL,
       bestPossibleRatio: round(FLOOR.baselineMs / FLOOR.etalaseMs, 2),
       durationS: round(extra.durationS),
     },

@@ -8,6 +8,7 @@
 //   video      a clip's critical path against its floor (the fal job), spend per clip (bench/video.ts)
 //   listing    a packshot against its floor (one cutout call), bytes per export (bench/listing.ts)
 //   catalog    a 50-item catalogue: items/minute on 1, 2, 4 workers, another seller's wait, ZIP memory (bench/catalog.ts)
+// BENCH_SCENARIOS=baseline,etalase-text,… runs only those critical scenarios (bench/protocol.ts names them).
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { startFalFake } from '../test/fakes/fal.js';
@@ -79,7 +80,9 @@ async function critical() {
   const fal = await startFalFake({ latencyMs: LATENCY.generateMs });
 
   const summaries: Partial<Record<ScenarioName, Summary>> = {};
+  const chosen = process.env.BENCH_SCENARIOS?.split(',').map((n) => n.trim());
   for (const name of Object.keys(SCENARIOS) as ScenarioName[]) {
+    if (chosen && !chosen.includes(name)) continue;
     process.stdout.write(`${SCENARIOS[name].label}: `);
     const result = await runScenario(name, { gemini, fal }, runs, (r) => process.stdout.write(`${Math.round(r.ms)}${r.warmup ? ' (warm-up)' : ''} `));
     console.log(result.error ? `FAILED\n${result.error}` : 'ms');

@@ -8,13 +8,15 @@
 //   Gemini 2.x  no media_resolution: 258 when both sides ≤ 384 px, else 258 per 768 × 768 tile;
 //               LOW 64, MEDIUM 256, HIGH 256.
 //   Gemini 3.x  by media_resolution only, whatever the pixels: LOW 280, MEDIUM 560, HIGH 1120, and
-//               HIGH when unset (the default for images).
+//               HIGH when unset (the default for images). A part's own mediaResolution (Gemini 3 reads
+//               one per image) counts before the call's.
 // Text: about 4 characters a token (the same page's rule of thumb).
 import { sizeOf } from '../test/fakes/fal.js';
 
 export interface GeminiCall {
   model: string;
-  images: Array<{ width: number; height: number }>;
+  /** `mediaResolution`: the part's own level, when it names one */
+  images: Array<{ width: number; height: number; mediaResolution?: string | null }>;
   textChars: number;
   mediaResolution: string | null;
 }
@@ -33,7 +35,7 @@ export function imageTokens(model: string, width: number, height: number, mediaR
 
 /** Input tokens of a call as sent, or as if it had been sent to `asModel` with the same settings. */
 export function callTokens(call: GeminiCall, asModel = call.model): { image: number; text: number } {
-  const image = call.images.reduce((sum, i) => sum + imageTokens(asModel, i.width, i.height, call.mediaResolution), 0);
+  const image = call.images.reduce((sum, i) => sum + imageTokens(asModel, i.width, i.height, i.mediaResolution ?? call.mediaResolution), 0);
   return { image, text: Math.ceil(call.textChars / 4) };
 }
 
@@ -59,7 +61,9 @@ export function geminiCallOf(request: { path: string; body: any }): GeminiCall {
   const system: any[] = request.body?.systemInstruction?.parts ?? [];
   return {
     model,
-    images: parts.filter((p) => p?.inlineData?.data).map((p) => jpegSize(Buffer.from(p.inlineData.data, 'base64'))),
+    images: parts
+      .filter((p) => p?.inlineData?.data)
+      .map((p) => ({ ...jpegSize(Buffer.from(p.inlineData.data, 'base64')), mediaResolution: p.mediaResolution?.level ?? null })),
     textChars: [...parts, ...system].reduce((sum, p) => sum + (typeof p?.text === 'string' ? p.text.length : 0), 0),
     mediaResolution: request.body?.generationConfig?.mediaResolution ?? null,
   };

@@ -48,10 +48,11 @@ export const throughputBench = () => withDatabase('throughput', (url) => withDat
 
 async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'etalase-throughput-'));
-  const [etalasePort, apiOnlyPort, barePort] = [await freePort(), await freePort(), await freePort()];
+  const [etalasePort, apiOnlyPort, barePort, bareWorkPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const etalaseUrl = `http://127.0.0.1:${etalasePort}`;
   const apiOnlyUrl = `http://127.0.0.1:${apiOnlyPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
+  const bareWorkUrl = `http://127.0.0.1:${bareWorkPort}`;
   const procs: ChildProcess[] = [];
   try {
     const server = (port: number, url: string, extra: Record<string, string>) =>
@@ -70,7 +71,7 @@ async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
     await waitHealthy(apiOnlyUrl);
     const { stdout: token } = await run(process.execPath, ['--import', 'tsx', 'src/cli/dev-token.ts', '--user', 'bench'], { cwd: ROOT, env: { ...process.env, DATA_DIR: scratch } });
     const auth = { authorization: `Bearer ${token.trim()}` };
-    // A refused token would be answered fast (and with 200): check both servers take it.
+    // A refused token would be answered fast (and with 200): check every server that checks it takes it.
     for (const url of [etalaseUrl, apiOnlyUrl]) {
       const me = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"query":"{ me { coinsBalance } }"}' }).then((r) => r.json() as Promise<any>);
       if (typeof me.data?.me?.coinsBalance !== 'number') throw new Error(`me on ${url}: ${JSON.stringify(me)}`);
@@ -82,6 +83,10 @@ async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
     const catalogFile = path.join(scratch, 'catalog.json');
     await writeFile(catalogFile, JSON.stringify(catalog.data.styleCatalog));
     procs.push(await child(['bench/throughput/bare-yoga.ts', String(barePort), catalogFile], {}));
+    // The same work as Etalase's `me`: the token check and get_balance on the same database.
+    procs.push(await child(['bench/throughput/bare-yoga.ts', String(bareWorkPort), catalogFile], { BARE_DATABASE_URL: databaseUrl, BARE_DATA_DIR: scratch }));
+    const bareMe = await fetch(`${bareWorkUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"query":"{ me { coinsBalance } }"}' }).then((r) => r.json() as Promise<any>);
+    if (typeof bareMe.data?.me?.coinsBalance !== 'number') throw new Error(`me on the bare Yoga: ${JSON.stringify(bareMe)}`);
 
     // Six small photos, as a seller sends them: four of the product, a face, a background.
     const photo = await jpeg({ width: 256, height: 256 });
@@ -99,7 +104,8 @@ async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
     const json = (query: string) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query }) });
     const startCase = await uploadCase('startGeneration'); // one body file, one boundary, for both servers
     const cases = [
-      { name: 'me', goal: 0.7, options: { connections: 32, ...json('{ me { coinsBalance } }') } },
+      { name: 'me, against a bare Yoga doing the same token check and get_balance', goal: 0.8, bare: bareWorkUrl, options: { connections: 32, ...json('{ me { coinsBalance } }') } },
+      { name: 'me, against a bare Yoga answering from memory', goal: null, options: { connections: 32, ...json('{ me { coinsBalance } }') } },
       { name: 'styleCatalog', goal: 0.9, options: { connections: 32, ...json(catalogQuery) } },
       { name: 'startGeneration (6 small photos)', goal: null, latencyGoal: 1.3, options: startCase },
       { name: 'startGeneration (6 small photos), API only', goal: null, latencyGoal: 1.3, url: apiOnlyUrl, options: startCase },
@@ -113,7 +119,7 @@ async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
       const once = await fetch(target, { ...init, body: bodyFile ? await readFile(bodyFile) : (init as { body?: string }).body });
       const text = await once.text();
       if (!once.ok || text.includes('"errors"')) throw new Error(`${c.name}: ${once.status} ${text.slice(0, 300)}`);
-      const bare = await load({ url: `${bareUrl}/graphql`, ...c.options });
+      const bare = await load({ url: `${'bare' in c ? c.bare : bareUrl}/graphql`, ...c.options });
       const ours = await load({ url: `${'url' in c ? c.url : etalaseUrl}/graphql`, ...c.options });
       const ratio = ours.requests / bare.requests;
       const latencyRatio = ours.latencyP50 / Math.max(bare.latencyP50, 1);
@@ -129,6 +135,7 @@ async function measure(databaseUrl: string, apiOnlyDatabaseUrl: string) {
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    await rm(scratch, { recursive: true, force: true });
+    // A server killed mid-write may still be writing its last output: retry the removal.
+    await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }

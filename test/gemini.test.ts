@@ -226,10 +226,12 @@ describe('Gemini model families and how replies end', () => {
     expect(fake.requests[0]!.body.generationConfig.thinkingConfig).toEqual(thinking);
   });
 
-  it('GEMINI_MEDIA_RESOLUTION is sent with every call, and nothing is sent without it', async () => {
-    await createGeminiDescriber(config({ mediaResolution: 'low' })).describe(product, never());
+  it('each photo at the level its purpose needs: products at GEMINI_MEDIA_RESOLUTION (medium unset), faces and backgrounds low', async () => {
+    await createGeminiDescriber(config({ mediaResolution: 'high' })).describe(product, never());
     await createGeminiDescriber(config()).describe(product, never());
-    expect(fake.requests.map((r) => r.body.generationConfig.mediaResolution)).toEqual(['MEDIA_RESOLUTION_LOW', undefined]);
+    await createGeminiDescriber(config({ mediaResolution: 'high' })).describe(face, never());
+    await createGeminiDescriber(config()).describe(background, never());
+    expect(fake.requests.map((r) => r.body.generationConfig.mediaResolution)).toEqual(['MEDIA_RESOLUTION_HIGH', 'MEDIA_RESOLUTION_MEDIUM', 'MEDIA_RESOLUTION_LOW', 'MEDIA_RESOLUTION_LOW']);
   });
 
   it('a description cut at maxOutputTokens is asked for again with room, and used whole', async () => {
@@ -250,6 +252,27 @@ describe('Gemini model families and how replies end', () => {
     expect(reply.text.endsWith('thread.')).toBe(true);
     expect(long.startsWith(reply.text)).toBe(true);
     expect(reply.text.length).toBeLessThanOrEqual(1600);
+  });
+
+  it('thoughts that fill the whole limit (MAX_TOKENS, no text) are asked again once with the larger limit', async () => {
+    // Gemini 3 counts thoughts against maxOutputTokens: 300 of them fill the first limit, not the second.
+    fake.script({ reply: () => ({ text: 'A tan leather tote with a gold clasp.', thoughtTokens: 300 }) });
+    const reply = await createGeminiDescriber(config(), fast).describe(product, never());
+    expect(reply).toEqual({ text: 'A tan leather tote with a gold clasp.' });
+    expect(fake.requests.map((r) => r.body.generationConfig.maxOutputTokens)).toEqual([200, 400]);
+  });
+
+  it('thoughts that fill both limits: not described, after exactly one retry', async () => {
+    fake.script({ reply: () => ({ text: 'A tote.', thoughtTokens: 5000 }) });
+    await expect(createGeminiDescriber(config(), fast).describe(product, never())).rejects.toMatchObject({ kind: 'failed', message: expect.stringMatching(/thinking/) });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("a family that cannot stop thinking gets room for its thoughts from its profile", async () => {
+    fake.script({ reply: () => ({ text: 'A tan leather tote.', thoughtTokens: 900 }) });
+    expect(await createGeminiDescriber(config({ model: 'gemini-3-pro-preview' }), fast).describe(product, never())).toEqual({ text: 'A tan leather tote.' });
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.body.generationConfig).toMatchObject({ maxOutputTokens: 1224, thinkingConfig: { thinkingLevel: 'LOW' } });
   });
 
   it('cut before any sentence ends: not used at all', async () => {
@@ -332,6 +355,12 @@ describe('Gemini prompt writer on the wire', () => {
     expect(sent).toMatch(/at most 1000 characters/);
     expect(sent).toMatch(/never mention photos, references/);
     expect(body.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'MINIMAL' });
+  });
+
+  it('an answer of only thoughts is asked again once with twice the limit', async () => {
+    fake.script({ reply: (r) => ({ text: request.draft, thoughtTokens: r.body.generationConfig.maxOutputTokens < 500 ? 400 : 10 }) });
+    expect(await createGeminiPromptWriter(writerConfig()).write(request, never())).toBe(request.draft);
+    expect(fake.requests.map((r) => r.body.generationConfig.maxOutputTokens)).toEqual([334, 668]);
   });
 
   it('a 2.5 model gets thinkingBudget 0; a cut answer is an error, never a prompt', async () => {

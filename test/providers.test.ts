@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startFalFake, type FalFake, type FalScript } from './fakes/fal.js';
-import { startGeminiFake, textOf, type GeminiFake, type GeminiRequest } from './fakes/gemini.js';
+import { isVisionStep, startGeminiFake, textOf, type GeminiFake, type GeminiRequest } from './fakes/gemini.js';
 import { startTestApp, type TestApp, type UploadFile } from './helpers/app.js';
 import { imagePool } from '../src/media/pool.js';
 import { jpeg, jpegWithExifOrientation, png, twelveMegapixelJpeg, webp } from './helpers/images.js';
@@ -629,17 +629,18 @@ describe('older model ids by configuration, and the prompt writer', () => {
   }
   const writes = () => gemini.requests.filter((r) => textOf(r).includes('Draft (correct'));
 
-  test('gemini-2.5-flash-lite gets thinkingBudget 0 and the v4 edit model still works; the writer writes the prompt', async () => {
+  test('gemini-2.5-flash-lite gets thinkingBudget 0 and the v4 edit model still works; the one vision call writes the prompt', async () => {
     const result = await run({ mode: 'REFERENCE', productImages: slots(1), prompt: 'di atas meja marmer' }, products([await freshPhoto()]));
     expect(result.__typename).toBe('GenerateImagesSuccess');
-    const describe = gemini.requests.find((r) => !isScreen(r) && !textOf(r).includes('Draft (correct'))!;
-    expect(describe.path).toMatch(/gemini-2\.5-flash-lite:generateContent$/);
-    expect(describe.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
-    expect(writes()).toHaveLength(1);
-    expect(writes()[0]!.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
-    expect(textOf(writes()[0]!)).toContain('di atas meja marmer');
+    // A new photo: described and the prompt written in one call (vision-step.ts), no separate writer call.
+    const vision = gemini.requests.filter(isVisionStep);
+    expect(vision).toHaveLength(1);
+    expect(vision[0]!.path).toMatch(/gemini-2\.5-flash-lite:generateContent$/);
+    expect(vision[0]!.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(textOf(vision[0]!)).toContain('di atas meja marmer');
+    expect(writes()).toHaveLength(0);
     expect(stage('submit')[0]!.path).toBe('/fal-ai/bytedance/seedream/v4/edit');
-    // the fake writer hands the draft back: the prompt sent is the writer's answer
+    // the fake hands the draft back as the prompt: the prompt sent is the vision call's answer
     expect(stage('submit')[0]!.body.prompt).toContain('Figure 1 shows the product.');
   });
 

@@ -25,6 +25,9 @@ export interface GeminiAnswer {
   finishReason?: 'STOP' | 'MAX_TOKENS' | 'SAFETY' | 'RECITATION' | 'PROHIBITED_CONTENT';
   /** promptFeedback.blockReason: the input itself was blocked, no candidates */
   blockReason?: 'SAFETY' | 'PROHIBITED_CONTENT' | 'OTHER';
+  /** tokens the model thinks before it answers: they count against maxOutputTokens first, as on
+   *  Gemini 3, so a limit they fill leaves MAX_TOKENS with no text */
+  thoughtTokens?: number;
 }
 
 export interface GeminiScript {
@@ -70,6 +73,11 @@ export const textOf = (request: GeminiRequest): string =>
   (request.body?.contents?.flatMap((c: any) => c?.parts ?? []) ?? []).map((p: any) => p?.text ?? '').join(' ');
 
 const DRAFT = 'Draft (correct and within the limits; improve it): ';
+/** how the describer's one call (describe the photos and write the prompt) starts its text */
+export const VISION_MARK = 'Two tasks for the photos above';
+export const isVisionStep = (request: GeminiRequest) => textOf(request).includes(VISION_MARK);
+const caption = (slot: string, image: any) =>
+  `A ${slot} photo (${image?.mimeType ?? 'no image'}, ${image?.data ? Buffer.from(image.data, 'base64').length : 0} bytes). The subject is centred on a plain surface.`;
 /** how the review instruction starts (src/adapters/review/gemini.ts) */
 export const REVIEW_MARK = 'Review a generated e-commerce photo';
 /** The structured answer for a faithful output: what the fake says unless a test scripts another. */
@@ -95,11 +103,16 @@ export function defaultGeminiReply(request: GeminiRequest): string {
   const all = textOf(request);
   if (!image && all.includes(DRAFT)) return all.slice(all.indexOf(DRAFT) + DRAFT.length).trim();
   if (/SAFE or UNSAFE/.test(all)) return 'SAFE';
+  // The one call: a note per photo named in the schema (in the photos' order), and the draft as the prompt.
+  if (all.includes(VISION_MARK)) {
+    const slots: string[] = request.body?.generationConfig?.responseSchema?.properties?.notes?.items?.properties?.slot?.enum ?? [];
+    const images = parts.filter((p) => p?.inlineData).map((p) => p.inlineData);
+    const kind = (slot: string) => (slot.startsWith('PRODUCT') ? 'product' : slot.toLowerCase());
+    return JSON.stringify({ notes: slots.map((slot, i) => ({ slot, text: caption(kind(slot), images[i]) })), prompt: all.slice(all.search(/Draft \([^)]*\): /)).replace(/^Draft \([^)]*\): /, '').trim() });
+  }
   if (all.includes(REVIEW_MARK)) return JSON.stringify(FAITHFUL_REVIEW);
   const text = all.toLowerCase();
-  const slot = ['product', 'face', 'background'].filter((w) => text.includes(w)).join('/') || 'image';
-  const bytes = image?.data ? Buffer.from(image.data, 'base64').length : 0;
-  return `A ${slot} photo (${image?.mimeType ?? 'no image'}, ${bytes} bytes). The subject is centred on a plain surface.`;
+  return caption(['product', 'face', 'background'].filter((w) => text.includes(w)).join('/') || 'image', image);
 }
 
 const normalise = (fault: GeminiFault | GeminiFault['kind']): GeminiFault => (typeof fault === 'string' ? { kind: fault } : fault);
@@ -197,15 +210,26 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
     }
     let text = answer.text ?? '';
     let finishReason = answer.finishReason ?? 'STOP';
-    const limit = Number(body?.generationConfig?.maxOutputTokens) || Infinity;
-    if (Math.ceil(text.length / 4) > limit) {
+    const thoughts = answer.thoughtTokens ?? 0;
+    const limit = (Number(body?.generationConfig?.maxOutputTokens) || Infinity) - thoughts;
+    if (limit <= 0) {
+      text = '';
+      finishReason = 'MAX_TOKENS';
+    } else if (Math.ceil(text.length / 4) > limit) {
       text = text.slice(0, limit * 4);
       finishReason = 'MAX_TOKENS';
     }
-    const content = finishReason === 'SAFETY' || finishReason === 'RECITATION' || finishReason === 'PROHIBITED_CONTENT' ? undefined : { parts: [{ text }], role: 'model' };
+    const refused = finishReason === 'SAFETY' || finishReason === 'RECITATION' || finishReason === 'PROHIBITED_CONTENT';
+    // Thoughts are not returned (includeThoughts is never asked for): a reply of only thoughts has no parts.
+    const content = refused ? undefined : { parts: text ? [{ text }] : [], role: 'model' };
     send(res, 200, {
       candidates: [{ ...(content ? { content } : {}), finishReason, index: 0 }],
-      usageMetadata: { promptTokenCount: 320, candidatesTokenCount: Math.ceil(text.length / 4), totalTokenCount: 320 + Math.ceil(text.length / 4) },
+      usageMetadata: {
+        promptTokenCount: 320,
+        candidatesTokenCount: Math.ceil(text.length / 4),
+        ...(thoughts ? { thoughtsTokenCount: Math.min(thoughts, Number(body?.generationConfig?.maxOutputTokens) || thoughts) } : {}),
+        totalTokenCount: 320 + Math.ceil(text.length / 4) + thoughts,
+      },
       modelVersion: model,
       responseId: `fake-${requests.length}`,
     });

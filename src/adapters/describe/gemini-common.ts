@@ -9,20 +9,34 @@ export function geminiClient(config: { apiKey: string; baseUrl?: string }): Goog
 }
 
 /**
- * Thinking adds latency and cost and nothing to a caption. Each family takes a different setting and
- * rejects the other with HTTP 400 (ai.google.dev/gemini-api/docs/thinking): 2.5 Flash and Flash-Lite
- * turn it off with thinkingBudget 0, 2.5 Pro cannot turn it off (128 is its floor), 3.x models take a
- * thinkingLevel instead (MINIMAL on Flash and Flash-Lite; Pro accepts only LOW and HIGH). An unknown
- * family gets no setting at all: its own default, rather than a 400 on every call.
+ * What a model family needs from a call. Thinking adds latency and cost and nothing to a caption. Each
+ * family takes a different setting and rejects the other with HTTP 400
+ * (ai.google.dev/gemini-api/docs/thinking): 2.5 Flash and Flash-Lite turn it off with thinkingBudget 0,
+ * 2.5 Pro cannot turn it off (128 is its floor), 3.x models take a thinkingLevel instead (MINIMAL on
+ * Flash and Flash-Lite; Pro accepts only LOW and HIGH). An unknown family gets no setting at all: its
+ * own default, rather than a 400 on every call.
+ *
+ * Thoughts count against maxOutputTokens, so a family that keeps thinking gets `thoughtRoom` added
+ * to every call's own output limit; a reply whose thoughts still used it all (MAX_TOKENS, no text) is
+ * asked for once more with the larger limit (endingOf: max-tokens with empty text).
  */
-export function thinkingFor(model: string): ThinkingConfig | undefined {
-  const id = model.replace(/^models\//, '');
-  if (/^gemini-2\.5-pro/.test(id)) return { thinkingBudget: 128 };
-  if (/^gemini-2\.5-/.test(id)) return { thinkingBudget: 0 };
-  if (/^gemini-3(\.\d+)?-pro/.test(id)) return { thinkingLevel: ThinkingLevel.LOW };
-  if (/^gemini-3(\.\d+)?-/.test(id)) return { thinkingLevel: ThinkingLevel.MINIMAL };
-  return undefined;
+export interface GeminiFamily {
+  thinkingConfig?: ThinkingConfig;
+  /** output tokens the family may spend thinking before it answers */
+  thoughtRoom: number;
 }
+
+export function familyOf(model: string): GeminiFamily {
+  const id = model.replace(/^models\//, '');
+  if (/^gemini-2\.5-pro/.test(id)) return { thinkingConfig: { thinkingBudget: 128 }, thoughtRoom: 128 };
+  if (/^gemini-2\.5-/.test(id)) return { thinkingConfig: { thinkingBudget: 0 }, thoughtRoom: 0 };
+  if (/^gemini-3(\.\d+)?-pro/.test(id)) return { thinkingConfig: { thinkingLevel: ThinkingLevel.LOW }, thoughtRoom: 1024 };
+  // MINIMAL still thinks now and then; the retry on an empty MAX_TOKENS covers it
+  if (/^gemini-3(\.\d+)?-/.test(id)) return { thinkingConfig: { thinkingLevel: ThinkingLevel.MINIMAL }, thoughtRoom: 0 };
+  return { thoughtRoom: 256 };
+}
+
+export const thinkingFor = (model: string): ThinkingConfig | undefined => familyOf(model).thinkingConfig;
 
 /** Safety verdicts on the input or the answer: the photo itself is the problem. */
 const REFUSALS = new Set<string>([
@@ -41,7 +55,7 @@ export type Ending =
   | { kind: 'recitation' }
   | { kind: 'empty'; why: string };
 
-/** How a reply ended: finished, cut at maxOutputTokens, refused by a safety filter, or nothing usable. */
+/** How a reply ended: finished, cut at maxOutputTokens (with no text when thoughts took it all), refused by a safety filter, or nothing usable. */
 export function endingOf(response: GenerateContentResponse): Ending {
   const block = response.promptFeedback?.blockReason;
   const finish = response.candidates?.[0]?.finishReason;
@@ -49,8 +63,16 @@ export function endingOf(response: GenerateContentResponse): Ending {
   if (finish && REFUSALS.has(finish)) return { kind: 'refused', why: String(finish) };
   if (finish === FinishReason.RECITATION) return { kind: 'recitation' };
   const text = response.text?.trim() ?? '';
+  // Thoughts that used the whole output limit: no text, MAX_TOKENS. A cut answer, worth the larger limit.
+  if (!text && finish === FinishReason.MAX_TOKENS) return { kind: 'max-tokens', text: '' };
   if (!text) return { kind: 'empty', why: String(block ?? finish ?? 'no candidates') };
   return finish === FinishReason.MAX_TOKENS ? { kind: 'max-tokens', text } : { kind: 'stop', text };
+}
+
+/** MAX_TOKENS with no text: the thoughts used the whole output limit. */
+export function isThoughtsOnly(response: GenerateContentResponse): boolean {
+  const ending = endingOf(response);
+  return ending.kind === 'max-tokens' && ending.text === '';
 }
 
 /** A try that ran past its own timeout: retryable, unlike an abort by the caller. */

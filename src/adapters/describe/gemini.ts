@@ -1,12 +1,13 @@
 // Describer backed by Gemini: one short, dense description per photo of what the image model must
 // reproduce, sized for the prompt budget; and a safety check of generated images for edit models
 // that report none. Retries are ours, not the SDK's, so the time budget holds.
-import { ApiError, MediaResolution, type GenerateContentResponse, type Part } from '@google/genai';
+import { ApiError, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
 import type { Config } from '../../config.js';
-import { DescribeError, type DescribeReply, type Describer, type GeneratedImage, type SlotKind, type VisionImage } from '../../studio/ports.js';
+import { DescribeError, type DescribeReply, type Describer, type GeneratedImage, type PromptRequest, type SlotKind, type VisionImage } from '../../studio/ports.js';
 import { lastWholeSentence } from '../../studio/prompt/text.js';
 import { retry, type RetryOptions } from '../retry.js';
-import { AttemptTimeout, endingOf, geminiClient, isRejection, jpegPart, reason, retryAfterMs, retryable, thinkingFor } from './gemini-common.js';
+import { MEDIA_RESOLUTION, parseVisionStep, resolutionFor, visionOutputLimit, visionRequest } from './gemini-vision.js';
+import { AttemptTimeout, endingOf, familyOf, geminiClient, isRejection, jpegPart, reason, retryAfterMs, retryable } from './gemini-common.js';
 
 export type GeminiDescriberConfig = Extract<Config['describer'], { kind: 'gemini' }>;
 
@@ -35,13 +36,8 @@ const SCREEN =
   'Answer with exactly one word: SAFE or UNSAFE.';
 
 const SCREEN_LONG_EDGE = 768;
-const MEDIA_RESOLUTION = {
-  low: MediaResolution.MEDIA_RESOLUTION_LOW,
-  medium: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
-  high: MediaResolution.MEDIA_RESOLUTION_HIGH,
-} as const;
-
-/** Output limits: the first try, and the one retry when a description is cut at the first. */
+/** Output limits: the first try, and the one retry when a description is cut at the first (or its
+ *  thoughts used the whole first limit); the family's room for thoughts is added to both. */
 const MAX_TOKENS = [200, 400] as const;
 const TRIMMED = 'its description was cut at the length limit, so only its whole sentences were used.';
 
@@ -49,11 +45,12 @@ type Answer = { kind: 'text'; text: string; cut: boolean } | { kind: 'refused'; 
 
 export function createGeminiDescriber(config: GeminiDescriberConfig, deps: GeminiDescriberDeps = {}): Describer {
   const ai = geminiClient(config);
-  const thinkingConfig = thinkingFor(config.model);
-  // Gemini 3 counts an image by this setting, not by its pixels (HIGH, 1120 tokens, by default).
-  const mediaResolution = config.mediaResolution && MEDIA_RESOLUTION[config.mediaResolution];
+  const { thinkingConfig, thoughtRoom } = familyOf(config.model);
+  // Gemini 3 reads each photo of one call at its own level; others take one level per call.
+  const perPart = /^(models\/)?gemini-3/.test(config.model);
 
-  async function once(parts: Part[], maxOutputTokens: number, signal: AbortSignal, timeoutMs: number): Promise<Answer> {
+  /** `extra`: the media resolution, a response schema (whatever the call needs beyond the defaults) */
+  async function once(parts: Part[], maxOutputTokens: number, signal: AbortSignal, timeoutMs: number, extra: GenerateContentConfig): Promise<Answer> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     let retryAfterHeader: string | null = null;
@@ -71,7 +68,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
           temperature: 0.2,
           maxOutputTokens,
           ...(thinkingConfig ? { thinkingConfig } : {}),
-          ...(mediaResolution ? { mediaResolution } : {}),
+          ...extra,
           abortSignal: AbortSignal.any([signal, timeout.signal]),
           httpOptions: { fetch: fetchSpy },
         },
@@ -96,9 +93,9 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
     }
   }
 
-  const ask = (parts: Part[], maxOutputTokens: number, signal: AbortSignal) =>
+  const ask = (parts: Part[], maxOutputTokens: number, signal: AbortSignal, extra: GenerateContentConfig = {}) =>
     retry(
-      ({ remainingMs }) => once(parts, maxOutputTokens, signal, Math.min(config.timeoutMs, remainingMs)),
+      ({ remainingMs }) => once(parts, maxOutputTokens, signal, Math.min(config.timeoutMs, remainingMs), extra),
       { attempts: config.retries + 1, budgetMs: config.budgetMs, baseMs: 500, maxMs: 8000, retryable, sleep: deps.sleep, random: deps.random },
       signal,
     );
@@ -108,11 +105,13 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
       { inlineData: { mimeType: image.vision.contentType, data: Buffer.from(image.vision.bytes).toString('base64') } },
       { text: `${INSTRUCTIONS[image.kind]} ${FORMAT}` },
     ];
-    let answer = await ask(parts, MAX_TOKENS[0], signal);
-    // Cut at maxOutputTokens: once more with room to finish, then whole sentences only, flagged.
-    if (answer.kind === 'text' && answer.cut) answer = await ask(parts, MAX_TOKENS[1], signal);
+    const extra = { mediaResolution: MEDIA_RESOLUTION[resolutionFor(image.kind, config.mediaResolution)] };
+    let answer = await ask(parts, MAX_TOKENS[0] + thoughtRoom, signal, extra);
+    // Cut at maxOutputTokens (or nothing but thoughts): once more with room, then whole sentences only, flagged.
+    if (answer.kind === 'text' && answer.cut) answer = await ask(parts, MAX_TOKENS[1] + thoughtRoom, signal, extra);
     if (answer.kind === 'refused') throw new DescribeError(`the safety filter refused the photo (${answer.why})`, 'refused');
     if (!answer.cut) return { text: answer.text };
+    if (!answer.text) throw new DescribeError('the model spent its whole output limit thinking, twice (MAX_TOKENS, no text)', 'failed');
     const whole = lastWholeSentence(answer.text);
     if (!whole) throw new DescribeError('the description was cut before its first sentence ended (MAX_TOKENS)', 'failed');
     return { text: whole, warning: TRIMMED };
@@ -132,9 +131,35 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
     return jpegPart(source, SCREEN_LONG_EDGE);
   }
 
+  /** The photos described and the prompt written in one structured call (gemini-vision.ts). */
+  async function describeAndWrite(photos: VisionImage[], request: PromptRequest, signal: AbortSignal) {
+    const { parts, mediaResolution, schema } = visionRequest(photos, request, config.mediaResolution, perPart);
+    const extra: GenerateContentConfig = { responseMimeType: 'application/json', responseSchema: schema, ...(mediaResolution ? { mediaResolution } : {}) };
+    const limit = visionOutputLimit(photos.length, request) + thoughtRoom;
+    let answer = await ask(parts, limit, signal, extra);
+    // Nothing but thoughts: once more with twice the limit. A cut answer is not JSON: the studio falls back.
+    if (answer.kind === 'text' && answer.cut && !answer.text) answer = await ask(parts, 2 * limit, signal, extra);
+    if (answer.kind === 'refused') throw new DescribeError(`the safety filter refused the batch (${answer.why})`, 'refused');
+    if (answer.cut) throw new Error('the answer was cut at the length limit');
+    try {
+      return parseVisionStep(answer.text);
+    } catch {
+      throw new Error('the answer was not the structured one asked for');
+    }
+  }
+
   return {
     vendor: 'gemini',
     model: config.model,
+    readsPrintedText: true,
+    async describeAndWrite(photos, request, signal) {
+      try {
+        return await describeAndWrite(photos, request, signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new Error(`Gemini (${config.model}) could not describe the photos and write the prompt: ${reason(error)}`, { cause: error });
+      }
+    },
     async describe(image, signal) {
       try {
         return await describe(image, signal);
@@ -147,7 +172,7 @@ export function createGeminiDescriber(config: GeminiDescriberConfig, deps: Gemin
     async screen(images, signal) {
       return Promise.all(
         images.map(async (image) => {
-          const answer = await ask([await visionCopy(image, signal), { text: SCREEN }], 16, signal);
+          const answer = await ask([await visionCopy(image, signal), { text: SCREEN }], 16 + thoughtRoom, signal, { mediaResolution: MEDIA_RESOLUTION.low });
           return answer.kind === 'refused' || /\bUNSAFE\b/i.test(answer.text);
         }),
       );

@@ -4,12 +4,14 @@
 // latency to every generation. The studio checks the answer (budget, roles, quoted text) before use.
 import type { Config } from '../../config.js';
 import type { PromptRequest, PromptWriter } from '../../studio/ports.js';
-import { endingOf, geminiClient, reason, thinkingFor } from '../describe/gemini-common.js';
+import { endingOf, familyOf, geminiClient, isThoughtsOnly, reason } from '../describe/gemini-common.js';
 
 export type GeminiPromptWriterConfig = Extract<Config['promptWriter'], { kind: 'gemini' }>;
 
-/** The instructions, facts first and the draft last, so the model edits a correct answer. */
-export function writerInstructions(r: PromptRequest): string {
+/** The instructions, facts first and the draft last, so the model edits a correct answer. `withPhotos`:
+ *  the same, inside the describer's one call (describe/gemini-vision.ts), where the answer is JSON and
+ *  the draft was composed before the photos were seen. */
+export function writerInstructions(r: PromptRequest, { withPhotos = false } = {}): string {
   const o = r.options;
   const limits = [
     `at most ${r.limits.chars} characters`,
@@ -31,7 +33,7 @@ export function writerInstructions(r: PromptRequest): string {
   ].filter(Boolean);
   return [
     `Write the prompt for the image model ${r.targetModel}, for a professional e-commerce photo.`,
-    'Output only the prompt: one paragraph of plain English sentences, each ending with a full stop. No lists, no markdown, no quotation marks around it.',
+    `${withPhotos ? 'The prompt is' : 'Output only the prompt:'} one paragraph of plain English sentences, each ending with a full stop. No lists, no markdown, no quotation marks around it.`,
     `Length: ${limits.join(', ')}.`,
     "Order by importance and drop the least important details first: the subject and the product's essentials " +
       "(type, colours, material, logos and printed text quoted exactly), the model's face, the setting, the pose, " +
@@ -44,7 +46,9 @@ export function writerInstructions(r: PromptRequest): string {
     ...r.descriptions.map((d) => `${d.slot}: ${d.text}`),
     r.freeText ? `The seller's own words (any language: translate their meaning into English, keep brand names): ${r.freeText}` : '',
     '',
-    `Draft (correct and within the limits; improve it): ${r.draft}`,
+    withPhotos
+      ? `Draft (within the limits, written before the photos were seen: add what your notes say, the product first): ${r.draft}`
+      : `Draft (correct and within the limits; improve it): ${r.draft}`,
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
     .join('\n');
@@ -52,23 +56,23 @@ export function writerInstructions(r: PromptRequest): string {
 
 export function createGeminiPromptWriter(config: GeminiPromptWriterConfig): PromptWriter {
   const ai = geminiClient(config);
-  const thinkingConfig = thinkingFor(config.model);
+  const { thinkingConfig, thoughtRoom } = familyOf(config.model);
+  const ask = (request: PromptRequest, maxOutputTokens: number, signal: AbortSignal) =>
+    ai.models.generateContent({
+      model: config.model,
+      contents: [{ role: 'user', parts: [{ text: writerInstructions(request) }] }],
+      config: { temperature: 0.3, maxOutputTokens, ...(thinkingConfig ? { thinkingConfig } : {}), abortSignal: signal },
+    });
   return {
     vendor: 'gemini',
     model: config.model,
     async write(request, signal) {
       try {
-        const response = await ai.models.generateContent({
-          model: config.model,
-          contents: [{ role: 'user', parts: [{ text: writerInstructions(request) }] }],
-          config: {
-            temperature: 0.3,
-            // ≈ 4 characters a token, with room: a prompt cut here is refused below, not used.
-            maxOutputTokens: Math.ceil(request.limits.chars / 3),
-            ...(thinkingConfig ? { thinkingConfig } : {}),
-            abortSignal: signal,
-          },
-        });
+        // ≈ 4 characters a token, with room: a prompt cut here is refused below, not used.
+        const limit = Math.ceil(request.limits.chars / 3) + thoughtRoom;
+        let response = await ask(request, limit, signal);
+        // Nothing but thoughts: once more with twice the limit (a cut prompt is not retried: it was too long).
+        if (isThoughtsOnly(response)) response = await ask(request, 2 * limit, signal);
         const ending = endingOf(response);
         if (ending.kind !== 'stop') throw new Error(`no usable prompt (${ending.kind}${'why' in ending ? `: ${ending.why}` : ''})`);
         return ending.text;
@@ -79,3 +83,4 @@ export function createGeminiPromptWriter(config: GeminiPromptWriterConfig): Prom
     },
   };
 }
+

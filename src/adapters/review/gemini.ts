@@ -3,16 +3,29 @@
 // printed text on both; the comparison of those texts is ours, as strings: a word on the output that
 // is close to one on the product but not the same is TEXT_CHANGED, text that matches nothing on the
 // product is UNWANTED_TEXT. Safety is part of the answer, so this replaces the describer's screen.
-import { Type, type Part, type Schema } from '@google/genai';
+import { MediaResolution, Type, type Part, type Schema } from '@google/genai';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { Reviewer, ReviewIssue } from '../../studio/ports.js';
-import { endingOf, geminiClient, jpegPart, reason, thinkingFor } from '../describe/gemini-common.js';
+import { endingOf, familyOf, geminiClient, isThoughtsOnly, jpegPart, reason } from '../describe/gemini-common.js';
 
 export type GeminiReviewerConfig = Extract<Config['review']['reviewer'], { kind: 'gemini' }>;
 
 /** An output is read at this size: text on a product needs some detail, a verdict no more. */
 const OUTPUT_LONG_EDGE = 1024;
+
+/** The output's level: a verdict and the words on it, not fine detail (Gemini 3: 560 tokens where unset
+ *  is 1120; bench/README.md: what each level costs). */
+const OUTPUT_RESOLUTION = MediaResolution.MEDIA_RESOLUTION_MEDIUM;
+
+/** When the products' descriptions quote their printed text (a vision model wrote them in this batch's
+ *  vision step), the output is compared with those: one image a call instead of every photo again. */
+export const REVIEW_FROM_NOTES =
+  'Review a generated e-commerce photo (the image) against the seller\'s product as described from their own photos ' +
+  '(below). Judge only the product: is it present; are its logos and printed text the same as described; are its ' +
+  'colours the same; are its shape and parts the same; is there text or a watermark in the photo that is not on the ' +
+  'product; is the photo unsafe (nudity, sexual content, gore). textOnProduct: the printed text the descriptions quote, ' +
+  'copied exactly. textOnOutput: the printed text you read in the image, copied exactly, one entry per word or line.';
 
 export const REVIEW_INSTRUCTION =
   'Review a generated e-commerce photo against the seller\'s own product photos. The first images are the seller\'s ' +
@@ -54,33 +67,41 @@ type Answer = z.infer<typeof Answer>;
 
 export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
   const ai = geminiClient(config);
-  const thinkingConfig = thinkingFor(config.model);
+  const { thinkingConfig, thoughtRoom } = familyOf(config.model);
 
   return {
     vendor: 'gemini',
     model: config.model,
     screensSafety: true,
     async review(subject, signal) {
-      const photos = [...subject.products, ...(subject.face ? [subject.face] : [])];
+      const notes = subject.notes?.filter((n) => subject.products.some((p) => p.slot === n.slot)) ?? [];
+      const fromNotes = notes.length > 0 && notes.length === subject.products.length;
+      const photos = fromNotes ? [] : [...subject.products, ...(subject.face ? [subject.face] : [])];
       const parts: Part[] = [
         ...photos.map((p) => ({ inlineData: { mimeType: p.vision.contentType, data: Buffer.from(p.vision.bytes).toString('base64') } })),
         await jpegPart(subject.image.bytes, OUTPUT_LONG_EDGE),
-        { text: REVIEW_INSTRUCTION },
+        { text: fromNotes ? [REVIEW_FROM_NOTES, ...notes.map((n) => `${n.slot}: ${n.text}`)].join('\n') : REVIEW_INSTRUCTION },
       ];
-      let response;
-      try {
-        response = await ai.models.generateContent({
+      const ask = (maxOutputTokens: number) =>
+        ai.models.generateContent({
           model: config.model,
           contents: [{ role: 'user', parts }],
           config: {
             temperature: 0,
-            maxOutputTokens: 1024,
+            maxOutputTokens,
             responseMimeType: 'application/json',
             responseSchema: RESPONSE_SCHEMA,
+            // one image: one level for the call (with the photos, theirs: unset, as before)
+            ...(fromNotes ? { mediaResolution: OUTPUT_RESOLUTION } : {}),
             ...(thinkingConfig ? { thinkingConfig } : {}),
             abortSignal: signal,
           },
         });
+      let response;
+      try {
+        response = await ask(1024 + thoughtRoom);
+        // Nothing but thoughts: once more with twice the limit.
+        if (isThoughtsOnly(response)) response = await ask(2 * (1024 + thoughtRoom));
       } catch (error) {
         throw new Error(`Gemini (${config.model}) could not review the image: ${reason(error)}`, { cause: error });
       }

@@ -1,6 +1,6 @@
 // What the jobs made from a generation's inputs share (the generation itself, its re-makes): where
 // the inputs are stored, loading them back, the reference copies, the batch's seed, the review's context.
-import type { GenerationInput, ImagePreparer, PreparedImage, Slot, Storage, VisionImage } from '../ports.js';
+import type { Description, Describer, GenerationInput, ImagePreparer, PreparedImage, Slot, Storage, VisionImage } from '../ports.js';
 import { ratioOf } from '../style-catalog.js';
 import { inputsPrefix } from './kind.js';
 
@@ -39,7 +39,15 @@ export async function makeReferences(deps: { storage: Storage; preparer: ImagePr
 /** The batch's seed, from its id: a retry of the same job asks for the same images. */
 export const batchSeed = (id: string) => Number.parseInt(id.replace(/-/g, '').slice(0, 7), 16);
 
-export const reviewContext = (images: VisionImage[], aspectRatio: string) => {
+/** `notes`: the batch's descriptions, given to the review only when a vision model wrote them (they
+ *  quote the printed text the review compares). */
+export const reviewContext = (images: VisionImage[], aspectRatio: string, notes?: { describer: Describer; descriptions: Description[] }) => {
   const [w, h] = ratioOf(aspectRatio);
-  return { products: images.filter((i) => i.kind === 'product'), face: images.find((i) => i.kind === 'face') ?? null, aspect: w / h };
+  const products = images.filter((i) => i.kind === 'product');
+  return {
+    products,
+    face: images.find((i) => i.kind === 'face') ?? null,
+    aspect: w / h,
+    ...(notes?.describer.readsPrintedText ? { notes: notes.descriptions.filter((d) => products.some((p) => p.slot === d.slot)) } : {}),
+  };
 };

@@ -2,7 +2,6 @@
 //   load the stored uploads → describe (concurrently, while the reference copies are made) → write
 //   the prompt → generate → screen → store the images → settle.
 // Starting one (validate, inspect, store the inputs, reserve + enqueue) is studio/start.ts.
-import { describeAll } from '../describe.js';
 import type {
   Describer,
   DescriptionCache,
@@ -16,11 +15,12 @@ import type {
   Storage,
 } from '../ports.js';
 import { unknownModelWarnings } from '../prompt/profiles.js';
-import { modelOf, promptStage, readsReferences } from '../prompt/stage.js';
+import { modelOf, readsReferences } from '../prompt/stage.js';
 import { createBatchReview, reviewAndRemake, type ReviewDeps } from '../review.js';
 import { screenOutputs } from '../screen.js';
 import { settle } from '../settle.js';
 import { exportsOf } from '../listing.js';
+import { visionStep } from '../vision-step.js';
 import { batchSeed, loadVision, makeReferences, reviewContext } from './generation-inputs.js';
 import { type JobKind } from './kind.js';
 import { runPackshot, type PackshotDeps } from './packshot.js';
@@ -75,35 +75,34 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       const references = readsReferences(deps.generator, mode) ? makeReferences(deps, g.id, images) : Promise.resolve([]);
       references.catch(() => {}); // awaited below; a failure is handled there
       progress({ stage: 'DESCRIBING', done: 0, total: images.length });
-      let started = new Date();
-      const described = await describeAll(images, { describer: deps.describer, cache: deps.cache, log: deps.log, mode }, signal, (done) =>
-        progress({ stage: 'DESCRIBING', done, total: images.length }),
-      );
-      stage('describe', { provider: deps.describer.vendor, model: deps.describer.model }, started);
-      deps.log.info('described', { generationId: g.id, images: images.length, described: described.descriptions.length, bytesUploaded: described.bytesUploaded, bytesSent: described.bytesSent });
-
-      started = new Date();
-      const staged = await promptStage({
+      // One vision call for the photos and the prompt when the describer can (vision-step.ts).
+      const { described, staged, path } = await visionStep({
+        images,
+        references,
+        describer: deps.describer,
+        cache: deps.cache,
         options: input.options,
         freeText: input.freeText,
         mode,
-        described,
-        references: await references,
         generator: deps.generator,
         writer: deps.promptWriter,
         writerTimeoutMs: deps.promptWriterTimeoutMs ?? 5000,
         log: deps.log,
         signal,
+        onDescribed: (done) => progress({ stage: 'DESCRIBING', done, total: images.length }),
+        stage,
       });
-      const writer = staged.writtenBy === 'writer' && deps.promptWriter;
-      stage('prompt', writer ? { provider: writer.vendor, model: writer.model } : { provider: 'composer' }, started);
+      deps.log.info('described', { generationId: g.id, images: images.length, described: described.descriptions.length, bytesUploaded: described.bytesUploaded, bytesSent: described.bytesSent, path });
       deps.log.info('prompt written', { generationId: g.id, by: staged.writtenBy, writerMs: staged.writerMs, chars: staged.prompt.length });
       await generations.recordPrompt(g.id, described.descriptions, staged.prompt, staged.warnings);
 
+      // The review reads the seller's photos (the measured layer) while the images are made.
+      const reviewReady = createBatchReview({ ...deps.review, log: deps.log }, reviewContext(images, input.options.aspectRatio, { describer: deps.describer, descriptions: described.descriptions }));
+      reviewReady.catch(() => {}); // awaited after the generator; a failure is handled there
       // A cancel heard by another instance (events lost between processes) is on the row.
       if ((await generations.generation(g.id))?.status !== 'RUNNING') throw new Error('the generation is no longer running');
       signal.throwIfAborted();
-      started = new Date();
+      let started = new Date();
       const generated = await deps.generator.generate({
         generationId: g.id,
         prompt: staged.prompt,
@@ -120,7 +119,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       stage('generate', { provider: deps.generator.name, model: modelOf(deps.generator, mode) }, started);
       started = new Date();
       const screen = (result: GenerateResult) => (deps.review.reviewer?.screensSafety ? result : screenOutputs(result, deps.describer, deps.log, signal));
-      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(images, input.options.aspectRatio));
+      const review = await reviewReady;
       // A re-make gets what is left of the deadline, less the time to store the batch.
       const remakeSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, g.deadlineAt.getTime() - Date.now() - STORE_MARGIN_MS))]);
       const delivery = await reviewAndRemake(review, await screen(generated), {
@@ -166,10 +165,10 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       if (!g.providerRequestId || !deps.generator.resume) return false;
       const result = await deps.generator.resume(g.providerRequestId, g.mode, signal);
       // Reviewed like any other batch (no re-make: the prompt's references are not rebuilt here).
-      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(await loadVision(storage, g.id, g.input), g.input.options.aspectRatio));
+      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(await loadVision(storage, g.id, g.input), g.input.options.aspectRatio, { describer: deps.describer, descriptions: g.descriptions }));
       const screened = deps.review.reviewer?.screensSafety ? result : await screenOutputs(result, deps.describer, deps.log, signal);
       const delivery = await reviewAndRemake(review, screened, { remakes: 0, remake: async () => [], signal, log: deps.log, onReviewed: () => {}, onRemade: () => {} });
-      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, delivery))) return false;
+      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, delivery, () => {}, exportsOf({ ...deps.listing, storage }, g.id, g.input.exports ?? [])))) return false;
       deps.log.info('recovered a generation from its provider job', { generationId: g.id });
       return true;
     },

@@ -67,7 +67,7 @@ export function remakeKind(deps: RemakeKindDeps): JobKind<RemakeRecord> {
 
       started = new Date();
       const screened = deps.review.reviewer?.screensSafety ? generated : await screenOutputs(generated, deps.describer, deps.log, signal);
-      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(photos, g.input.options.aspectRatio));
+      const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(photos, g.input.options.aspectRatio, { describer: deps.describer, descriptions: g.descriptions }));
       const [candidate] = await review.reviewAll(screened.images, signal, (done) => progress({ stage: 'REVIEWING', done, total: 1 }));
       stage('review', deps.review.reviewer ? { provider: deps.review.reviewer.vendor, model: deps.review.reviewer.model } : { provider: 'measured' }, started);
 

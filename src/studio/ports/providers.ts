@@ -19,6 +19,19 @@ export interface Describer {
   describe(image: VisionImage, signal: AbortSignal): Promise<string | DescribeReply>;
   /** true for each generated image the vision model judges unsafe; used when the image model reports nothing */
   screen?(images: GeneratedImage[], signal: AbortSignal): Promise<boolean[]>;
+  /** its descriptions quote the printed text on a product (a vision model reads it; the local one cannot):
+   *  the review may then compare outputs with the descriptions instead of sending the photos again */
+  readonly readsPrintedText?: boolean;
+  /** One call for the batch's vision step: describes `photos` (those not described before) and writes
+   *  the final prompt from them and `request` (which carries the descriptions already known). The
+   *  studio checks the prompt as it checks a PromptWriter's; on any failure it describes photo by photo. */
+  describeAndWrite?(photos: VisionImage[], request: PromptRequest, signal: AbortSignal): Promise<VisionStep>;
+}
+
+export interface VisionStep {
+  /** one description per photo sent, in the describe call's style */
+  notes: Description[];
+  prompt: string;
 }
 
 export interface DescribeReply {

@@ -1,6 +1,7 @@
 // Every output is reviewed against the seller's photos: a measured layer that needs no model (always
 // on), and a model layer (REVIEWER) that reads printed text, logos, shape and safety.
 import type { VisionImage } from './images.js';
+import type { Description } from './records.js';
 
 export type ReviewVerdict = 'PASS' | 'FAIL' | 'UNCHECKED';
 
@@ -38,6 +39,9 @@ export interface ReviewSubject {
   /** the seller's product photos (vision copies) */
   products: VisionImage[];
   face: VisionImage | null;
+  /** the products' descriptions, when a vision model wrote them (they quote the printed text): a model
+   *  review may compare against these instead of reading every photo again for every output */
+  notes?: Description[];
   /** the aspect ratio asked for, width over height */
   aspect: number;
 }

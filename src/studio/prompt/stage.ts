@@ -2,7 +2,7 @@
 // prompt for that model's window, and let the PromptWriter (when configured) write the final English
 // prompt, falling back to the composed one on any failure, timeout or answer that breaks a rule.
 import type { DescribeOutcome } from '../describe.js';
-import { GenerationError, type Generator, type GenerationMode, type Logger, type PreparedImage, type PromptRequest, type PromptWriter } from '../ports.js';
+import { GenerationError, type Generator, type GenerationMode, type Logger, type PreparedImage, type PromptRequest, type PromptWriter, type Slot } from '../ports.js';
 import type { StyleOptions } from '../style-catalog.js';
 import { fits } from './budget.js';
 import { composePrompt, type PromptFacts } from './compose.js';
@@ -28,8 +28,9 @@ export interface PromptStageOutcome {
   /** what the generator is given: refused photos removed; in REFERENCE ordered and capped */
   references: PreparedImage[];
   warnings: string[];
-  /** who wrote the prompt, and how long the writer took (null when there is none) */
-  writtenBy: 'writer' | 'composer';
+  /** who wrote the prompt (the describer: in the same call as the descriptions, vision-step.ts), and
+   *  how long the writer took (null when there is none) */
+  writtenBy: 'writer' | 'describer' | 'composer';
   writerMs: number | null;
 }
 
@@ -41,7 +42,10 @@ export const readsReferences = (generator: Generator, mode: GenerationMode) =>
   // PACKSHOT cuts out the upload itself
   mode === 'PACKSHOT' || mode === 'REFERENCE' || profileFor(modelOf(generator, mode), mode).maxReferences > 0;
 
-export async function promptStage(input: PromptStageInput): Promise<PromptStageOutcome> {
+/** What the prompt is written from: the photos the image model receives and how the prompt names
+ *  them, the composer's draft and the request a writer gets. `images` are the photos in play (the
+ *  reference copies, or their vision copies when the plan is needed before those are made). */
+export function planPrompt<T extends { slot: Slot }>(input: Pick<PromptStageInput, 'mode' | 'options' | 'freeText' | 'described' | 'generator'>, images: T[]) {
   const { mode, described } = input;
   // The photos would be ignored: charging for images that follow none of them is worse than failing.
   if (mode === 'TEXT_TO_IMAGE' && described.allRejected) {
@@ -49,7 +53,7 @@ export async function promptStage(input: PromptStageInput): Promise<PromptStageO
   }
   const profile = profileFor(modelOf(input.generator, mode), mode);
   const warnings = [...described.warnings];
-  const usable = input.references.filter((r) => !described.refused.includes(r.slot));
+  const usable = images.filter((r) => !described.refused.includes(r.slot));
   let references = usable;
   if (mode === 'REFERENCE') {
     const plan = planReferences(usable, [], input.generator.maxReferences ?? profile.maxReferences);
@@ -69,8 +73,6 @@ export async function promptStage(input: PromptStageInput): Promise<PromptStageO
     mode,
   };
   const draft = composePrompt(facts, profile);
-  if (!input.writer) return { prompt: draft, references, warnings, writtenBy: 'composer', writerMs: null };
-
   const request: PromptRequest = {
     mode,
     options: input.options,
@@ -81,6 +83,13 @@ export async function promptStage(input: PromptStageInput): Promise<PromptStageO
     targetModel: profile.id,
     limits: profile.budget,
   };
+  return { profile, references, warnings, draft, request };
+}
+
+export async function promptStage(input: PromptStageInput): Promise<PromptStageOutcome> {
+  const { profile, references, warnings, draft, request } = planPrompt(input, input.references);
+  if (!input.writer) return { prompt: draft, references, warnings, writtenBy: 'composer', writerMs: null };
+
   const started = Date.now();
   try {
     const written = (await input.writer.write(request, AbortSignal.any([input.signal, AbortSignal.timeout(input.writerTimeoutMs)]))).trim();
