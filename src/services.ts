@@ -117,7 +117,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     listing: { cutout, listing },
   });
   const generation: typeof generationBase = { ...generationBase, settled: (g) => catalogs.itemSettled(g) };
-  const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log });
+  const remake = remakeKind({ remakes: ledger, generations: ledger, storage, describer, generator, preparer: rawPreparer, review, log, listing });
   const video = videoKind({ videos: opened.videos, storage, maker: videoMaker, clock, log, deadlineMs: config.videoDeadlineMs });
   const exported = exportKind({ exports: opened.exports, generations: ledger, storage, listing });
   const jobs = createJobMachinery(

@@ -164,9 +164,11 @@ describe('reviews in a batch (offline default: the measured layer)', () => {
     // second passes, the batch is paid. remakeImage's own call is faithful.
     const generator = flawed(recolour, [1, 2], 1);
     current = await app(generator);
-    const { result, token } = await run(current, 'remake');
+    const { result, token } = await run(current, 'remake', { exports: ['SHOPEE'] });
     expect(result.__typename).toBe('GenerateImagesSuccess');
     expect(result.generation.images.map((i: any) => i.review.verdict)).toEqual(['FAIL', 'PASS']);
+    const EXPORTS = `query($id: ID!) { generation(id: $id) { images { url exports { preset url } } } }`;
+    const exportsBefore = (await current.gql(EXPORTS, { id: result.generation.id }, { token })).body.data.generation.images[0].exports;
     const REMAKE = `mutation($input: RemakeImageInput!) { remakeImage(input: $input) {
       __typename ... on RemakeImageSuccess { remake { id status imageId } } ... on InvalidInputError { field message } } }`;
     const READ = `query($id: ID!) { remake(id: $id) { status generation { images { id review { verdict } } } } }`;
@@ -184,6 +186,11 @@ describe('reviews in a batch (offline default: the measured layer)', () => {
     expect(seen.status).toBe('SUCCEEDED');
     expect(seen.generation.images.map((i: any) => i.review.verdict)).toEqual(['PASS', 'PASS']);
     expect(generator.calls).toBe(3);
+    // The replacement is exported to the same presets, from its own bytes.
+    const exportsAfter = (await current.gql(EXPORTS, { id: result.generation.id }, { token })).body.data.generation.images[0].exports;
+    expect(exportsAfter.map((e: any) => e.preset)).toEqual(['SHOPEE']);
+    expect(exportsAfter[0].url).toMatch(/1-shopee-remake\.jpg/);
+    expect(exportsBefore[0].url).not.toMatch(/remake/);
 
     const again = (await current.gql(REMAKE, { input: { imageId: ids[0] } }, { token })).body.data.remakeImage;
     expect(again.remake.id).toBe(asked.remake.id);

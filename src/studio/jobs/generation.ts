@@ -168,7 +168,8 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(await loadVision(storage, g.id, g.input), g.input.options.aspectRatio, { describer: deps.describer, descriptions: g.descriptions }));
       const screened = deps.review.reviewer?.screensSafety ? result : await screenOutputs(result, deps.describer, deps.log, signal);
       const delivery = await reviewAndRemake(review, screened, { remakes: 0, remake: async () => [], signal, log: deps.log, onReviewed: () => {}, onRemade: () => {} });
-      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, delivery, () => {}, exportsOf({ ...deps.listing, storage }, g.id, g.input.exports ?? [])))) return false;
+      const exports = exportsOf({ ...deps.listing, storage }, g.id, g.input.exports ?? []);
+      if (!(await settle({ generations, storage }, g.id, g.input.options, g.descriptions, delivery, undefined, exports))) return false;
       deps.log.info('recovered a generation from its provider job', { generationId: g.id });
       return true;
     },

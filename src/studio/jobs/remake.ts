@@ -2,7 +2,8 @@
 //   the batch's stored photos → the same prompt, another seed → screen → review → if it is better,
 //   it takes the old image's place → once no failed image is left, the batch's photos are removed.
 // Starting one is studio/remakes.ts. The new image is judged like any other; a worse one is dropped.
-import type { Describer, GenerationRecord, GenerationStore, Generator, ImagePreparer, Logger, RemakeRecord, RemakeStore, Storage, StoredImage } from '../ports.js';
+import type { Describer, GenerationRecord, GenerationStore, Generator, ImagePreparer, ListingImages, Logger, RemakeRecord, RemakeStore, Storage, StoredImage } from '../ports.js';
+import { exportKey, makeExport } from '../listing.js';
 import { modelOf, readsReferences } from '../prompt/stage.js';
 import { better, createBatchReview, type ReviewDeps } from '../review.js';
 import { screenOutputs } from '../screen.js';
@@ -21,6 +22,8 @@ export interface RemakeKindDeps {
   preparer: ImagePreparer;
   review: Omit<ReviewDeps, 'log'>;
   log: Logger;
+  /** the replacement is made to the presets the old image had been exported to */
+  listing: ListingImages;
 }
 
 /** A seed no automatic re-make of the batch used. */
@@ -77,7 +80,11 @@ export function remakeKind(deps: RemakeKindDeps): JobKind<RemakeRecord> {
         // A key of its own: the old image's signed links stay valid until they expire.
         const key = outputKey(g.id, `${r.imageIndex}-remake`, candidate.image.contentType);
         await storage.put(key, candidate.image.bytes, candidate.image.contentType);
-        replacement = { ...old, key, width: candidate.image.width, height: candidate.image.height, contentType: candidate.image.contentType, review: candidate.review };
+        const bytes = candidate.image.bytes;
+        const exports = await Promise.all(
+          (old.exports ?? []).map((e) => makeExport({ listing: deps.listing, storage }, bytes, e.preset, exportKey(g.id, r.imageIndex, e.preset, '-remake'))),
+        );
+        replacement = { ...old, key, width: candidate.image.width, height: candidate.image.height, contentType: candidate.image.contentType, review: candidate.review, exports };
       } else {
         deps.log.info('the re-made image was not better; the old one stays', { remakeId: r.id, verdict: candidate?.review.verdict });
       }
