@@ -111,4 +111,15 @@ describe('one vision call per batch', () => {
     expect(result.generation.images.map((i: any) => i.review.verdict)).toEqual(['PASS', 'PASS']);
     expect(gemini.requests.filter(isReview)).toHaveLength(3);
   });
+
+  test("a review answer of only thoughts (MAX_TOKENS, no text) is asked again once with twice the limit", async () => {
+    gemini.reset();
+    gemini.script({
+      reply: (r) => (isReview(r) ? { text: JSON.stringify(FAITHFUL_REVIEW), thoughtTokens: r.body.generationConfig.maxOutputTokens <= 1024 ? 1024 : 0 } : defaultGeminiReply(r)),
+    });
+    const result = await run('vision-thoughts', ['#5a7230', '#72305a', '#a87a60']);
+    expect(result.generation.images.map((i: any) => i.review.verdict)).toEqual(['PASS', 'PASS']);
+    expect(gemini.requests.filter(isReview).map((r) => r.body.generationConfig.maxOutputTokens).sort()).toEqual([1024, 1024, 2048, 2048]);
+  });
 });
+

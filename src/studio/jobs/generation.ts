@@ -1,6 +1,7 @@
 // The generation kind: a batch of campaign photos from the seller's photos and options.
-//   load the stored uploads → describe (concurrently, while the reference copies are made) → write
-//   the prompt → generate → screen → store the images → settle.
+//   load the stored uploads → describe the photos and write the prompt (one vision call when the
+//   describer can: vision-step.ts; while the reference copies are made) → generate (while the review
+//   reads the seller's photos) → review (or screen) → store the images → settle.
 // Starting one (validate, inspect, store the inputs, reserve + enqueue) is studio/start.ts.
 import type {
   Describer,
