@@ -103,10 +103,12 @@ async function otherSellersWait(cap: string) {
 
 async function zipMemory() {
   // Noise: a photo that compresses like a real one (~150 KB), so the ZIP is near the one-file limit.
-  const photo = new Uint8Array(await sharp({ create: { width: 640, height: 480, channels: 3, background: '#888888', noise: { type: 'gaussian', mean: 128, sigma: 20 } } }).jpeg({ quality: 70 }).toBuffer());
+  // BENCH_ZIP_PHOTO=large: 2000 × 1500 photos (~1 MB each, a ~50 MB ZIP, past one multipart request's 6 files).
+  const [width, height, quality] = process.env.BENCH_ZIP_PHOTO === 'large' ? [2000, 1500, 85] : [640, 480, 70];
+  const photo = new Uint8Array(await sharp({ create: { width, height, channels: 3, background: '#888888', noise: { type: 'gaussian', mean: 128, sigma: 20 } } }).jpeg({ quality }).toBuffer());
   const rows = Array.from({ length: ITEMS }, (_, i) => ({ folder: `p${i}`, files: { 'front.jpg': photo } }));
   const zip = await catalogZip(rows, 'sku,folder\n' + rows.map((r, i) => `Z-${i},${r.folder}`).join('\n'));
-  return withApp({ WORKER_CONCURRENCY: '0' }, createLocalGenerator(), async (app, _gql, token) => {
+  return withApp({ WORKER_CONCURRENCY: '0', UPLOAD_MEMORY_MB: '200' }, createLocalGenerator(), async (app, _gql, token) => {
     const seller = await token('zip-memory');
     global.gc?.();
     const before = process.memoryUsage().rss;

@@ -4,7 +4,7 @@
 --   * an export row is the job's: one live job per (image, preset) — asked again while it is queued,
 --     running or done, the first answers (outcome 'replay'); a failed one may be asked again;
 --   * a priced export is debited once with its reservation and refunded at most once (unique partial
---     indexes on export_id), exactly like a clip; ledger_problems() checks it (restated whole below);
+--     indexes on export_id), exactly like a clip; ledger_problems() checks it (restated whole in 20261205000200_catalogs.sql);
 --   * the made export is written into its image's place in the generation (images[n].exports, one per
 --     preset) in the statement that settles the job.
 
@@ -172,68 +172,5 @@ grant execute on function
   public.complete_export(uuid, jsonb), public.fail_export(uuid, text, text), public.get_export(uuid)
   to service_role;
 
--- The books, with exports: restated whole (20261204000200's body plus the exports' two checks).
-create or replace function public.ledger_problems() returns table (user_id uuid, problem text)
-language sql stable
-security definer
-set search_path = ''
-as $$
-  select p.id, 'negative balance ' || p.coins_balance from public.profiles p where p.coins_balance < 0
-  union all
-  select p.id, 'balance ' || p.coins_balance || ' <> ledger sum ' || coalesce(s.total, 0)
-    from public.profiles p
-    left join (select l.user_id, sum(l.delta) as total from public.coin_ledger l group by l.user_id) s on s.user_id = p.id
-    where p.coins_balance <> coalesce(s.total, 0)
-  union all
-  select g.user_id, 'generation ' || g.id || ' is ' || g.status || ' with ' || count(r.id) || ' refunds'
-    from public.generations g
-    join public.coin_ledger d on d.generation_id = g.id and d.kind = 'debit'
-    left join public.coin_ledger r on r.generation_id = g.id and r.kind = 'refund'
-    group by g.id, g.user_id, g.status
-    having (g.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
-        or (g.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
-  union all
-  select g.user_id, 'generation ' || g.id || ' costs ' || g.cost || ' but has no debit'
-    from public.generations g
-    where g.cost > 0 and not exists (select 1 from public.coin_ledger d where d.generation_id = g.id and d.kind = 'debit')
-  union all
-  select v.user_id, 'video ' || v.id || ' is ' || v.status || ' with ' || count(r.id) || ' refunds'
-    from public.videos v
-    join public.coin_ledger d on d.video_id = v.id and d.kind = 'debit'
-    left join public.coin_ledger r on r.video_id = v.id and r.kind = 'refund'
-    group by v.id, v.user_id, v.status
-    having (v.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
-        or (v.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
-  union all
-  select v.user_id, 'video ' || v.id || ' costs ' || v.cost || ' but has no debit'
-    from public.videos v
-    where v.cost > 0 and not exists (select 1 from public.coin_ledger d where d.video_id = v.id and d.kind = 'debit')
-  union all
-  select e.user_id, 'export ' || e.id || ' is ' || e.status || ' with ' || count(r.id) || ' refunds'
-    from public.exports e
-    join public.coin_ledger d on d.export_id = e.id and d.kind = 'debit'
-    left join public.coin_ledger r on r.export_id = e.id and r.kind = 'refund'
-    group by e.id, e.user_id, e.status
-    having (e.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
-        or (e.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
-  union all
-  select e.user_id, 'export ' || e.id || ' costs ' || e.cost || ' but has no debit'
-    from public.exports e
-    where e.cost > 0 and not exists (select 1 from public.coin_ledger d where d.export_id = e.id and d.kind = 'debit')
-  union all
-  select t.user_id, 'top-up ' || t.id || ' is ' || t.status || ' with ' || x.credits || ' credits (' || x.credited || ' coins) and '
-           || x.reversals || ' reversals (' || x.reversed || ' coins)'
-    from public.topups t
-    cross join lateral (
-      select count(*) filter (where l.kind = 'topup') as credits,
-             count(*) filter (where l.kind = 'topup_reversal') as reversals,
-             coalesce(sum(l.delta) filter (where l.kind = 'topup'), 0) as credited,
-             coalesce(-sum(l.delta) filter (where l.kind = 'topup_reversal'), 0) as reversed
-        from public.coin_ledger l where l.topup_id = t.id) x
-    where x.credits > 1 or x.reversals > 1
-       or (t.status in ('PENDING', 'EXPIRED', 'FAILED') and (x.credits <> 0 or x.reversals <> 0))
-       or (t.status = 'PAID' and (x.credits <> 1 or x.reversals <> 0 or x.credited <> t.coins))
-       or (t.status = 'REFUNDED' and x.credits = 1
-           and (x.credited <> t.coins or x.reversed <> t.coins_reversed or t.coins_reversed + t.coins_unrecovered <> t.coins))
-       or (t.status = 'REFUNDED' and x.credits = 0 and (x.reversals <> 0 or t.coins_reversed <> 0 or t.coins_unrecovered <> 0))
-$$;
+-- The books check exports too: ledger_problems() is restated whole, with the exports' two checks, by
+-- 20261205000200_catalogs.sql (it runs after this one).

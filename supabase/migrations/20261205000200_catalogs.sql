@@ -236,8 +236,8 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- The books: restated whole (from the top-ups' migration), plus a catalogue whose price is not what
--- its items were debited.
+-- The books: restated whole (the top-ups' migration's body, the exports' two checks from
+-- 20261205000100, and a catalogue whose price is not what its items were debited).
 
 create or replace function public.ledger_problems() returns table (user_id uuid, problem text)
 language sql stable
@@ -274,6 +274,18 @@ as $$
   select v.user_id, 'video ' || v.id || ' costs ' || v.cost || ' but has no debit'
     from public.videos v
     where v.cost > 0 and not exists (select 1 from public.coin_ledger d where d.video_id = v.id and d.kind = 'debit')
+  union all
+  select e.user_id, 'export ' || e.id || ' is ' || e.status || ' with ' || count(r.id) || ' refunds'
+    from public.exports e
+    join public.coin_ledger d on d.export_id = e.id and d.kind = 'debit'
+    left join public.coin_ledger r on r.export_id = e.id and r.kind = 'refund'
+    group by e.id, e.user_id, e.status
+    having (e.status in ('FAILED', 'CANCELED') and count(r.id) <> 1)
+        or (e.status in ('SUCCEEDED', 'QUEUED', 'RUNNING') and count(r.id) <> 0)
+  union all
+  select e.user_id, 'export ' || e.id || ' costs ' || e.cost || ' but has no debit'
+    from public.exports e
+    where e.cost > 0 and not exists (select 1 from public.coin_ledger d where d.export_id = e.id and d.kind = 'debit')
   union all
   select t.user_id, 'top-up ' || t.id || ' is ' || t.status || ' with ' || x.credits || ' credits (' || x.credited || ' coins) and '
            || x.reversals || ' reversals (' || x.reversed || ' coins)'

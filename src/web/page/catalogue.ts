@@ -47,14 +47,17 @@ export function createCataloguePanel(client: Client, lang: () => Lang, defaults:
     const c = state.current;
     if (!c) return $('#catalogue-progress').replaceChildren();
     const finished = c.progress.done + c.progress.failed;
-    const meter = h('div', { class: 'meter' }, h('div', { style: `width:${Math.round((finished / c.progress.total) * 100)}%` }));
+    // Through the CSSOM: the page's CSP allows no style attributes.
+    const fill = h('div', {});
+    fill.style.width = `${Math.round((finished / c.progress.total) * 100)}%`;
+    const meter = h('div', { class: 'meter' }, fill);
     const grid = h(
       'ul',
       { class: 'history catalogue-grid' },
-      ...c.items.map((i) => h('li', { class: `status-${i.generation.status.toLowerCase()}` }, h('b', {}, i.sku), ' ', i.generation.status, i.generation.error ? ` — ${i.generation.error}` : '')),
+      ...c.items.map((i) => h('li', { 'data-sku': i.sku, 'data-status': i.generation.status }, h('b', {}, i.sku), ' ', i.generation.status, i.generation.error ? ` — ${i.generation.error}` : '')),
     );
-    const summary = h('p', {}, `${c.status}: ${c.progress.done}/${c.progress.total} ✓, ${c.progress.failed} ✗ · ${coinCount(lang(), c.cost)}${c.refunded ? ` (−${c.refunded})` : ''}`);
-    const download = c.zipUrl ? h('a', { href: c.zipUrl, download: `catalog-${c.id.slice(0, 8)}.zip`, class: 'button' }, t('downloadAll')) : null;
+    const summary = h('p', { id: 'catalogue-summary', 'data-status': c.status }, `${c.status}: ${c.progress.done}/${c.progress.total} ✓, ${c.progress.failed} ✗ · ${coinCount(lang(), c.cost)}${c.refunded ? ` (−${c.refunded})` : ''}`);
+    const download = c.zipUrl ? h('a', { id: 'catalogue-download', href: c.zipUrl, download: `catalog-${c.id.slice(0, 8)}.zip`, class: 'button' }, t('downloadAll')) : null;
     const cancel = c.finishedAt ? null : h('button', { type: 'button' }, t('cancelCatalogue'));
     cancel?.addEventListener('click', () => void stop(c.id));
     $('#catalogue-progress').replaceChildren(meter, summary, grid, h('div', { class: 'row' }, download, cancel));
