@@ -1,7 +1,7 @@
 // createApp(config): the Yoga instance with the schema, uploads, CSRF and CORS rules, error masking,
 // the signed /media route, the payment routes (http/payments.ts), /health and /ready, plus the
 // in-process worker. main.ts only listens.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
@@ -12,11 +12,9 @@ import { openAuthenticator } from './adapters/wiring.js';
 import type { Config } from './config.js';
 import { viewerFrom, type Context, type Services } from './context.js';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './http/graphiql.js';
-import { serveCatalogZip } from './http/catalog-download.js';
 import { useRequestGuard } from './http/multipart-guard.js';
-import { createZipLinks, type ZipLinks } from './http/generation-zip.js';
+import type { Downloads } from './http/downloads.js';
 import { createPaymentRoutes } from './http/payments.js';
-import { loadOrCreateSecret } from './adapters/secret-file.js';
 import { createUploadAdmission } from './http/upload-admission.js';
 import { queryLimitPlugins, useQueryCost, withoutSuggestions } from './http/query-limits.js';
 import { useSecurityHeaders } from './http/security-headers.js';
@@ -63,9 +61,8 @@ function extraRoutes(
   media: Parameters<typeof serveMedia>[0] | null,
   ledger: Ledger,
   payments: PaymentParts,
-  zips: ZipLinks,
+  downloads: Downloads,
   log: Logger,
-  catalogZip: (url: URL) => Promise<Response | null>,
 ): Plugin {
   const web = createWebRoutes(config, log);
   const pay = createPaymentRoutes({
@@ -84,11 +81,8 @@ function extraRoutes(
       } else if (media && url.pathname.startsWith('/media/')) {
         const response = await serveMedia(media, url, Date.now(), request.headers.get('range'));
         if (response) endResponse(response);
-      } else if (url.pathname.startsWith('/zip/')) {
-        const response = await zips.handle(url);
-        if (response) endResponse(response);
-      } else if (url.pathname.startsWith('/catalogs/')) {
-        const response = await catalogZip(url);
+      } else if (url.pathname.startsWith('/zip/') || url.pathname.startsWith('/catalogs/')) {
+        const response = await downloads.handle(url);
         if (response) endResponse(response);
       } else if (url.pathname.startsWith('/graphiql/') && config.graphql.graphiql) {
         const response = await serveGraphiQLAsset(url.pathname, request.headers.get('accept-encoding'));
@@ -113,20 +107,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
   const { ledger, events, storage, studio, clips, catalogs, remakes, exports, topUps, apiKeys } = core;
   // Session tokens, and the sellers' API keys for their backends (Bearer etl_…).
   const authenticator = withApiKeys(tokens, apiKeys);
-  // A generation's ZIP, behind a signed link: the key is kept in DATA_DIR (as the media links'), or,
-  // on Supabase Storage (instances share no DATA_DIR), derived from the service key they all hold.
-  const zips = createZipLinks({
-    secret:
-      config.storage.kind === 'supabase'
-        ? createHmac('sha256', config.storage.serviceRoleKey).update('etalase zip-url-key').digest()
-        : await loadOrCreateSecret(config.dataDir, 'zip-url-key'),
-    publicUrl: config.publicUrl,
-    ttlSeconds: config.mediaUrlTtlSeconds,
-    storage,
-    generation: (id) => ledger.generation(id),
-  });
   const services: Services = {
-    zips,
+    downloads: core.downloads,
     studio,
     clips,
     catalogs,
@@ -199,9 +181,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
       ...observability.plugins,
       useSecurityHeaders('/graphql'),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, zips, log, (url) =>
-        serveCatalogZip(core.catalogDownloads.links, { catalogs: core.catalogDownloads.catalogs, generations: ledger, storage }, url),
-      ),
+      extraRoutes(config, core.mediaLookup, ledger, { topUps, sandbox: core.sandbox }, core.downloads, log),
       // The last plugin to set a request parser: strict multipart and body caps before GraphQL.
       useRequestGuard({
         schema,

@@ -4,7 +4,7 @@ import type { Authenticator, Viewer } from './adapters/auth/authenticator.js';
 import type { ApiKeyService } from './studio/api-keys.js';
 import type { Remakes } from './studio/remakes.js';
 import type { Exports } from './studio/exports.js';
-import type { ZipLinks } from './http/generation-zip.js';
+import type { Downloads } from './http/downloads.js';
 import type { Catalogs } from './studio/catalogs.js';
 import type { Clips } from './studio/clips.js';
 import type { Studio } from './studio/start.js';
@@ -29,8 +29,8 @@ export interface Services {
   remakes: Remakes;
   /** exportImage: an image made to a marketplace preset */
   exports: Exports;
-  /** a generation's ZIP behind a signed link */
-  zips: ZipLinks;
+  /** a batch's and a catalogue's ZIP behind signed links */
+  downloads: Downloads;
 }
 
 export interface Context {

@@ -8,8 +8,9 @@ import { SqlApiKeys } from './adapters/ledger/api-keys.js';
 import { SqlTopUps } from './adapters/ledger/topups.js';
 import { openCutout, openDescriber, openGenerator, openLedgerAndQueue, openListingImages, openPayments, openPromptWriter, openReview, openStorage, openVideoMaker } from './adapters/wiring.js';
 import type { Config } from './config.js';
-import { loadMediaKey } from './adapters/storage/local.js';
-import { createCatalogLinks } from './http/catalog-download.js';
+import { createHmac } from 'node:crypto';
+import { loadOrCreateSecret } from './adapters/secret-file.js';
+import { createDownloads } from './http/downloads.js';
 import { createCatalogZipReader } from './media/catalog-zip.js';
 import { createImagePreparer } from './media/prepare.js';
 import type { Observability } from './observability/index.js';
@@ -156,8 +157,20 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     webhooks,
     deadlineMs: config.videoDeadlineMs,
   });
-  // A catalogue's download link, signed with the media key (app.ts serves it: http/catalog-download.ts).
-  const catalogLinks = createCatalogLinks({ secret: await loadMediaKey(config.dataDir), publicUrl: config.publicUrl, ttlSeconds: config.mediaUrlTtlSeconds, clock });
+  // A batch's and a catalogue's ZIP, behind signed links (app.ts serves them): the key is kept in
+  // DATA_DIR, or, on Supabase Storage (instances share no DATA_DIR), derived from the service key they all hold.
+  const downloads = createDownloads({
+    secret:
+      config.storage.kind === 'supabase'
+        ? createHmac('sha256', config.storage.serviceRoleKey).update('etalase zip-url-key').digest()
+        : await loadOrCreateSecret(config.dataDir, 'zip-url-key'),
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.mediaUrlTtlSeconds,
+    clock,
+    storage,
+    generations: ledger,
+    catalogs: opened.catalogs,
+  });
   const catalogs: Catalogs = createCatalogs({
     catalogs: opened.catalogs,
     generations: ledger,
@@ -176,7 +189,7 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     deadlineMs,
     readsReferences: (mode) => readsReferences(generator, mode),
     archive: createCatalogZipReader({ maxFileBytes: config.limits.maxFileBytes }),
-    zipUrl: catalogLinks.urlFor,
+    zipUrl: downloads.catalogZipUrl,
   });
   const remakes = createRemakes({ generations: ledger, remakes: ledger, jobs, clock, ids, deadlineMs });
   const exports = createExports({ generations: ledger, exports: opened.exports, jobs, events, clock, ids, price: config.coins.export, deadlineMs });
@@ -204,8 +217,8 @@ export async function openCore(config: Config, log: Logger, overrides: CoreOverr
     studio,
     clips,
     catalogs,
-    /** the download-all route's parts: its signed links and the rows it reads */
-    catalogDownloads: { links: catalogLinks, catalogs: opened.catalogs },
+    /** a batch's and a catalogue's ZIP: their signed links and the route that serves them */
+    downloads,
     remakes,
     exports,
     topUps,

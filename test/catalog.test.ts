@@ -60,6 +60,17 @@ async function finished(id: string, token: string) {
 }
 
 describe('startCatalog with items', () => {
+  test("defaults.exports: every item's images are exported, and the download holds them in each SKU's folder", async () => {
+    const token = await t.token('cat-exports');
+    const items = ['EXP-1', 'EXP-2'].map((sku) => ({ sku, productImages: [] }));
+    const r = await t.gql(START, { input: { items, defaults: { count: 1, exports: ['TOKOPEDIA'] } } }, { token });
+    expect(r.body.data.startCatalog.__typename).toBe('StartCatalogSuccess');
+    const done = await finished(r.body.data.startCatalog.catalog.id, token);
+    expect(done.status).toBe('SUCCEEDED');
+    const names = await entryNames(new Uint8Array(await (await t.app.yoga.fetch(done.zipUrl)).arrayBuffer()));
+    for (const sku of ['EXP-1', 'EXP-2']) expect(names).toEqual(expect.arrayContaining([`${sku}/images/1.jpg`, `${sku}/exports/tokopedia/1.jpg`, `${sku}/prompts.txt`]));
+  }, 60_000);
+
   test('three text-to-image items: one reservation, all succeed, listed in me.catalogs', async () => {
     const token = await t.token('cat-items');
     const items = ['SKU-1', 'SKU-2', 'SKU-3'].map((sku) => ({ sku, productImages: [] }));
@@ -172,7 +183,7 @@ describe('startCatalog with a ZIP', () => {
     const names = await entryNames(new Uint8Array(await response.arrayBuffer()));
     for (const row of rows) {
       if (row.sku === 'ZIP-7') expect(names).toContain('ZIP-7/FAILED.txt');
-      else expect(names).toEqual(expect.arrayContaining([`${row.sku}/1.jpg`, `${row.sku}/prompt.txt`]));
+      else expect(names).toEqual(expect.arrayContaining([`${row.sku}/images/1.jpg`, `${row.sku}/prompts.txt`]));
     }
     expect(names).toContain('catalog-results.csv');
     // Unsigned or tampered: refused.

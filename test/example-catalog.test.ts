@@ -53,7 +53,7 @@ test('a folder of product folders becomes one catalogue; every SKU is in the sav
   const names: string[] = [];
   for await (const entry of file.eachEntry()) names.push(entry.fileName);
   file.close();
-  expect(names).toEqual(expect.arrayContaining(['TAS-1/1.jpg', 'TAS-2/1.jpg', 'TAS-1/prompt.txt']));
+  expect(names).toEqual(expect.arrayContaining(['TAS-1/images/1.jpg', 'TAS-2/images/1.jpg', 'TAS-1/prompts.txt']));
 }, 120_000);
 
 test('a manifest row naming a missing folder: exit 1, the row named, nothing charged', async () => {

@@ -3,7 +3,7 @@
 // is streamed: a file is read from Storage only when the archive reaches it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import yauzl from 'yauzl';
-import { streamZip } from '../src/http/generation-zip.js';
+import { streamZip } from '../src/http/zip.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { productOnColour } from './helpers/images.js';
 

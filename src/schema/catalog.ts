@@ -7,7 +7,7 @@ import { MAX_CATALOG_ITEMS, type CatalogItemCommand, type CatalogItemState, type
 import { COUNT_RULE, MAX_PRODUCT_IMAGES, PRODUCT_IMAGES_RULE, PROMPT_LIMIT } from '../studio/request.js';
 import { requireViewer } from './auth.js';
 import { builder } from './builder.js';
-import { GenerationModeEnum } from './enums.js';
+import { GenerationModeEnum, MarketplacePresetEnum } from './enums.js';
 import { ErrorInterface } from './errors.js';
 import { bytesOf, Generation } from './generation.js';
 import { StyleOptionsInput } from './style.js';
@@ -89,6 +89,8 @@ const CatalogDefaultsInput = builder.inputType('CatalogDefaultsInput', {
     options: t.field({ type: StyleOptionsInput }),
     count: t.int({ description: 'Images per item (1–4, default 2)', validate: COUNT_RULE }),
     mode: t.field({ type: GenerationModeEnum, description: 'Unset: REFERENCE for items with photos, TEXT_TO_IMAGE for items without' }),
+    exports: t.field({ type: [MarketplacePresetEnum], description: "Every item's images are also made to these marketplace presets, with a compliance report" }),
+    shadow: t.boolean({ description: 'PACKSHOT: a soft contact shadow under the product' }),
   }),
 });
 
@@ -146,7 +148,15 @@ builder.mutationField('startCatalog', (t) =>
       }
       const common = {
         userId,
-        defaults: input.defaults ? { options: input.defaults.options ?? null, count: input.defaults.count ?? null, mode: input.defaults.mode ?? null } : null,
+        defaults: input.defaults
+          ? {
+              options: input.defaults.options ?? null,
+              count: input.defaults.count ?? null,
+              mode: input.defaults.mode ?? null,
+              exports: input.defaults.exports ?? null,
+              shadow: input.defaults.shadow ?? null,
+            }
+          : null,
         idempotencyKey: input.idempotencyKey ?? null,
         webhookUrl: input.webhookUrl ?? null,
       };

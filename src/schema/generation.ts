@@ -33,7 +33,7 @@ export const Generation = builder.objectRef<GenerationRecord>('Generation').impl
     zipUrl: t.string({
       nullable: true,
       description: 'Every image, its exports and cutout, and prompts.txt as one ZIP, behind a signed link that expires (MEDIA_URL_TTL_SECONDS); null while there are no images',
-      resolve: (g, _, ctx) => (g.images.length ? ctx.services.zips.urlFor(g.id) : null),
+      resolve: (g, _, ctx) => (g.images.length ? ctx.services.downloads.generationZipUrl(g.id) : null),
     }),
     error: t.exposeString('error', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -45,6 +45,10 @@ export interface CatalogDefaults {
   count?: number | null;
   /** unset: REFERENCE for an item with photos, TEXT_TO_IMAGE for one without */
   mode?: GenerationMode | null;
+  /** marketplace presets every item's images are also made to */
+  exports?: string[] | null;
+  /** PACKSHOT: a soft contact shadow */
+  shadow?: boolean | null;
 }
 
 export interface CatalogCommand {
@@ -78,7 +82,7 @@ export interface CatalogDeps extends StageDeps {
   /** reads an uploaded ZIP with its catalog.csv into items */
   archive: CatalogArchive;
   /** the catalogue's download link (signed); none when the app does not serve it */
-  zipUrl?: (catalogId: string) => Promise<string>;
+  zipUrl?: (catalogId: string) => string;
 }
 
 /** Where a catalogue stands, as a subscriber's first event (then ITEM_FINISHED per item, then FINISHED). */
@@ -115,6 +119,8 @@ export function createCatalogs(deps: CatalogDeps) {
         prompt: item.prompt,
         count: cmd.defaults?.count ?? 2,
         mode,
+        exports: cmd.defaults?.exports ?? null,
+        shadow: cmd.defaults?.shadow ?? null,
         idempotencyKey: null,
         webhookUrl: null,
       };
