@@ -1,4 +1,4 @@
-// `npm run example -- --catalog folder/ [--count 1-4] [--mode …] [--option key=value …] [--out DIR]
+// `npm run example -- --catalog folder/ [--count 1-4] [--mode …] [--export PRESET …] [--option key=value …] [--out DIR]
 //   [--url …] [--user NAME]`: a whole catalogue from a folder, as a seller exporting from a
 // marketplace would send it. The folder is zipped as it is when it has a catalog.csv (sku, folder,
 // option columns); otherwise each subfolder is one product, its name the SKU. One startCatalog with
@@ -18,6 +18,7 @@ import {
   type StudioCatalogueFragment,
   type StyleOptionsInput,
 } from '../web/generated/graphql.js';
+import { MODES, parseExports } from './example-listing.js';
 import { signIn, UsageError } from './sign-in.js';
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
@@ -74,6 +75,7 @@ export async function runCatalog(argv: string[]): Promise<number> {
       count: { type: 'string', default: '1' },
       mode: { type: 'string' },
       option: { type: 'string', multiple: true, default: [] },
+      export: { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
       url: { type: 'string', default: 'http://localhost:4000' },
       user: { type: 'string', default: 'demo' },
@@ -82,7 +84,8 @@ export async function runCatalog(argv: string[]): Promise<number> {
   const count = Number(values.count);
   if (!Number.isInteger(count)) throw new UsageError(`--count must be a whole number, not "${values.count}"`);
   const mode = values.mode?.toUpperCase();
-  if (mode !== undefined && mode !== 'TEXT_TO_IMAGE' && mode !== 'REFERENCE') throw new UsageError(`--mode is TEXT_TO_IMAGE or REFERENCE, not "${values.mode}"`);
+  if (mode !== undefined && !MODES.includes(mode)) throw new UsageError(`--mode is ${MODES.join(', ')}; not "${values.mode}"`);
+  const exports = parseExports(values.export, (message) => new UsageError(message));
   const options = Object.fromEntries(values.option.map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()])) as StyleOptionsInput;
   const base = new URL(values.url);
   const { zip, items } = await zipFolder(values.catalog!);
@@ -92,7 +95,7 @@ export async function runCatalog(argv: string[]): Promise<number> {
   process.stderr.write(`signed in as ${me.id}; ${items} item(s), ${zip.byteLength} bytes zipped; balance ${me.coinsBalance}\n`);
 
   const { result } = await client.request(StudioStartCatalogDocument, {
-    input: { zip: new File([zip as Uint8Array<ArrayBuffer>], 'catalog.zip', { type: 'application/zip' }), defaults: { count, mode: (mode as GenerationMode) ?? null, options } },
+    input: { zip: new File([zip as Uint8Array<ArrayBuffer>], 'catalog.zip', { type: 'application/zip' }), defaults: { count, mode: (mode as GenerationMode) ?? null, options, exports } },
   });
   if (result.__typename !== 'StartCatalogSuccess') {
     const detail = result.__typename === 'CatalogItemError' ? ` (row ${result.row}${result.sku ? `, SKU ${result.sku}` : ''})` : result.__typename === 'InsufficientCoinsError' ? ` (needs ${result.required}, balance ${result.balance})` : '';

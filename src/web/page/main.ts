@@ -54,8 +54,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 const coins = createCoinsPanel(client, () => state.lang, messageOf);
 const remake = remakeButton(client, (generation) => show(generation), messageOf);
 const form = () => $<HTMLFormElement>('#studio');
-// The catalogue tab takes the style and count of the form below as every item's defaults.
-const catalogue = createCataloguePanel(client, () => state.lang, () => ({ options: styleForm?.values() ?? null, count: count() }), messageOf, () => void refreshAccount());
+// The catalogue tab takes the style, count and marketplaces of the form below as every item's defaults.
+const catalogue = createCataloguePanel(client, () => state.lang, () => ({ options: styleForm?.values() ?? null, count: count(), exports: pickedExports(form()) }), messageOf, () => void refreshAccount());
 const mode = () => (new FormData(form()).get('mode') as GenerationMode | null) ?? 'TEXT_TO_IMAGE';
 const count = () => Number(new FormData(form()).get('count') ?? 2);
 const clips = clipControls({
