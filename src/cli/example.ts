@@ -30,6 +30,7 @@ import {
   type StudioGenerationEventsSubscription,
   type StyleOptionsInput,
 } from '../web/generated/graphql.js';
+import { TERMINAL } from '../web/statuses.js';
 
 const USAGE = `usage: npm run example -- --product a.jpg [--product b.jpg …] [--face f.jpg] [--background bg.jpg]
        [--count 1-4] [--mode TEXT_TO_IMAGE|REFERENCE|PACKSHOT] [--export PRESET …] [--option key=value …]
@@ -54,7 +55,6 @@ const LABELS: Record<string, string> = {
   FINISHED: 'finished',
 };
 const CLIP_LABELS: Record<string, string> = { ...LABELS, GENERATING: 'making the clip' };
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 const STREAM_GRACE_MS = 5_000;
 const OPTION_KEYS = new Set(['contentType', 'category', 'modelType', 'interaction', 'pose', 'customPose', 'background',
   'backgroundColor', 'customBackground', 'style', 'lighting', 'cameraAngle', 'aspectRatio']);

@@ -1,5 +1,11 @@
 /// <reference lib="dom" />
-// The idempotency key a request is sent with (and subscribed to by, before it is sent).
+// What the page keeps: the idempotency key a request is sent with (and subscribed to by, before it
+// is sent), and the settings it remembers in localStorage (token, language).
+export const store = {
+  get: (key: string) => localStorage.getItem(`etalase.${key}`),
+  set: (key: string, value: string | null) => (value === null ? localStorage.removeItem(`etalase.${key}`) : localStorage.setItem(`etalase.${key}`, value)),
+};
+
 // crypto.randomUUID exists only in secure contexts; a phone opening http://<LAN address>:4000 is not one.
 export function idempotencyKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

@@ -19,23 +19,17 @@ import { createCoinsPanel } from './coins.js';
 import { clipControls } from './clips.js';
 import { remakeButton } from './remake.js';
 import { buildSlots, SLOTS, type Slot } from './slots.js';
-import { idempotencyKey } from './keys.js';
+import { idempotencyKey, store } from './keys.js';
+import { TERMINAL } from '../statuses.js';
 import { $, h } from './dom.js';
 import { buildPresetPicker, listingControls, pickedExports, pickedShadow } from './listing.js';
 import { coinCount, isKey, translate, type Key, type Lang } from './i18n.js';
 import { createStyleForm, type StyleForm } from './options.js';
 import { renderHistory, renderResults, renderStages, type StageEvent } from './views.js';
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 // generateImages answers after the batch is done; the stream's FINISHED normally lands before it.
 // Never let a lost event hold the results back longer than this.
 const STREAM_GRACE_MS = 5_000;
-
-const store = {
-  get: (key: string) => localStorage.getItem(`etalase.${key}`),
-  set: (key: string, value: string | null) =>
-    value === null ? localStorage.removeItem(`etalase.${key}`) : localStorage.setItem(`etalase.${key}`, value),
-};
 
 const state = {
   lang: (store.get('lang') === 'en' ? 'en' : 'id') as Lang,

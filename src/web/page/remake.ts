@@ -3,8 +3,7 @@
 // is shown again once the job has finished (its row is read every second, for at most two minutes).
 import type { Client } from '../client.js';
 import { StudioRemakeDocument, StudioRemakeImageDocument, type StudioGenerationFragment } from '../generated/graphql.js';
-
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+import { TERMINAL } from '../statuses.js';
 
 export function remakeButton(client: Client, show: (generation: StudioGenerationFragment) => void, messageOf: (error: unknown) => string) {
   return async function remake(imageId: string, button: HTMLButtonElement) {
