@@ -39,36 +39,20 @@ const loadavgStart = os.loadavg();
 
 console.log(`Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavgStart.map((l) => l.toFixed(2)).join(' ')}; ${runs} runs + 1 warm-up per scenario`);
 if (wanted('critical')) await critical();
-if (wanted('throughput')) {
-  console.log('\n== throughput');
-  const results = await throughputBench();
-  await writeFile(new URL('./results/throughput.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), results }, null, 2)}\n`);
+/** One part: its figures printed by itself and kept in results/<name>.json with the machine's load. */
+async function part(name: (typeof PARTS)[number], measure: () => Promise<unknown>, key = 'result') {
+  if (!wanted(name)) return;
+  console.log(`\n== ${name}`);
+  const figures = await measure();
+  const file = new URL(`./results/${name}.json`, import.meta.url);
+  await writeFile(file, `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), [key]: figures }, null, 2)}\n`);
 }
-if (wanted('queue')) {
-  console.log('\n== queue');
-  const result = await queueBench();
-  await writeFile(new URL('./results/queue.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
-}
-if (wanted('idle')) {
-  console.log('\n== idle');
-  const result = await idleBench();
-  await writeFile(new URL('./results/idle.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
-}
-if (wanted('video')) {
-  console.log('\n== video');
-  const result = await videoBench();
-  await writeFile(new URL('./results/video.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
-}
-if (wanted('listing')) {
-  console.log('\n== listing');
-  const result = await listingBench();
-  await writeFile(new URL('./results/listing.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
-}
-if (wanted('catalog')) {
-  console.log('\n== catalog');
-  const result = await catalogBench();
-  await writeFile(new URL('./results/catalog.json', import.meta.url), `${JSON.stringify({ cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(), result }, null, 2)}\n`);
-}
+await part('throughput', throughputBench, 'results');
+await part('queue', queueBench);
+await part('idle', idleBench);
+await part('video', videoBench);
+await part('listing', listingBench);
+await part('catalog', catalogBench);
 if (wanted('memory')) {
   console.log('\n== memory');
   spawnSync(process.execPath, ['--import', 'tsx', 'bench/memory.ts'], { cwd: new URL('..', import.meta.url).pathname, stdio: 'inherit' });

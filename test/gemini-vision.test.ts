@@ -7,6 +7,7 @@ import { createImagePreparer } from '../src/media/prepare.js';
 import { parseStyleOptions } from '../src/studio/options.js';
 import type { PreparedImage, PromptRequest, Slot } from '../src/studio/ports.js';
 import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
+import { describerConfig } from './helpers/gemini.js';
 import { noisy } from './helpers/images.js';
 
 let fake: GeminiFake;
@@ -14,16 +15,7 @@ let product: PreparedImage;
 let face: PreparedImage;
 let background: PreparedImage;
 
-const config = (overrides: Partial<GeminiDescriberConfig> = {}): GeminiDescriberConfig => ({
-  kind: 'gemini',
-  apiKey: 'test-gemini-key',
-  model: 'gemini-3.5-flash-lite',
-  baseUrl: fake.url,
-  timeoutMs: 5_000,
-  budgetMs: 15_000,
-  retries: 3,
-  ...overrides,
-});
+const config = (overrides: Partial<GeminiDescriberConfig> = {}) => describerConfig(fake.url, overrides);
 const fast = { random: () => 0.001 };
 const never = () => new AbortController().signal;
 const prepared = async (slot: Slot, width: number, height: number, seed: number): Promise<PreparedImage> =>

@@ -9,6 +9,7 @@ import { createGeminiPromptWriter } from '../src/adapters/prompt/gemini.js';
 import { parseStyleOptions } from '../src/studio/options.js';
 import type { DescribeReply, PreparedImage, PromptRequest, Slot } from '../src/studio/ports.js';
 import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
+import { describerConfig } from './helpers/gemini.js';
 import { noisy } from './helpers/images.js';
 
 let fake: GeminiFake;
@@ -16,16 +17,7 @@ let product: PreparedImage;
 let face: PreparedImage;
 let background: PreparedImage;
 
-const config = (overrides: Partial<GeminiDescriberConfig> = {}): GeminiDescriberConfig => ({
-  kind: 'gemini',
-  apiKey: 'test-gemini-key',
-  model: 'gemini-3.5-flash-lite',
-  baseUrl: fake.url,
-  timeoutMs: 5_000,
-  budgetMs: 15_000,
-  retries: 3,
-  ...overrides,
-});
+const config = (overrides: Partial<GeminiDescriberConfig> = {}) => describerConfig(fake.url, overrides);
 // Backoff waits near zero so tests count requests, not milliseconds.
 const fast = { random: () => 0.001 };
 /** Records the waits the describer asks for instead of sleeping them: what it waited is checked,
