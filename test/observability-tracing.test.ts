@@ -187,7 +187,8 @@ test('a generation is one trace: request, operation and vendor calls, with the g
 test('the job trace has a span per stage the runner reported, with its job, provider and model', () => {
   expect(generated, 'the generation test ran first').toBeDefined();
   const { id, jobTrace } = generated!;
-  for (const stage of ['describe', 'prompt', 'generate', 'store']) {
+  // One vision call describes the photos and writes the prompt: no separate prompt stage.
+  for (const stage of ['describe', 'generate', 'review', 'store']) {
     const span = jobTrace.find((s) => s.name === `etalase.stage.${stage}`);
     expect(span?.attributes, stage).toMatchObject({ 'etalase.generation.id': id, 'etalase.job.kind': 'generation' });
   }

@@ -105,6 +105,12 @@ export function createInstrumentation(deps: InstrumentationDeps) {
       describe: (image, signal) =>
         vendorCall(vendor, 'describe', { ...generationAttribute(), 'etalase.slot': image.slot }, () => inner.describe(image, signal)),
     };
+    if (inner.describeAndWrite) {
+      // The one vision call per batch (photos and prompt): timed and traced as the describe call it replaces.
+      const describeAndWrite = inner.describeAndWrite.bind(inner);
+      wrapped.describeAndWrite = (photos, request, signal) =>
+        vendorCall(vendor, 'describe', { ...generationAttribute(), 'etalase.images': photos.length }, () => describeAndWrite(photos, request, signal));
+    }
     if (inner.screen) {
       const screen = inner.screen.bind(inner);
       wrapped.screen = (images, signal) => vendorCall(vendor, 'screen', { 'etalase.images': images.length }, () => screen(images, signal));
