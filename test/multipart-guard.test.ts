@@ -164,6 +164,12 @@ describe('oversized JSON bodies', () => {
     expect(response.status).toBe(413);
   });
 
+  test('a Content-Length that is not one non-negative integer is a 400 (as Yoga\'s own check, now off, answered)', async () => {
+    const { status, json } = await send(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json', 'content-length': '25, 25' });
+    expect(status).toBe(400);
+    expect(json.errors[0].message).toMatch(/Content-Length/);
+  });
+
   test('a GET query string over 1 MB is a 413', async () => {
     const url = `http://localhost/graphql?query=${encodeURIComponent(`{ __typename }#${'x'.repeat(1_100_000)}`)}`;
     const response = await t.app.yoga.fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
