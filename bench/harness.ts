@@ -91,10 +91,15 @@ function falSplit(message: RunMessage, requests: FalFake['requests'], jobs: FalF
   const submit = requests.find((r) => r.stage === 'submit');
   const result = job && requests.find((r) => r.stage === 'result' && r.path.includes(job.id));
   if (!g || !job || !submit || !result) return null;
-  const initiate = requests.find((r) => r.stage === 'initiate');
+  // REFERENCE copies are staged on fal storage while the vision call runs: only what is still
+  // uploading once the adapter starts is on the path.
+  const initiates = requests.filter((r) => r.stage === 'initiate');
+  const lateInitiate = initiates.find((r) => r.at >= g.start);
+  const staged = initiates.filter((r) => r.at < g.start).length;
   return {
-    'adapter start → first fal request': (initiate ?? submit).at - g.start,
-    'storage uploads (initiate → submit)': initiate ? submit.at - initiate.at : 0,
+    'adapter start → first fal request': (lateInitiate ?? submit).at - g.start,
+    'storage uploads (initiate → submit)': lateInitiate ? submit.at - lateInitiate.at : 0,
+    'references staged before the adapter started': staged,
     'job running (fake latency)': job.latencyMs,
     'poll lag (done → result fetched)': result.at - job.submittedAt - job.latencyMs,
     'result answer → adapter returns': g.end - result.at,

@@ -143,7 +143,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
     graphiql: config.graphql.graphiql ? { title: 'Etalase', defaultQuery: GRAPHIQL_WELCOME } : false,
     renderGraphiQL: renderGraphiQLPage,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: false } : { origin: '*', credentials: false },
-    maxRequestBodySize: maxBodyBytes,
+    // Off: the request guard caps every body it lets through (1 MB for JSON, maxBodyBytes for
+    // multipart, counted as read when no length is declared); Yoga's cap copied each body through a
+    // stream to count it again, on every request.
+    maxRequestBodySize: false,
     fetchAPI: createFetch({
       formDataLimits: {
         fileSize: Math.max(config.limits.maxFileBytes, config.limits.maxZipBytes),
@@ -188,6 +191,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}) {
         maxFiles: config.limits.maxFiles,
         maxTokens: config.queryLimits.maxTokens,
         admission: uploads,
+        maxBodyBytes,
         maxFileBytes: config.limits.maxFileBytes,
         maxZipBytes: config.limits.maxZipBytes,
       }),

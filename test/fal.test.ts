@@ -184,6 +184,26 @@ describe('fal generator, REFERENCE', () => {
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(/at most 4 .*FACE, BACKGROUND/);
   });
+
+  it('sends references staged ahead (while the vision model reads) without uploading them again; a failed staging is sent again', async () => {
+    const g = generator();
+    const signal = new AbortController().signal;
+    const staged = new Map<Slot, Promise<string>>();
+    for (const reference of references.slice(1)) staged.set(reference.slot, g.stageReference!(reference, signal));
+    staged.set(references[0]!.slot, Promise.reject(new Error('the staging upload failed')));
+    await Promise.allSettled(staged.values());
+    const stagedUploads = fake.uploads.length;
+    expect(stagedUploads).toBe(references.length - 1);
+
+    const { req } = request({ mode: 'REFERENCE', references, staged });
+    await g.generate(req);
+
+    // Only the one whose staging failed is uploaded by generate.
+    expect(fake.uploads.slice(stagedUploads).map((u) => u.fileName)).toEqual([`${references[0]!.slot.toLowerCase()}.jpg`]);
+    const urls = fake.jobs[0]!.input.image_urls as string[];
+    expect(urls).toHaveLength(references.length);
+    for (const reference of references.slice(1)) expect(urls).toContain(await staged.get(reference.slot));
+  });
 });
 
 describe('fal generator, per model profile', () => {

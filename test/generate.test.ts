@@ -1,6 +1,6 @@
 // generateImages end to end through yoga.fetch with real multipart bodies, on the offline default:
 // PGlite running the Supabase migrations, the local describer and the local generator.
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { print } from 'graphql';
 import sharp from 'sharp';
@@ -202,6 +202,16 @@ describe('typed errors cost nothing', () => {
     ];
     const { body } = await t.upload(GENERATE, { input: { productImages: slots(2) } }, files, { token });
     expect(body.data.generateImages).toMatchObject({ __typename: 'InvalidImageError', slot: 'PRODUCT_2', reason: expect.stringMatching(reason) });
+    expect(await balanceOf(token)).toBe(10);
+  });
+
+  test('a REFERENCE batch refused for a corrupt photo leaves none of its uploads in storage (they are written while the photos are decoded)', async () => {
+    const token = await t.token('bad-file-reference');
+    const files = [...products([await jpeg({ width: 800, height: 800 }), await jpeg({ width: 800, height: 800 })]), { path: 'input.productImages.2', bytes: truncated(await jpeg({ width: 800, height: 800 })), type: 'image/jpeg' }];
+    const { body } = await t.upload(GENERATE, { input: { productImages: slots(3), mode: 'REFERENCE' } }, files, { token });
+    expect(body.data.generateImages).toMatchObject({ __typename: 'InvalidImageError', slot: 'PRODUCT_3' });
+    const left = await readdir(path.join(t.dataDir, 'media', 'inputs'), { recursive: true }).catch(() => []);
+    expect(left.filter((f) => /\.(jpe?g|png|webp|tmp)$/.test(String(f)))).toEqual([]);
     expect(await balanceOf(token)).toBe(10);
   });
 

@@ -66,3 +66,22 @@ export function tolerantGet(parser: RequestParser): RequestParser {
     }
   };
 }
+
+/** The same request with a body that errors (413) past `limit` bytes: for a body of undeclared length
+ *  (chunked), the only kind Node's HTTP parser does not already end at its declared size. */
+export function cappedStream(request: Request, limit: number, fetchAPI: { Request: typeof Request; TransformStream?: typeof TransformStream }): Request {
+  if (!request.body) return request;
+  let size = 0;
+  // The native TransformStream for a native body (Yoga's own cap does the same, graphql-yoga#4583).
+  const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : (fetchAPI.TransformStream ?? globalThis.TransformStream);
+  const body = request.body.pipeThrough(
+    new Transform({
+      transform(chunk: Uint8Array, controller) {
+        size += chunk.byteLength;
+        if (size > limit) controller.error(tooLarge(`Request body is over the ${limit} byte limit.`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body, duplex: 'half' } as RequestInit);
+}

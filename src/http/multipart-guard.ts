@@ -17,7 +17,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
-import { badRequest, capped, declaredLength, JSON_BODY_LIMIT, tolerantGet, tooLarge } from './body-limit.js';
+import { badRequest, capped, cappedStream, declaredLength, JSON_BODY_LIMIT, tolerantGet, tooLarge } from './body-limit.js';
 import type { UploadAdmission } from './upload-admission.js';
 
 export interface RequestGuardOptions {
@@ -27,6 +27,8 @@ export interface RequestGuardOptions {
   maxTokens: number;
   /** bounds the upload bytes held in memory; a multipart body is parsed once admitted */
   admission: UploadAdmission;
+  /** the whole body's cap (MAX_FILES photos or a catalogue's ZIP, and the fields) */
+  maxBodyBytes: number;
   /** every file's limit (MAX_FILE_BYTES), but for a catalogue's ZIP (StartCatalogInput.zip), which
    *  may be up to `maxZipBytes`: Yoga's own per-file limit is the larger of the two */
   maxFileBytes?: number;
@@ -53,13 +55,19 @@ const isMultipart = (request: Request) => {
 export function useRequestGuard(options: RequestGuardOptions): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      // Yoga's own body cap is off (app.ts): it piped every body through a TransformStream to count
+      // bytes the caps below already bound. Its header check stays: one non-negative integer only.
+      const length = request.headers.get('content-length');
+      if (length !== null && !/^\d+$/.test(length)) throw badRequest('Content-Length header is invalid.');
       if (!requestParser) return; // Yoga answers 415
       if (request.method === 'GET') {
         if (request.url.length > JSON_BODY_LIMIT) throw tooLarge(`The query string is over the ${JSON_BODY_LIMIT} byte limit.`);
         setRequestParser(tolerantGet(requestParser));
       } else if (isMultipart(request)) {
         // Held under the request that onResponse sees (the parser may be handed a copy of it).
-        setRequestParser(async (req) => parseMultipart(await options.admission.admit(req, fetchAPI, request), options));
+        // A body of undeclared length is counted as it is read (Node ends a declared one at its length).
+        const bounded = (req: Request) => (declaredLength(req) === null ? cappedStream(req, options.maxBodyBytes, fetchAPI) : req);
+        setRequestParser(async (req) => parseMultipart(await options.admission.admit(bounded(req), fetchAPI, request), options));
       } else {
         if ((declaredLength(request) ?? 0) > JSON_BODY_LIMIT) throw tooLarge(`Request body is over the ${JSON_BODY_LIMIT} byte limit.`);
         setRequestParser(capped(requestParser, JSON_BODY_LIMIT, fetchAPI));

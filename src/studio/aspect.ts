@@ -25,6 +25,7 @@ export function withAspectEnforced(generator: Generator, listing: ListingImages)
     ...(generator.models ? { models: generator.models } : {}),
     ...(generator.maxReferences !== undefined ? { maxReferences: generator.maxReferences } : {}),
     generate: async (request) => enforce(await generator.generate(request), request.options.aspectRatio),
+    ...(generator.stageReference ? { stageReference: generator.stageReference.bind(generator) } : {}),
     // A resumed job's request (and its ratio) is not at hand: taken as it came.
     ...(generator.resume ? { resume: generator.resume.bind(generator) } : {}),
   };

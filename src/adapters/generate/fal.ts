@@ -79,6 +79,13 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
   const editProfile = profileFor(config.editModel, 'REFERENCE');
   const maxReferences = config.maxReferences ?? editProfile.maxReferences;
 
+  /** A reference copy into fal storage; fal only needs it until the model has read it: we keep our own. */
+  const upload = (image: PreparedImage) =>
+    fal.storage.upload(
+      new File([new Uint8Array(image.reference.bytes)], `${image.slot.toLowerCase()}.jpg`, { type: image.reference.contentType }),
+      { lifecycle: { expiresIn: UPLOAD_LIFETIME } },
+    );
+
   function toGenerationError(error: unknown, app: string, requestId: string | null): GenerationError {
     if (error instanceof GenerationError) return error;
     const detail = { provider: 'fal', app, requestId: requestId ?? (error instanceof ApiError ? error.requestId : null) };
@@ -156,13 +163,9 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     if (dropped.length) {
       warnings.push(`The image model reads at most ${maxReferences} reference photos; not sent: ${dropped.join(', ')}.`);
     }
-    // fal only needs them until the model has read them: we keep our own copies.
-    const upload = (image: PreparedImage) =>
-      fal.storage.upload(
-        new File([new Uint8Array(image.reference.bytes)], `${image.slot.toLowerCase()}.jpg`, { type: image.reference.contentType }),
-        { lifecycle: { expiresIn: UPLOAD_LIFETIME } },
-      );
-    const imageUrls = await untilAborted(Promise.all(sent.map(upload)), request.signal);
+    // Sent already while the prompt was written (stageReference), or now; a staging that failed is sent again.
+    const urlOf = (image: PreparedImage) => request.staged?.get(image.slot)?.catch(() => upload(image)) ?? upload(image);
+    const imageUrls = await untilAborted(Promise.all(sent.map(urlOf)), request.signal);
     return {
       prompt: request.prompt,
       image_urls: imageUrls,
@@ -223,6 +226,10 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
       const result = await waitForResult(app, requestId, request.signal, request.onProgress, size);
       return { ...result, warnings: [...warnings, ...result.warnings] };
     },
+
+    // Called while the vision model reads, so that generate only submits. A file staged for a batch
+    // that then stops is left on fal storage, where it expires (UPLOAD_LIFETIME).
+    stageReference: (image, signal) => untilAborted(upload(image), signal),
 
     async resume(providerRequestId, mode, signal) {
       // The aspect ratio is not known here; fal reports each image's size, this is only a fallback.

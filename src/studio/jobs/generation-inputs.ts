@@ -24,14 +24,22 @@ export async function loadVision(storage: Storage, generationId: string, input: 
   );
 }
 
-/** The reference copies, made here from the uploads stored before the job was queued. */
-export async function makeReferences(deps: { storage: Storage; preparer: ImagePreparer }, generationId: string, images: VisionImage[]): Promise<PreparedImage[]> {
+/** The reference copies, made here from the uploads stored before the job was queued. `onMade`
+ *  hears each as soon as it is made (the generator may start sending it while the others are made). */
+export async function makeReferences(
+  deps: { storage: Storage; preparer: ImagePreparer },
+  generationId: string,
+  images: VisionImage[],
+  onMade?: (reference: PreparedImage) => void,
+): Promise<PreparedImage[]> {
   return Promise.all(
     images.map(async (image) => {
       const source = await deps.storage.get(inputKey(generationId, image.slot, 'source', uploadType(image.sourceFormat)));
       if (!source) throw new Error(`the upload of ${image.slot} is missing from storage`);
       const { reference } = await deps.preparer.prepare(image.slot, source.bytes);
-      return { ...image, reference };
+      const made = { ...image, reference };
+      onMade?.(made);
+      return made;
     }),
   );
 }

@@ -1,6 +1,7 @@
 // The generation kind: a batch of campaign photos from the seller's photos and options.
 //   load the stored uploads → describe the photos and write the prompt (one vision call when the
-//   describer can: vision-step.ts; while the reference copies are made) → generate (while the review
+//   describer can: vision-step.ts; while the reference copies are made and, once their photos are
+//   taken, sent to the generator's storage: reference-staging.ts) → generate (while the review
 //   reads the seller's photos) → review (or screen) → store the images → settle.
 // Starting one (validate, inspect, store the inputs, reserve + enqueue) is studio/start.ts.
 import type {
@@ -25,6 +26,7 @@ import { visionStep } from '../vision-step.js';
 import { batchSeed, loadVision, makeReferences, reviewContext } from './generation-inputs.js';
 import { type JobKind } from './kind.js';
 import { runPackshot, type PackshotDeps } from './packshot.js';
+import { referenceStaging } from './reference-staging.js';
 
 export const GENERATION = 'generation';
 
@@ -73,7 +75,10 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       const images = await loadVision(storage, g.id, input);
       // The generator's larger copies are made while the vision model reads the small ones (when it
       // reads any: the uploads were not stored otherwise).
-      const references = readsReferences(deps.generator, mode) ? makeReferences(deps, g.id, images) : Promise.resolve([]);
+      // Each copy goes on to the generator's storage (fal's) once made and its photo taken by the
+      // vision model, so the image job is only submitted once the prompt is written.
+      const staging = referenceStaging(deps.generator, mode, signal);
+      const references = readsReferences(deps.generator, mode) ? makeReferences(deps, g.id, images, staging.onMade) : Promise.resolve([]);
       references.catch(() => {}); // awaited below; a failure is handled there
       progress({ stage: 'DESCRIBING', done: 0, total: images.length });
       // One vision call for the photos and the prompt when the describer can (vision-step.ts).
@@ -91,6 +96,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
         log: deps.log,
         signal,
         onDescribed: (done) => progress({ stage: 'DESCRIBING', done, total: images.length }),
+        onAccepted: staging.onAccepted,
         stage,
       });
       deps.log.info('described', { generationId: g.id, images: images.length, described: described.descriptions.length, bytesUploaded: described.bytesUploaded, bytesSent: described.bytesSent, path });
@@ -113,6 +119,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
         // What the prompt stage kept: refused photos out, in the edit model's order, capped.
         references: staged.references,
         seed: batchSeed(g.id),
+        staged: staging.staged,
         signal,
         onProgress: progress,
         onSubmitted: (providerRequestId) => generations.setProviderRequest(g.id, providerRequestId),
@@ -135,6 +142,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
             references: staged.references,
             // Another seed: the same one would make the same images again.
             seed: batchSeed(g.id) + round,
+            staged: staging.staged,
             signal: remakeSignal,
             onProgress: () => {},
             // The paid request a retry would resume stays the batch's first: a re-make is ours to pay.

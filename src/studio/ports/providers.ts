@@ -1,6 +1,6 @@
 // The vendors behind the studio: who describes photos, who writes the prompt, who makes images.
 import type { StyleOptions } from '../style-catalog.js';
-import type { GenerationMode, GenerativeMode, PreparedImage, VisionImage } from './images.js';
+import type { GenerationMode, GenerativeMode, PreparedImage, Slot, VisionImage } from './images.js';
 import type { GenerationProgress } from './events.js';
 import type { Description } from './records.js';
 
@@ -87,6 +87,8 @@ export interface GenerateRequest {
   references: PreparedImage[];
   /** one per batch, where the model takes one (its profile says): the images of a batch share it */
   seed?: number;
+  /** REFERENCE: the copies already sent by stageReference, by slot (a failed one is sent again) */
+  staged?: ReadonlyMap<Slot, Promise<string>>;
   signal: AbortSignal;
   onProgress(progress: GenerationProgress): void;
   /** called once the provider has accepted the job, before waiting for it: store the id to resume after a crash */
@@ -118,6 +120,10 @@ export interface Generator {
   /** REFERENCE photos the configured edit model reads, when the configuration says so */
   readonly maxReferences?: number;
   generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** sends one reference copy to where the image model will read it (fal storage), as soon as the
+   *  copy is made and while the vision model reads, so generate only submits; returns what generate
+   *  gets back in `staged`. Absent: generate sends the references itself. */
+  stageReference?(image: PreparedImage, signal: AbortSignal): Promise<string>;
   /** fetch the result of a job submitted before a restart; absent when the provider cannot resume */
   resume?(providerRequestId: string, mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult>;
 }
