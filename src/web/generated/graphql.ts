@@ -11,9 +11,13 @@ export type CancelCatalogInput = {
 export type CatalogDefaultsInput = {
   /** Images per item (1–4, default 2) */
   count?: number | null | undefined;
+  /** Every item's images are also made to these marketplace presets, with a compliance report */
+  exports?: Array<MarketplacePreset> | null | undefined;
   /** Unset: REFERENCE for items with photos, TEXT_TO_IMAGE for items without */
   mode?: GenerationMode | null | undefined;
   options?: StyleOptionsInput | null | undefined;
+  /** PACKSHOT: a soft contact shadow under the product */
+  shadow?: boolean | null | undefined;
 };
 
 export type CatalogItemInput = {
