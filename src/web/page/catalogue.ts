@@ -63,16 +63,18 @@ export function createCataloguePanel(client: Client, lang: () => Lang, defaults:
     $('#catalogue-progress').replaceChildren(meter, summary, grid, h('div', { class: 'row' }, download, cancel));
   }
 
+  /** the last quote asked: an older answer arriving after a newer one is dropped */
+  let quoting = 0;
   async function quote() {
+    const asked = ++quoting;
     const withPhotos = state.zip ? 0 : state.rows.filter((r) => r.files.length > 0).length;
     const without = state.zip ? 0 : state.rows.length - withPhotos;
     if (!withPhotos && !without) return ($('#catalogue-quote').textContent = '');
-    try {
-      const { quoteCatalog: q } = await client.request(StudioQuoteCatalogDocument, { input: { itemsWithPhotos: withPhotos, itemsWithoutPhotos: without, mode: defaults().mode ?? null } });
-      $('#catalogue-quote').textContent = q.__typename === 'CatalogQuote' ? `${t('catalogueCost')}: ${coinCount(lang(), q.coins)}` : q.message;
-    } catch {
-      $('#catalogue-quote').textContent = '';
-    }
+    const text = await client
+      .request(StudioQuoteCatalogDocument, { input: { itemsWithPhotos: withPhotos, itemsWithoutPhotos: without, mode: defaults().mode ?? null } })
+      .then(({ quoteCatalog: q }) => (q.__typename === 'CatalogQuote' ? `${t('catalogueCost')}: ${coinCount(lang(), q.coins)}` : q.message))
+      .catch(() => '');
+    if (asked === quoting) $('#catalogue-quote').textContent = text;
   }
 
   async function follow(id: string) {
