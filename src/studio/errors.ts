@@ -1,6 +1,6 @@
 // Expected failures: the GraphQL layer turns each into a typed error in the schema. Anything else is
 // a bug or an outage and is masked by Yoga.
-import type { Slot } from './ports.js';
+import type { Slot } from './ports/images.js';
 
 export class StudioError extends Error {}
 

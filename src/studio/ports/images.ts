@@ -74,3 +74,9 @@ export interface InspectedImage {
    *  still queued when `signal` (by default inspectAll's) aborts, it never starts */
   complete(signal?: AbortSignal): Promise<PreparedImage>;
 }
+
+/** What a vision model saw in one of the seller's photos. */
+export interface Description {
+  slot: Slot;
+  text: string;
+}

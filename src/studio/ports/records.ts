@@ -2,7 +2,8 @@
 // one settlement) is enforced in SQL; this is the shape the studio reads and writes.
 import type { MarketplacePreset } from '../marketplace-presets.js';
 import type { StoredExport } from './cutout.js';
-import type { EncodedImage, GenerationMode, GenerationStatus, Slot, VisionImage } from './images.js';
+import type { Description, EncodedImage, GenerationMode, GenerationStatus, Slot, VisionImage } from './images.js';
+export type { Description } from './images.js';
 import type { Reservation } from './jobs.js';
 import type { ImageReview } from './review.js';
 import type { StyleOptions } from '../style-catalog.js';
@@ -27,11 +28,6 @@ export interface StoredImage {
 
 export interface VideoPrompt {
   version: 'A' | 'B';
-  text: string;
-}
-
-export interface Description {
-  slot: Slot;
   text: string;
 }
 

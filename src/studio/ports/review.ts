@@ -1,7 +1,6 @@
 // Every output is reviewed against the seller's photos: a measured layer that needs no model (always
 // on), and a model layer (REVIEWER) that reads printed text, logos, shape and safety.
-import type { VisionImage } from './images.js';
-import type { Description } from './records.js';
+import type { Description, VisionImage } from './images.js';
 
 export type ReviewVerdict = 'PASS' | 'FAIL' | 'UNCHECKED';
 
