@@ -137,21 +137,27 @@ export async function openPgBossQueue(options: PgBossQueueOptions): Promise<JobQ
     async work(concurrency, handler) {
       if (concurrency <= 0) return;
       // pg-boss checks a seller's cap in each fetch on its own: two workers fetching at once can both
-      // take the seller's last slot. The one of them that started later (by claim time, then id) is
-      // over the cap and hands its job back untouched: state 'created' as it was, its claim undone
-      // (no retry counted; pg-boss's own completion of this claim then finds it gone and leaves it).
+      // take the seller's last slot. So every claimed job of a capped seller is checked again, one
+      // check at a time per seller (a transaction-scoped advisory lock; each check reads what the
+      // ones before it left): if the seller already has its cap of other jobs active, this one hands
+      // its claim back untouched, state 'created' as it was (no retry counted; pg-boss's own
+      // completion of this claim then finds it gone and leaves it). Ordering by claim time is not
+      // enough: a claim's time is its transaction's start, and an earlier claim may commit later.
       const overSellerCap = async (job: Job<JobRef>): Promise<boolean> => {
         const group = (job as Job<JobRef> & { groupId?: string | null }).groupId;
         if (!group) return false;
-        const { rows } = await sql.query<{ ahead: number }>(
-          `select count(*)::int as ahead from pgboss.job j, (select started_on from pgboss.job where name = $1 and id = $2) me
-             where j.name = $1 and j.state = 'active' and j.group_id = $3 and (j.started_on, j.id) < (me.started_on, $2::uuid)`,
-          [JOB_QUEUE, job.id, group],
-        );
-        if ((rows[0]?.ahead ?? 0) < options.perSeller!) return false;
-        await sql.query(`update pgboss.job set state = 'created', started_on = null, heartbeat_on = null where name = $1 and id = $2 and state = 'active'`, [JOB_QUEUE, job.id]);
-        log.debug('a job over its seller\'s cap went back to the queue', { jobId: job.id });
-        return true;
+        const over = await sql.transaction(async (tx) => {
+          await tx.query(`select pg_advisory_xact_lock(hashtextextended('etalase seller cap ' || $1, 0))`, [group]);
+          const { rows } = await tx.query<{ others: number }>(
+            `select count(*)::int as others from pgboss.job where name = $1 and state = 'active' and group_id = $2 and id <> $3::uuid`,
+            [JOB_QUEUE, group, job.id],
+          );
+          if ((rows[0]?.others ?? 0) < options.perSeller!) return false;
+          await tx.query(`update pgboss.job set state = 'created', started_on = null, heartbeat_on = null where name = $1 and id = $2 and state = 'active'`, [JOB_QUEUE, job.id]);
+          return true;
+        });
+        if (over) log.debug('a job over its seller\'s cap went back to the queue', { jobId: job.id });
+        return over;
       };
       let workerId: string | null = null;
       const retryCount = (job: Job<JobRef>) => (job as Job<JobRef> & { retryCount?: number }).retryCount ?? 0;
