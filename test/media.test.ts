@@ -43,6 +43,19 @@ describe('createImagePreparer: accepted formats', () => {
     }
   });
 
+  it.each([
+    ['jpeg', () => img.jpeg({ width: 3000, height: 2000 })],
+    ['png', () => img.png({ width: 3000, height: 2000 })],
+  ] as const)("reference(): the worker's copy of a %s is the one prepare() makes, from one decode", async (_format, make) => {
+    const bytes = await make();
+    const copy = await preparer.reference('PRODUCT_1', bytes);
+    expect(copy).toEqual((await preparer.prepare('PRODUCT_1', bytes)).reference);
+    expect([copy.width, copy.height]).toEqual([2048, 1365]);
+    const refused = await preparer.reference('PRODUCT_2', img.truncated(bytes)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InvalidImageError);
+    expect((refused as InvalidImageError).slot).toBe('PRODUCT_2');
+  });
+
   it('names the slot kind', async () => {
     const bytes = await img.jpeg();
     expect((await preparer.prepare('FACE', bytes)).kind).toBe('face');

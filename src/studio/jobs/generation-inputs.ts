@@ -36,7 +36,7 @@ export async function makeReferences(
     images.map(async (image) => {
       const source = await deps.storage.get(inputKey(generationId, image.slot, 'source', uploadType(image.sourceFormat)));
       if (!source) throw new Error(`the upload of ${image.slot} is missing from storage`);
-      const { reference } = await deps.preparer.prepare(image.slot, source.bytes);
+      const reference = await deps.preparer.reference(image.slot, source.bytes);
       const made = { ...image, reference };
       onMade?.(made);
       return made;

@@ -66,6 +66,9 @@ export interface ImagePreparer {
   inspect(slot: Slot, bytes: Uint8Array): Promise<InspectedImage>;
   /** inspect and complete in one step */
   prepare(slot: Slot, bytes: Uint8Array): Promise<PreparedImage>;
+  /** the reference copy alone, of an upload inspected before (the worker's copy of what the API
+   *  checked): the header is read again, the photo decoded once, at the reference size */
+  reference(slot: Slot, bytes: Uint8Array, signal?: AbortSignal): Promise<EncodedImage>;
 }
 
 export interface InspectedImage {
