@@ -1,5 +1,5 @@
-// Reference copies are sent ahead to the image model's storage only once made AND taken by the vision
-// model: a refused photo never leaves, and generate gets what was sent, by slot.
+// Reference copies are sent ahead to the image model's storage as soon as each is made (while the
+// vision model reads), and generate gets what was sent, by slot.
 import { describe, expect, it } from 'vitest';
 import { referenceStaging } from '../src/studio/jobs/reference-staging.js';
 import type { Generator, PreparedImage, Slot } from '../src/studio/ports.js';
@@ -20,20 +20,15 @@ function recordingGenerator(): Generator & { sent: Slot[] } {
 }
 
 describe('reference staging', () => {
-  it('sends nothing before the vision model took the photos, then each copy as it is made; never a refused one', async () => {
+  it('sends each copy once, as it is made', async () => {
     const generator = recordingGenerator();
     const staging = referenceStaging(generator, 'REFERENCE', new AbortController().signal);
     staging.onMade!(reference('PRODUCT_1'));
     staging.onMade!(reference('FACE'));
-    expect(generator.sent).toEqual([]);
-
-    staging.onAccepted!(['PRODUCT_1', 'PRODUCT_2']); // FACE refused
-    expect(generator.sent).toEqual(['PRODUCT_1']);
-    staging.onMade!(reference('PRODUCT_2'));
-    staging.onMade!(reference('BACKGROUND'));
-    expect(generator.sent).toEqual(['PRODUCT_1', 'PRODUCT_2']);
-    expect([...staging.staged.keys()]).toEqual(['PRODUCT_1', 'PRODUCT_2']);
-    expect(await staging.staged.get('PRODUCT_2')).toBe('https://storage.example/PRODUCT_2');
+    staging.onMade!(reference('PRODUCT_1'));
+    expect(generator.sent).toEqual(['PRODUCT_1', 'FACE']);
+    expect([...staging.staged.keys()]).toEqual(['PRODUCT_1', 'FACE']);
+    expect(await staging.staged.get('FACE')).toBe('https://storage.example/FACE');
   });
 
   it('stages nothing for TEXT_TO_IMAGE, for a generator without stageReference, or once the job is stopped', () => {
@@ -41,11 +36,10 @@ describe('reference staging', () => {
     const text = referenceStaging(generator, 'TEXT_TO_IMAGE', new AbortController().signal);
     expect(text.onMade).toBeUndefined();
     const { stageReference: _, ...plain } = generator;
-    expect(referenceStaging(plain, 'REFERENCE', new AbortController().signal).onAccepted).toBeUndefined();
+    expect(referenceStaging(plain, 'REFERENCE', new AbortController().signal).onMade).toBeUndefined();
 
     const stop = new AbortController();
     const staging = referenceStaging(generator, 'REFERENCE', stop.signal);
-    staging.onAccepted!(['PRODUCT_1']);
     stop.abort();
     staging.onMade!(reference('PRODUCT_1'));
     expect(generator.sent).toEqual([]);

@@ -7,7 +7,7 @@
 // the one call (refusal, cut answer, missing description) falls back to describing photo by photo,
 // which says which photo was refused; a prompt that breaks a rule falls back to the composer's.
 import { cacheKey, describeAll, type DescribeOutcome } from './describe.js';
-import { GenerationError, type Describer, type DescriptionCache, type Logger, type PreparedImage, type Slot, type VisionImage, type VisionStep } from './ports.js';
+import { GenerationError, type Describer, type DescriptionCache, type Logger, type PreparedImage, type VisionImage, type VisionStep } from './ports.js';
 import { planPrompt, promptStage, ruleBroken, type PromptStageInput, type PromptStageOutcome } from './prompt/stage.js';
 
 export interface VisionStepInput extends Omit<PromptStageInput, 'described' | 'references'> {
@@ -18,9 +18,6 @@ export interface VisionStepInput extends Omit<PromptStageInput, 'described' | 'r
   cache: DescriptionCache;
   log: Logger;
   onDescribed: (done: number) => void;
-  /** the photos the vision model took (described, none refused), as soon as that is known: only
-   *  these may leave for the image model's side (a refused photo is never sent there) */
-  onAccepted?: (slots: Slot[]) => void;
   /** the job's stage timer (jobs/kind.ts) */
   stage: (name: 'describe' | 'prompt', labels: { provider: string; model?: string }, started: Date) => void;
 }
@@ -40,7 +37,6 @@ export async function visionStep(input: VisionStepInput): Promise<VisionStepOutc
     let started = new Date();
     const described = await describeAll(images, { describer, cache, log, mode: input.mode }, signal, input.onDescribed);
     input.stage('describe', { provider: describer.vendor, model: describer.model }, started);
-    input.onAccepted?.(described.descriptions.map((d) => d.slot));
     started = new Date();
     const staged = await promptStage({ ...input, described, references: await input.references });
     input.stage('prompt', staged.writtenBy === 'writer' && writer ? { provider: writer.vendor, model: writer.model } : { provider: 'composer' }, started);
@@ -90,7 +86,6 @@ export async function visionStep(input: VisionStepInput): Promise<VisionStepOutc
   );
   const described: DescribeOutcome = { ...before, descriptions: images.map((i) => ({ slot: i.slot, text: known.get(i.slot) ?? notes.get(i.slot)! })) };
   input.onDescribed(images.length);
-  input.onAccepted?.(images.map((i) => i.slot));
   input.stage('describe', { provider: describer.vendor, model: describer.model }, started);
 
   // Checked like a writer's prompt, against every description and the photos actually sent.

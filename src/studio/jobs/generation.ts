@@ -75,8 +75,8 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
       const images = await loadVision(storage, g.id, input);
       // The generator's larger copies are made while the vision model reads the small ones (when it
       // reads any: the uploads were not stored otherwise).
-      // Each copy goes on to the generator's storage (fal's) once made and its photo taken by the
-      // vision model, so the image job is only submitted once the prompt is written.
+      // Each copy goes on to the generator's storage (fal's) once made, so the image job is only
+      // submitted once the prompt is written.
       const staging = referenceStaging(deps.generator, mode, signal);
       const references = readsReferences(deps.generator, mode) ? makeReferences(deps, g.id, images, staging.onMade) : Promise.resolve([]);
       references.catch(() => {}); // awaited below; a failure is handled there
@@ -96,7 +96,6 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
         log: deps.log,
         signal,
         onDescribed: (done) => progress({ stage: 'DESCRIBING', done, total: images.length }),
-        onAccepted: staging.onAccepted,
         stage,
       });
       deps.log.info('described', { generationId: g.id, images: images.length, described: described.descriptions.length, bytesUploaded: described.bytesUploaded, bytesSent: described.bytesSent, path });
