@@ -130,8 +130,8 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     const first = await start({});
     await fireGeneration(first, user);
 
-    // The adapter polls only after the request id was stored (onSubmitted resolved): kill right then.
-    await until(() => falStage('status').length > 0, 'the first status poll after the fal submit');
+    // The adapter waits on the status only after the request id was stored (onSubmitted resolved): kill right then.
+    await until(() => falStage('stream').length > 0, 'the status stream after the fal submit');
     await kill(first);
 
     const issued = fal.jobs[0]!.id;

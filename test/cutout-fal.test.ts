@@ -57,7 +57,7 @@ describe.each(CUTOUT_PROFILES.map((p) => p.id))('%s', (model) => {
     expect(fal.jobs[0]!.app).toBe(model);
     expect(fal.jobs[0]!.input.image_url).toMatch(/^http/);
     if (model === 'fal-ai/birefnet/v2') expect(fal.jobs[0]!.input.model).toBe('General Use (Light)');
-    expect(fal.requests.filter((r) => ['submit', 'status', 'result'].includes(r.stage)).every((r) => r.headers.authorization === `Key ${FAL_KEY}`)).toBe(true);
+    expect(fal.requests.filter((r) => ['submit', 'stream', 'status', 'result'].includes(r.stage)).every((r) => r.headers.authorization === `Key ${FAL_KEY}`)).toBe(true);
     const sent = fal.uploads[0]!.bytes!;
     expect((await sharp(sent).metadata()).format).toBe('png');
   });

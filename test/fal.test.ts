@@ -89,7 +89,8 @@ describe('fal generator, TEXT_TO_IMAGE', () => {
     });
     // fal trims the app to owner/alias for everything after submit
     const id = fake.jobs[0]!.id;
-    expect(fake.requests.find((r) => r.stage === 'status')!.path).toBe(`/fal-ai/flux/requests/${id}/status?logs=0`);
+    expect(fake.requests.find((r) => r.stage === 'stream')!.path).toBe(`/fal-ai/flux/requests/${id}/status/stream?logs=0`);
+    expect(fake.requests.filter((r) => r.stage === 'status')).toEqual([]); // the stream said COMPLETED: no poll
     expect(fake.requests.find((r) => r.stage === 'result')!.path).toBe(`/fal-ai/flux/requests/${id}`);
     expect(fake.requests.filter((r) => r.stage !== 'file').every((r) => r.headers.authorization === `Key ${KEY}`)).toBe(true);
     // outputs are copied off fal at once, so fal may drop them after a day (enough for a resume)
@@ -170,7 +171,7 @@ describe('fal generator, REFERENCE', () => {
     });
     const expectedUrls = references.map((ref) => fake.uploads.find((u) => u.fileName === `${ref.slot.toLowerCase()}.jpg`)!.fileUrl);
     expect(submit.body.image_urls).toEqual(expectedUrls);
-    expect(fake.requests.find((r) => r.stage === 'status')!.path).toMatch(/^\/fal-ai\/bytedance\/requests\//);
+    expect(fake.requests.find((r) => r.stage === 'stream')!.path).toMatch(/^\/fal-ai\/bytedance\/requests\//);
     expect(result.images).toHaveLength(2);
     expect(result.warnings).toEqual([]);
   });
@@ -285,7 +286,7 @@ describe('fal generator, safety filter and errors', () => {
     generating.catch(() => {}); // awaited below
     // The deadline passes while the job runs at fal and the generator waits on it (it has asked for
     // its status), not before there is a job to cancel.
-    await vi.waitFor(() => expect(fake.requests.some((r) => r.stage === 'status')).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(fake.requests.some((r) => r.stage === 'stream')).toBe(true), { timeout: 10_000 });
     controller.abort(new Error('deadline passed'));
     await expect(generating).rejects.toThrow('deadline passed');
 
@@ -311,8 +312,20 @@ describe('fal generator, resume', () => {
     expect(fake.requests.filter((r) => r.stage === 'result').map((r) => r.path)).toEqual([`/fal-ai/flux/requests/${id}`]);
   });
 
-  it('keeps polling a job that is still running', async () => {
+  it('waits on the status stream for a job that is still running', async () => {
     fake.script({ queuePositions: [1, 0], latencyMs: 300 });
+    const id = await submitElsewhere('fal-ai/bytedance/seedream/v4/edit');
+    const result = await generator().resume!(id, 'REFERENCE', new AbortController().signal);
+    expect(result.images).toHaveLength(2);
+    expect(fake.requests.filter((r) => r.stage === 'stream')).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.stage === 'status')).toEqual([]);
+  });
+
+  it.each([
+    ['answers 404', { at: 'stream', status: 404 }],
+    ['answers 500', { at: 'stream', status: 500 }],
+  ] as const)('polls instead when the status stream %s', async (_, fault) => {
+    fake.script({ queuePositions: [1, 0], latencyMs: 300, faults: [fault] });
     const id = await submitElsewhere('fal-ai/bytedance/seedream/v4/edit');
     const result = await generator().resume!(id, 'REFERENCE', new AbortController().signal);
     expect(result.images).toHaveLength(2);

@@ -399,7 +399,7 @@ describe('fal past GENERATION_DEADLINE_MS', () => {
 
   const cases: Array<[string, FalScript]> = [
     ['the job never finishes', { latencyMs: 120_000 }],
-    ['the status request hangs', { latencyMs: 120_000, faults: [{ at: 'status', hang: true }] }],
+    ['the status stream hangs', { latencyMs: 120_000, faults: [{ at: 'stream', hang: true }] }],
   ];
   test.each(cases)('%s: the job is cancelled by its request id and the coins refunded', async (_, script) => {
     fal.script(script);

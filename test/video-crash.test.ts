@@ -69,9 +69,9 @@ describeWithPostgres('a clip survives its worker', () => {
     });
     const videoId: string = started.data.startVideo.video.id;
 
-    // The adapter polls only after the request id was stored: kill right then.
+    // The adapter waits on the status only after the request id was stored: kill right then.
     const deadline = Date.now() + 30_000;
-    while (falStage('status').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (falStage('stream').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     first.child.kill('SIGKILL');
     await first.stop();
     expect(first.child.signalCode).toBe('SIGKILL');

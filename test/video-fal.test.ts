@@ -178,7 +178,7 @@ describe('Grok Imagine Video on fal (the default model)', () => {
     const token = await t.token('fal-cancel');
     const started = await h.start(token, { imageId: (await h.image(token)).id });
     const deadline = Date.now() + 30_000;
-    while (stage('status').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (stage('stream').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     const canceled = (await t.gql(CANCEL, { id: started.video.id }, { token })).body.data.cancelVideo;
     expect(canceled).toMatchObject({ __typename: 'CancelVideoSuccess', remainingCoins: 9, video: { status: 'CANCELED' } });
     while (stage('cancel').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -213,7 +213,7 @@ describe('Kling 2.5 Turbo on fal, with a short deadline', () => {
   });
 
   test('fal never answers the status past the deadline: the fal job is cancelled, the clip FAILED and refunded once', async () => {
-    fal.script({ faults: [{ at: 'status', hang: true }] });
+    fal.script({ faults: [{ at: 'stream', hang: true }] });
     const token = await t.token('kling-timeout');
     const started = await h.start(token, { imageId: (await h.image(token)).id });
     const video = await h.finished(token, started.video.id);

@@ -16,8 +16,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { fakeCutout, isCutoutApp } from './fal-cutout.js';
+import { streamStatus } from './fal-stream.js';
 
-export type FalStage = 'submit' | 'status' | 'result' | 'cancel' | 'run' | 'initiate' | 'upload';
+export type FalStage = 'submit' | 'status' | 'stream' | 'result' | 'cancel' | 'run' | 'initiate' | 'upload';
 export type FalFault =
   /** answer this stage's next request with an HTTP error; 422 gets a pydantic-style `detail` list */
   | { at: FalStage; status: number; body?: unknown }
@@ -30,7 +31,7 @@ export type FalFault =
 export interface FalScript {
   /** time from submit until a job is COMPLETED (IN_PROGRESS meanwhile, once its queue positions are used) */
   latencyMs?: number;
-  /** one IN_QUEUE answer per status poll, with these positions, before a job may start */
+  /** one IN_QUEUE answer per status poll (or event of the status stream), with these positions, before a job may start */
   queuePositions?: number[];
   /** has_nsfw_concepts per image index for later jobs; flagged images come back black, as fal's are */
   nsfw?: boolean[];
@@ -314,12 +315,13 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     const record: FalRequest = { method, host, path, headers: req.headers, body, bytes: raw.length, stage: 'unknown', at: Date.now() };
     requests.push(record);
 
-    const queueMatch = /^\/(.+)\/requests\/([^/]+?)(\/status|\/cancel)?$/.exec(pathname);
+    const queueMatch = /^\/(.+)\/requests\/([^/]+?)(\/status\/stream|\/status|\/cancel)?$/.exec(pathname);
     const stage: FalRequest['stage'] =
       method === 'GET' && pathname.startsWith('/files/') ? 'file'
       : method === 'POST' && pathname === '/storage/upload/initiate' ? 'initiate'
       : method === 'PUT' && pathname.startsWith('/storage/upload/') ? 'upload'
       : queueMatch && method === 'GET' && queueMatch[3] === '/status' ? 'status'
+      : queueMatch && method === 'GET' && queueMatch[3] === '/status/stream' ? 'stream'
       : queueMatch && method === 'PUT' && queueMatch[3] === '/cancel' ? 'cancel'
       : queueMatch && method === 'GET' && !queueMatch[3] ? 'result'
       : method === 'POST' && /^(www\.)?fal\.run$/.test(host) ? 'run'
@@ -389,6 +391,7 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     // fal answers only on owner/alias: a client that kept the full app path gets nothing.
     if (!job || job.root !== root) return send(res, 404, { detail: `Request ${id} not found` });
     if (stage === 'status') return send(res, 200, status(job), { 'x-fal-request-id': job.id });
+    if (stage === 'stream') return streamStatus(res, job.id, () => status(job));
     if (stage === 'cancel') {
       if (done(job)) return send(res, 400, { status: 'ALREADY_COMPLETED' });
       job.cancelled = true;

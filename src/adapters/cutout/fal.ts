@@ -6,7 +6,7 @@
 import { ApiError, ValidationError, createFalClient } from '@fal-ai/client';
 import sharp from 'sharp';
 import { GenerationError, type Cutout } from '../../studio/ports.js';
-import { cancelQuietly, pollResult, untilAborted } from '../fal-queue.js';
+import { cancelQuietly, awaitResult, untilAborted } from '../fal-queue.js';
 import { redirectingFetch } from '../generate/fal.js';
 import { abortReason } from '../retry.js';
 
@@ -94,7 +94,7 @@ export function createFalCutout(config: FalCutoutConfig, deps: { log?: (message:
         const imageUrl = await untilAborted(fal.storage.upload(new File([new Uint8Array(sent)], 'photo.png', { type: 'image/png' }), { lifecycle: { expiresIn: '1h' } }), signal);
         ({ request_id: requestId } = await fal.queue.submit(app, { input: profile.input(imageUrl), abortSignal: signal }));
         await onSubmitted?.(requestId);
-        const data = (await pollResult(fal, app, requestId, signal, () => {}, () => deps.pollIntervalMs ?? 250)) as { image?: { url?: unknown } };
+        const data = (await awaitResult(fal, app, requestId, signal, () => {}, () => deps.pollIntervalMs ?? 250)) as { image?: { url?: unknown } };
         const url = data?.image?.url;
         if (typeof url !== 'string') throw new GenerationError(MESSAGES.empty, { provider: 'fal', app, requestId });
         const response = await http(url, { signal });

@@ -17,7 +17,7 @@ import {
 } from '../../studio/ports.js';
 import { profileFor, type ModelProfile } from '../../studio/prompt/profiles.js';
 import { pixelSize, ratioOf } from '../../studio/style-catalog.js';
-import { cancelQuietly, pollResult, untilAborted } from '../fal-queue.js';
+import { cancelQuietly, awaitResult, untilAborted } from '../fal-queue.js';
 import { abortReason } from '../retry.js';
 
 export type FalGeneratorConfig = Extract<Config['generator'], { kind: 'fal' }>;
@@ -144,7 +144,7 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     fallback: { width: number; height: number },
   ): Promise<GenerateResult> {
     try {
-      const data = await pollResult(fal, app, requestId, signal, onProgress, pollDelay);
+      const data = await awaitResult(fal, app, requestId, signal, onProgress, pollDelay);
       return await download(collect(data, fallback), signal);
     } catch (error) {
       if (signal.aborted) {

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoError, type ClipRequest, type GenerationProgress, type MadeClip, type VideoMaker } from '../../studio/ports.js';
 import { videoProfile, type VideoProfile, type VideoResolution } from '../../studio/video-profiles.js';
-import { cancelQuietly, pollResult, untilAborted } from '../fal-queue.js';
+import { cancelQuietly, awaitResult, untilAborted } from '../fal-queue.js';
 import { redirectingFetch } from '../generate/fal.js';
 import { abortReason } from '../retry.js';
 import { finishProviderClip, inWorkDir } from './ffmpeg.js';
@@ -96,7 +96,7 @@ export function createFalVideoMaker(config: FalVideoConfig, deps: FalVideoDeps):
 
   async function waitForResult(requestId: string, signal: AbortSignal, onProgress: (progress: GenerationProgress) => void): Promise<MadeClip> {
     try {
-      return await collect(await pollResult(fal, app, requestId, signal, onProgress, pollDelay), signal);
+      return await collect(await awaitResult(fal, app, requestId, signal, onProgress, pollDelay), signal);
     } catch (error) {
       if (signal.aborted) {
         await cancel(requestId);
