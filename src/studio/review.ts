@@ -48,10 +48,13 @@ export async function createBatchReview(deps: ReviewDeps, context: { products: V
   async function reviewOne(image: GeneratedImage, signal: AbortSignal): Promise<ImageReview> {
     if (!image.bytes) return UNCHECKED;
     const subject: ReviewSubject = { image: { bytes: image.bytes, width: image.width, height: image.height, contentType: image.contentType }, ...context };
-    const [measured, modelled] = await Promise.allSettled([
-      measure(subject),
-      deps.reviewer ? deps.reviewer.review(subject, AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)])) : Promise.resolve(null),
-    ]);
+    // The model layer's request leaves first (its copy of the output is on the critical path); the
+    // measure, done long before the answer comes, starts once it has (or once the model layer is done).
+    let asked = () => {};
+    const leaving = new Promise<void>((resolve) => (asked = resolve));
+    const model = deps.reviewer ? deps.reviewer.review(subject, AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]), asked) : Promise.resolve(null);
+    void model.then(asked, asked);
+    const [measured, modelled] = await Promise.allSettled([leaving.then(() => measure(subject)), model]);
     if (measured.status === 'rejected') deps.log.warn('measuring an output failed', { error: String(measured.reason) });
     if (modelled.status === 'rejected') {
       signal.throwIfAborted();

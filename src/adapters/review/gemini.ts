@@ -73,7 +73,7 @@ export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
     vendor: 'gemini',
     model: config.model,
     screensSafety: true,
-    async review(subject, signal) {
+    async review(subject, signal, onAsked) {
       const notes = subject.notes?.filter((n) => subject.products.some((p) => p.slot === n.slot)) ?? [];
       const fromNotes = notes.length > 0 && notes.length === subject.products.length;
       const photos = fromNotes ? [] : [...subject.products, ...(subject.face ? [subject.face] : [])];
@@ -99,7 +99,9 @@ export function createGeminiReviewer(config: GeminiReviewerConfig): Reviewer {
         });
       let response;
       try {
-        response = await ask(1024 + thoughtRoom);
+        const first = ask(1024 + thoughtRoom);
+        onAsked?.();
+        response = await first;
         // Nothing but thoughts: once more with twice the limit.
         if (isThoughtsOnly(response)) response = await ask(2 * (1024 + thoughtRoom));
       } catch (error) {

@@ -58,5 +58,6 @@ export interface Reviewer {
   readonly model: string;
   /** whether its answer covers safety (else the describer's screen still runs) */
   readonly screensSafety: boolean;
-  review(subject: ReviewSubject, signal: AbortSignal): Promise<{ issues: ReviewIssue[]; score: number }>;
+  /** `onAsked`: the request has left (what it needed of the CPU is done) */
+  review(subject: ReviewSubject, signal: AbortSignal, onAsked?: () => void): Promise<{ issues: ReviewIssue[]; score: number }>;
 }
