@@ -1,12 +1,11 @@
 // Etalase as deployed: createApp with the real Gemini and fal adapters pointed at the fakes, PGlite in
 // a fresh DATA_DIR, one generateImages per run through yoga.fetch with a real multipart body.
 // The ports are the ones createApp would open itself, wrapped only to time their calls (where did
-// the milliseconds go?); the poll interval is the app's default unless `pollIntervalMs` is given.
+// the milliseconds go?).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadDevSecret, signDevToken } from '../src/adapters/auth/dev.js';
-import { createFalGenerator } from '../src/adapters/generate/fal.js';
 import { openDescriber, openGenerator, openPromptWriter, openReview } from '../src/adapters/wiring.js';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
@@ -18,8 +17,6 @@ export interface EtalaseOptions {
   mode: 'REFERENCE' | 'TEXT_TO_IMAGE';
   geminiUrl: string;
   falUrl: string;
-  /** overrides the fal adapter's status poll interval (app default: 150 ms for 5 s, then 500 ms) */
-  pollIntervalMs?: number;
   /** 'local': the deterministic composer only, no PromptWriter call (as before issue 9) */
   promptWriter?: 'local';
   mediaResolution?: 'low' | 'medium' | 'high';
@@ -98,10 +95,7 @@ export async function startEtalase(options: EtalaseOptions) {
   if (config.generator.kind !== 'fal') throw new Error('expected the fal generator');
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const spans: Span[] = [];
-  const generator =
-    options.pollIntervalMs === undefined
-      ? await openGenerator(config, log)
-      : createFalGenerator(config.generator, { pollIntervalMs: options.pollIntervalMs, log: () => {} });
+  const generator = await openGenerator(config, log);
   const app = await createApp(config, {
     log,
     wrapLedger: (ledger) => timed(ledger, 'ledger', spans),

@@ -8,8 +8,6 @@ export interface ScenarioSpec {
   /** counted in the goals (the others are diagnostics) */
   judged: boolean;
   mode?: 'REFERENCE' | 'TEXT_TO_IMAGE';
-  /** the fal adapter's status poll interval; the app's default (150 ms for 5 s, then 500 ms) when absent */
-  pollIntervalMs?: number;
   /** fal job latency for this scenario only */
   falLatencyMs?: number;
   /** 'local': no PromptWriter call, the composer writes the prompt */
@@ -27,7 +25,6 @@ export const SCENARIOS = {
   'etalase-reference': { label: 'Etalase REFERENCE', judged: true, mode: 'REFERENCE' },
   'etalase-text': { label: 'Etalase TEXT_TO_IMAGE', judged: true, mode: 'TEXT_TO_IMAGE' },
   'etalase-text-composer': { label: 'diag: TEXT_TO_IMAGE, composer only (no PromptWriter)', judged: false, mode: 'TEXT_TO_IMAGE', promptWriter: 'local' },
-  'etalase-reference-poll25': { label: 'diag: REFERENCE, fal poll 25 ms', judged: false, mode: 'REFERENCE', pollIntervalMs: 25 },
   'etalase-text-low-res': { label: 'diag: TEXT_TO_IMAGE, products at GEMINI_MEDIA_RESOLUTION=low', judged: false, mode: 'TEXT_TO_IMAGE', mediaResolution: 'low' },
   'etalase-reference-high-res': { label: 'diag: REFERENCE, products at GEMINI_MEDIA_RESOLUTION=high', judged: false, mode: 'REFERENCE', mediaResolution: 'high' },
   'etalase-text-repeat': { label: 'diag: TEXT_TO_IMAGE, the same six photos again', judged: false, mode: 'TEXT_TO_IMAGE', repeatPhotos: true },

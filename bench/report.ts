@@ -26,6 +26,9 @@ const FLOOR = {
   REFERENCE: LATENCY.describeMs + LATENCY.generateMs + LATENCY.describeMs,
 };
 
+/** the sharp profile's step that runs before the vision call (bench/sharp-profile.ts) */
+export const INSPECT_ALL = 'inspect(), 6 photos at once: before the reserve (median of 3)';
+
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -108,6 +111,14 @@ export function goals(s: Partial<Record<ScenarioName, Summary>>) {
     const ratio = round(ms / FLOOR[mode], 2);
     const floor = 'one Gemini call + one fal job + one review call';
     list.push({ id: `floor-${mode}`, goal: `${mode}: median ≤ ${FLOOR_GOAL} × (${floor}) = ${Math.round(FLOOR_GOAL * FLOOR[mode])} ms`, target: FLOOR_GOAL, value: ratio, actual: `${ms} ms, ${ratio}×`, pass: ratio <= FLOOR_GOAL });
+    // What no scheduling can hide on this machine: the six uploads are decoded before the vision call
+    // can be made (sharp alone, measured in this run), on top of the vendors' floor.
+    const decodeMs = s['etalase-reference']?.sharpProfileMs?.[INSPECT_ALL];
+    if (decodeMs !== undefined) {
+      const cpuFloor = FLOOR[mode] + decodeMs;
+      const cpuRatio = round(ms / cpuFloor, 2);
+      list.push({ id: `cpu-floor-${mode}`, goal: `${mode}: vs (${floor} + decoding the six uploads, ${decodeMs} ms here) (information)`, target: FLOOR_GOAL, value: cpuRatio, actual: `${cpuFloor} ms, ${cpuRatio}×`, pass: cpuRatio <= FLOOR_GOAL });
+    }
     const speedup = round(base / ms, 2);
     list.push({ id: `speedup-${mode}`, goal: `${mode}: faster than the baseline (information)`, target: 1, value: speedup, actual: `${speedup}×`, pass: speedup >= 1 });
   }

@@ -35,7 +35,7 @@ function sampleMemory(): () => MemoryPeaks {
 
 // Imported on demand: the baseline process never loads the app (nor sharp), and vice versa.
 const runner = spec.mode
-  ? await (await import('./etalase.js')).startEtalase({ ...urls, mode: spec.mode, pollIntervalMs: spec.pollIntervalMs, promptWriter: spec.promptWriter, mediaResolution: spec.mediaResolution, reviewer: spec.reviewer })
+  ? await (await import('./etalase.js')).startEtalase({ ...urls, mode: spec.mode, promptWriter: spec.promptWriter, mediaResolution: spec.mediaResolution, reviewer: spec.reviewer })
   : await (await import('./baseline.js')).startBaseline(urls);
 try {
   if (name === 'etalase-reference' && 'probeBodyLimit' in runner) {

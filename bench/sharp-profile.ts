@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { createImagePreparer } from '../src/media/prepare.js';
 import type { Slot } from '../src/studio/ports.js';
-import { median } from './report.js';
+import { INSPECT_ALL, median } from './report.js';
 
 const SLOTS: Slot[] = ['PRODUCT_1', 'PRODUCT_2', 'PRODUCT_3', 'PRODUCT_4', 'FACE', 'BACKGROUND'];
 const WHITE = { r: 255, g: 255, b: 255 };
@@ -40,7 +40,7 @@ export async function profileSharp(photos: Uint8Array[]): Promise<Record<string,
   }
   const photo = photos[0]!;
   return {
-    'inspect(), 6 photos at once: before the reserve (median of 3)': Math.round(median(inspectAll)),
+    [INSPECT_ALL]: Math.round(median(inspectAll)),
     'complete(), 6 photos at once: while Gemini reads (median of 3)': Math.round(median(completeAll)),
     'inspect(), 1 photo alone': await best(() => preparer.inspect('PRODUCT_1', photo)),
     '  decode + resize to 1024 px (the vision copy, before encoding)': await best(() => decodeTo(photo, 1024)),
