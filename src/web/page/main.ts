@@ -150,10 +150,14 @@ async function devSignIn(name: string) {
   return body.token;
 }
 
+/** the last quote asked: an older answer arriving after a newer one is dropped (as on the catalogue card) */
+let quoting = 0;
 async function refreshQuote() {
+  const asked = ++quoting;
   const button = $<HTMLButtonElement>('#generate');
   try {
     const { quote } = await client.request(StudioQuoteDocument, { input: { mode: mode(), count: count() } });
+    if (asked !== quoting) return;
     const parts = [`${t('cost')}: ${coinCount(state.lang, quote.coins)}`];
     if (quote.balance != null) parts.push(`${t('balance')}: ${coinCount(state.lang, quote.balance)}`);
     if (quote.affordable === false) parts.push(t('notEnough'));
@@ -161,7 +165,7 @@ async function refreshQuote() {
     $('#quote').textContent = parts.join(' · ');
     button.disabled = state.running || !state.token || quote.affordable === false;
   } catch (error) {
-    $('#quote').textContent = messageOf(error);
+    if (asked === quoting) $('#quote').textContent = messageOf(error);
   }
 }
 
