@@ -128,7 +128,7 @@ export function createInstrumentation(deps: InstrumentationDeps) {
     };
     if (inner.resume) {
       const resume = inner.resume.bind(inner);
-      wrapped.resume = (providerRequestId, mode, signal) => vendorCall(vendor, 'resume', { 'etalase.mode': mode }, () => resume(providerRequestId, mode, signal));
+      wrapped.resume = (providerRequestId, mode, signal, aspectRatio) => vendorCall(vendor, 'resume', { 'etalase.mode': mode }, () => resume(providerRequestId, mode, signal, aspectRatio));
     }
     return decorate(inner, wrapped);
   }

@@ -231,9 +231,9 @@ export function createFalGenerator(config: FalGeneratorConfig, deps: FalGenerato
     // that then stops is left on fal storage, where it expires (UPLOAD_LIFETIME).
     stageReference: (image, signal) => untilAborted(upload(image), signal),
 
-    async resume(providerRequestId, mode, signal) {
-      // The aspect ratio is not known here; fal reports each image's size, this is only a fallback.
-      return waitForResult(appFor(mode), providerRequestId, signal, () => {}, { width: 1024, height: 1024 });
+    async resume(providerRequestId, mode, signal, aspectRatio = 'RATIO_1_1') {
+      // fal reports each image's size; this is only a fallback.
+      return waitForResult(appFor(mode), providerRequestId, signal, () => {}, pixelSize(aspectRatio, mode === 'REFERENCE' ? REFERENCE_LONG_EDGE : 1024));
     },
   };
 }

@@ -171,7 +171,7 @@ export function generationKind(deps: GenerationKindDeps): JobKind<GenerationReco
 
     async resume(g, signal) {
       if (!g.providerRequestId || !deps.generator.resume) return false;
-      const result = await deps.generator.resume(g.providerRequestId, g.mode, signal);
+      const result = await deps.generator.resume(g.providerRequestId, g.mode, signal, g.input.options.aspectRatio);
       // Reviewed like any other batch (no re-make: the prompt's references are not rebuilt here).
       const review = await createBatchReview({ ...deps.review, log: deps.log }, reviewContext(await loadVision(storage, g.id, g.input), g.input.options.aspectRatio, { describer: deps.describer, descriptions: g.descriptions }));
       const screened = deps.review.reviewer?.screensSafety ? result : await screenOutputs(result, deps.describer, deps.log, signal);

@@ -124,8 +124,9 @@ export interface Generator {
    *  copy is made and while the vision model reads, so generate only submits; returns what generate
    *  gets back in `staged`. Absent: generate sends the references itself. */
   stageReference?(image: PreparedImage, signal: AbortSignal): Promise<string>;
-  /** fetch the result of a job submitted before a restart; absent when the provider cannot resume */
-  resume?(providerRequestId: string, mode: GenerationMode, signal: AbortSignal): Promise<GenerateResult>;
+  /** fetch the result of a job submitted before a restart; absent when the provider cannot resume.
+   *  `aspectRatio`: the batch's (a StyleOptions value), for the sizes a provider does not report */
+  resume?(providerRequestId: string, mode: GenerationMode, signal: AbortSignal, aspectRatio?: string): Promise<GenerateResult>;
 }
 
 /** A generator failure the user may be told about (already safe to show). */
