@@ -12,7 +12,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // One PostgreSQL for the run: the local server, or a throwaway cluster from the local binaries.
-    globalSetup: ['./test/setup/postgres.global.ts'],
+    globalSetup: ['./test/setup/postgres.global.ts', './test/setup/pglite-template.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // PGlite instances and child servers are heavy: a few files at a time on a 2-core machine.

@@ -4,16 +4,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, test } from 'vitest';
 import { userIdFor } from '../src/adapters/auth/dev.js';
+import { parseConfig } from '../src/config.js';
 import { startTestApp } from './helpers/app.js';
+import { seedPglite } from './helpers/pglite-template.js';
 
 const root = new URL('..', import.meta.url).pathname;
 let dataDir: string;
-const cli = (script: string, args: string[]) =>
+const cli = (script: string, args: string[], dir = dataDir) =>
   promisify(execFile)(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'silent' },
   });
 
 beforeAll(async () => {
@@ -21,7 +23,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-test('dev-token, coins grant and check work on the same DATA_DIR as the server', async () => {
+// The two cases share nothing (the second has a DATA_DIR of its own): they run at once.
+test.concurrent('dev-token, coins grant and check work on the same DATA_DIR as the server', async ({ expect }) => {
   const token = (await cli('dev-token', ['--user', 'budi'])).stdout.trim();
   expect(token.split('.')).toHaveLength(3);
   const granted = await cli('coins', ['grant', 'budi', '25']);
@@ -38,6 +41,13 @@ test('dev-token, coins grant and check work on the same DATA_DIR as the server',
   }
 });
 
-test('coins refuses a bad amount', async () => {
-  await expect(cli('coins', ['grant', 'budi', '-5'])).rejects.toMatchObject({ code: 2 });
+test.concurrent('coins refuses a bad amount', async ({ expect }) => {
+  // A database already made: making one is the case above.
+  const own = await mkdtemp(path.join(os.tmpdir(), 'etalase-cli-'));
+  try {
+    await seedPglite(parseConfig({ DATA_DIR: own }), own);
+    await expect(cli('coins', ['grant', 'budi', '-5'], own)).rejects.toMatchObject({ code: 2 });
+  } finally {
+    await rm(own, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { loadDevSecret, signDevToken, userIdFor } from '../src/adapters/auth/dev.js';
 import { openPostgresLedger } from '../src/adapters/ledger/postgres.js';
 import type { SqlLedger } from '../src/adapters/ledger/sql-ledger.js';
@@ -16,7 +16,7 @@ import { startFalFake, type FalFake } from './fakes/fal.js';
 import { startGeminiFake, type GeminiFake } from './fakes/gemini.js';
 import { multipartBody, type UploadFile } from './helpers/app.js';
 import { jpeg, twelveMegapixelJpeg } from './helpers/images.js';
-import { describeWithPostgres, freshDatabase, type TestDatabase } from './helpers/postgres.js';
+import { describeWithPostgres, freshDatabase } from './helpers/postgres.js';
 import { startServer, startWorker, type RunningServer } from './helpers/server.js';
 
 const FAL_KEY = 'test-fal-key:secret';
@@ -24,43 +24,31 @@ const GENERATE = `mutation($input: GenerateImagesInput!) { generateImages(input:
 const START = `mutation($input: GenerateImagesInput!) { startGeneration(input: $input) { __typename ... on StartGenerationSuccess { generation { id status } } } }`;
 const FAR_FUTURE = () => new Date(Date.now() + 24 * 3600_000);
 
-describeWithPostgres('crash and resume on PostgreSQL', () => {
-  let db: TestDatabase;
-  let ledger: SqlLedger;
-  let admin: pg.Pool;
-  let fal: FalFake;
-  let gemini: GeminiFake;
-  let dataDir: string;
-  let secret: Uint8Array;
+/** One case's world: its own database, fakes, DATA_DIR and processes, so the cases run at once and a
+ *  worker of one never takes another's job. Gone after the file, whatever happened. */
+async function rig(name: string, onTestFailed: (fn: () => void) => void) {
+  const db = await freshDatabase(`crash_${name}`);
   const servers: RunningServer[] = [];
-
-  beforeAll(async () => {
-    db = await freshDatabase('crash_resume');
-    // Migrates the database before any server starts; the servers find it migrated.
-    ledger = await openPostgresLedger({ url: db.url, poolMax: 2, statementTimeoutMs: 10_000 });
-    admin = new pg.Pool({ connectionString: db.url, max: 1 });
-    [fal, gemini] = await Promise.all([startFalFake({ key: FAL_KEY }), startGeminiFake()]);
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-crash-'));
-    secret = await loadDevSecret(dataDir);
-  });
-  afterAll(async () => {
-    // Whatever happened above: no child outlives the file, then the database goes.
+  const made: { ledger?: SqlLedger; admin?: pg.Pool; fakes?: [FalFake, GeminiFake]; dataDir?: string } = {};
+  cleanups.push(async () => {
+    // No child outlives the file, then the database goes.
     await Promise.all(servers.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? s.stop('SIGKILL') : null)));
-    await ledger?.close();
-    await admin?.end();
-    await Promise.all([fal?.close(), gemini?.close()]);
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await made.ledger?.close();
+    await made.admin?.end();
+    await Promise.all(made.fakes?.map((f) => f.close()) ?? []);
+    await db.drop();
+    if (made.dataDir) await rm(made.dataDir, { recursive: true, force: true });
   });
-  beforeEach(({ onTestFailed }) => {
-    fal.reset();
-    gemini.reset();
-    // The servers' logs (JSON lines) say what recovery did: show them when a case fails.
-    const from = servers.length;
-    onTestFailed(() => {
-      for (const s of servers.slice(from)) console.error(`--- server ${s.url} ---\n${s.output()}`);
-    });
+  // The servers' logs (JSON lines) say what recovery did: show them when the case fails.
+  onTestFailed(() => {
+    for (const s of servers) console.error(`--- server ${s.url} ---\n${s.output()}`);
   });
+  // Migrates the database before any server starts; the servers find it migrated.
+  const ledger = (made.ledger = await openPostgresLedger({ url: db.url, poolMax: 2, statementTimeoutMs: 10_000 }));
+  const admin = (made.admin = new pg.Pool({ connectionString: db.url, max: 1 }));
+  const [fal, gemini] = (made.fakes = await Promise.all([startFalFake({ key: FAL_KEY }), startGeminiFake()]));
+  const dataDir = (made.dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-crash-')));
+  const secret = await loadDevSecret(dataDir);
 
   async function start(env: Record<string, string>, entry: typeof startServer = startServer): Promise<RunningServer> {
     const server = await entry({
@@ -75,12 +63,6 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     });
     servers.push(server);
     return server;
-  }
-
-  async function kill(server: RunningServer) {
-    server.child.kill('SIGKILL');
-    await server.stop();
-    expect(server.child.signalCode).toBe('SIGKILL');
   }
 
   /** Sends a REFERENCE generation with one photo and does not wait for it: the server dies under it. */
@@ -121,10 +103,28 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   };
 
-  const falStage = (name: string) => fal.requests.filter((r) => r.stage === name);
+  const falStage = (stage: string) => fal.requests.filter((r) => r.stage === stage);
 
-  test('killed after the fal submit: another worker collects the job by request id, charged once', async () => {
+  return { ledger, fal, gemini, dataDir, secret, start, fireGeneration, unfinishedGenerationOf, settled, ledgerKinds, falStage };
+}
+
+async function kill(server: RunningServer) {
+  server.child.kill('SIGKILL');
+  await server.stop();
+  expect(server.child.signalCode).toBe('SIGKILL');
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+
+// The cases wait mostly on a dead worker's heartbeat running out: run at once, each in its own rig.
+describeWithPostgres('crash and resume on PostgreSQL', () => {
+  afterAll(async () => {
+    await Promise.all(cleanups.map((c) => c()));
+  });
+
+  test.concurrent('killed after the fal submit: another worker collects the job by request id, charged once', async ({ onTestFailed }) => {
     const user = 'crash-after-submit';
+    const { ledger, fal, dataDir, start, fireGeneration, unfinishedGenerationOf, settled, ledgerKinds, falStage } = await rig(user, onTestFailed);
     const userId = userIdFor(user);
     fal.script({ latencyMs: 4000 });
     const first = await start({});
@@ -165,8 +165,9 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     expect(await second.stop('SIGTERM')).toBe(0);
   });
 
-  test('killed while describing (before any fal submit): another worker runs it once, charged once', async () => {
+  test.concurrent('killed while describing (before any fal submit): another worker runs it once, charged once', async ({ onTestFailed }) => {
     const user = 'crash-before-submit';
+    const { ledger, gemini, start, fireGeneration, unfinishedGenerationOf, settled, ledgerKinds, falStage } = await rig(user, onTestFailed);
     const userId = userIdFor(user);
     gemini.script({ latencyMs: 5000 });
     const geminiEnv = { DESCRIBER: 'gemini', GEMINI_API_KEY: 'test-gemini-key', GEMINI_BASE_URL: gemini.url, REVIEWER: 'local' };
@@ -200,8 +201,9 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     expect(await second.stop('SIGTERM')).toBe(0);
   });
 
-  test('the API killed right after startGeneration answers (REFERENCE, six 12 MP photos): a separate worker finishes it, SUCCEEDED, charged once', async () => {
+  test.concurrent('the API killed right after startGeneration answers (REFERENCE, six 12 MP photos): a separate worker finishes it, SUCCEEDED, charged once', async ({ onTestFailed }) => {
     const user = 'api-killed-after-start';
+    const { ledger, secret, start, settled, ledgerKinds, falStage } = await rig(user, onTestFailed);
     const userId = userIdFor(user);
     // The API runs no jobs: whatever the worker needs must be durable before the answer.
     const api = await start({ WORKER_CONCURRENCY: '0' });
@@ -232,8 +234,9 @@ describeWithPostgres('crash and resume on PostgreSQL', () => {
     expect(await ledger.balance(userId)).toBe(10 - g.cost);
   });
 
-  test('SIGTERM during a generation lets it finish and answer before the process exits', async () => {
+  test.concurrent('SIGTERM during a generation lets it finish and answer before the process exits', async ({ onTestFailed }) => {
     const user = 'graceful';
+    const { ledger, fal, secret, start, falStage } = await rig(user, onTestFailed);
     fal.script({ latencyMs: 1500 });
     const server = await start({});
     const token = await signDevToken(secret, user);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { signDevToken, loadDevSecret } from '../../src/adapters/auth/dev.js';
 import { createApp, type App, type AppOverrides } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
+import { seedPglite } from './pglite-template.js';
 
 export interface TestApp {
   app: App;
@@ -51,6 +52,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'etalase-test-'));
   // Fair-use limits are off unless a test turns them on (races send hundreds of requests from one user).
   const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMITS: 'off', ...env });
+  await seedPglite(config, dataDir);
   const app = await createApp(config, overrides);
   const secret = await loadDevSecret(config.dataDir);
 

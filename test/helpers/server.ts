@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadDevSecret, signDevToken } from '../../src/adapters/auth/dev.js';
+import { parseConfig } from '../../src/config.js';
+import { seedPglite } from './pglite-template.js';
 import { freePort } from './ports.js';
 
 export interface RunningServer {
@@ -23,10 +25,22 @@ export async function startWorker(env: Record<string, string>, timeoutMs = 60_00
   return startServer(env, timeoutMs, 'src/worker.ts');
 }
 
+/** The child's config as it will read it (an env it will refuse is left for it to refuse). */
+async function seedServerPglite(env: Record<string, string>, dataDir: string) {
+  let config;
+  try {
+    config = parseConfig({ DATA_DIR: dataDir, ...env });
+  } catch {
+    return;
+  }
+  await seedPglite(config, dataDir);
+}
+
 /** Without DATA_DIR in `env`, the server gets a temporary one of its own. */
 export async function startServer(env: Record<string, string>, timeoutMs = 60_000, entry = 'src/main.ts'): Promise<RunningServer> {
   const ownDataDir = env.DATA_DIR ? null : await mkdtemp(path.join(os.tmpdir(), 'etalase-server-'));
   const dataDir = env.DATA_DIR ?? ownDataDir!;
+  if (ownDataDir) await seedServerPglite(env, ownDataDir);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
