@@ -524,7 +524,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 describe('what the vision model refuses, cuts or rejects', () => {
   const FACE_OR_BACKGROUND = /face shape|recreate the setting/;
 
-  test('a SAFETY-blocked face and background are not uploaded, not in image_urls, not named; the warnings say so', async () => {
+  test('a SAFETY-blocked face and background are never given to the image model: not in image_urls, not named; the warnings say so', async () => {
     gemini.script({ reply: (r) => (FACE_OR_BACKGROUND.test(textOf(r)) ? { finishReason: 'SAFETY' } : isScreen(r) ? 'SAFE' : `A tan leather tote stamped "KIRANA" (${r.body.contents[0].parts.length} parts).`) });
     const user = await newUser();
     const files: UploadFile[] = [
@@ -545,7 +545,8 @@ describe('what the vision model refuses, cuts or rejects', () => {
       'FACE was refused by the photo checker\'s safety filter: it was left out and not sent to the image model.',
       'BACKGROUND was refused by the photo checker\'s safety filter: it was left out and not sent to the image model.',
     ]);
-    expect(fal.uploads.map((u) => u.fileName).sort()).toEqual(['product_1.jpg', 'product_2.jpg']);
+    // Every copy was staged on fal storage while Gemini read (the verdict came after); only the taken ones are used.
+    expect(fal.uploads.map((u) => u.fileName)).toEqual(expect.arrayContaining(['product_1.jpg', 'product_2.jpg']));
     const submit = stage('submit')[0]!;
     expect(submit.body.image_urls).toEqual(['product_1.jpg', 'product_2.jpg'].map((n) => fal.uploads.find((u) => u.fileName === n)!.fileUrl));
     expect(submit.body.prompt).toContain('Figures 1 to 2 show the same product from different angles.');
