@@ -4,7 +4,7 @@
 // The cutout itself (a transparent PNG) is kept beside each packshot.
 import { cutoutKeyOf, exportsOf } from '../listing.js';
 import { DEFAULT_PACKSHOT, PRESET_RULES } from '../marketplace-presets.js';
-import { GenerationError, type Cutout, type GenerationRecord, type GenerationStore, type ListingImages, type Storage } from '../ports.js';
+import { GenerationError, type Cutout, type CutoutImage, type GenerationRecord, type GenerationStore, type ListingImages, type Storage } from '../ports.js';
 import type { Delivery } from '../review.js';
 import { settle } from '../settle.js';
 import { inputKey, uploadType } from './generation-inputs.js';
@@ -34,13 +34,19 @@ export async function makePackshots(deps: PackshotDeps, { record: g, signal, pro
   const sizing = packshotSizing(g.input.exports);
   progress({ stage: 'GENERATING' });
   const started = new Date();
+  const cutOut = async (meta: (typeof products)[number]) => {
+    const source = await deps.storage.get(inputKey(g.id, meta.slot, 'source', uploadType(meta.sourceFormat)));
+    if (!source) throw new Error(`the upload of ${meta.slot} is missing from storage`);
+    return deps.cutout.cut({ bytes: source.bytes, contentType: source.contentType, signal });
+  };
   const made = await Promise.all(
     products.map(async (meta, i) => {
-      const source = await deps.storage.get(inputKey(g.id, meta.slot, 'source', uploadType(meta.sourceFormat)));
-      if (!source) throw new Error(`the upload of ${meta.slot} is missing from storage`);
-      const cutout = await deps.cutout.cut({ bytes: source.bytes, contentType: source.contentType, signal });
       const cutoutKey = cutoutKeyOf(g.id, i + 1);
-      await deps.storage.put(cutoutKey, cutout.png, 'image/png');
+      // A retried attempt (a worker stopped mid-job) takes the cutout an earlier one paid the vendor
+      // for: it was stored whole (Storage writes are atomic), straight after the cut.
+      const kept = await deps.storage.get(cutoutKey);
+      const cutout = kept ? storedCutout(kept.bytes) : await cutOut(meta);
+      if (!kept) await deps.storage.put(cutoutKey, cutout.png, 'image/png');
       const image = await deps.listing.packshot(cutout, { ...sizing, shadow: g.input.shadow ?? false });
       return { image, cutoutKey };
     }),
@@ -58,6 +64,12 @@ export async function makePackshots(deps: PackshotDeps, { record: g, signal, pro
     },
     cutoutKeys: made.map((m) => m.cutoutKey),
   };
+}
+
+/** A stored cutout, its size read from the PNG's header (IHDR: width and height at bytes 16 and 20). */
+function storedCutout(png: Uint8Array): CutoutImage {
+  const header = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { png, width: header.getUint32(16), height: header.getUint32(20) };
 }
 
 /** The PACKSHOT job: the packshots, their cutouts and exports, the batch settled. */
