@@ -160,3 +160,11 @@ export function createClient(options: ClientOptions) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** POST /dev/token (AUTH=dev): the server's answer, with `token` when it handed one out. Shared by the
+ *  studio page's sign-in and the example CLI's. */
+export async function askDevToken(url: string | URL, name: string): Promise<{ status: number; token?: string; error?: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
+  return { ...body, status: response.status };
+}

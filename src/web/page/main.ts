@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The studio page: sign in, Beli koin and API keys (coins.ts), six upload slots, the style form, the quote, Generate with live progress,
 // the results and the history. Every GraphQL document is a typed one from ../operations.graphql.
-import { createClient, GraphQLRequestError } from '../client.js';
+import { askDevToken, createClient, GraphQLRequestError } from '../client.js';
 import {
   StudioCatalogDocument,
   StudioGenerateDocument,
@@ -140,14 +140,9 @@ function signIn(token: string | null) {
 }
 
 async function devSignIn(name: string) {
-  const response = await fetch('/dev/token', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  const body = (await response.json()) as { token?: string; error?: string };
-  if (!body.token) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body.token;
+  const answer = await askDevToken('/dev/token', name);
+  if (!answer.token) throw new Error(answer.error ?? `HTTP ${answer.status}`);
+  return answer.token;
 }
 
 /** the last quote asked: an older answer arriving after a newer one is dropped (as on the catalogue card) */
