@@ -1,6 +1,7 @@
 // What the fal adapters (generate, video, cutout) do with fal's queue once a request is submitted:
 // wait until COMPLETED (its status stream, or polls), telling each change of where it stands, then
-// fetch the result; cancel it quietly; and wait for an SDK call that takes no signal (storage uploads) only until abort.
+// fetch the result; cancel it quietly; and wait for an SDK call that takes no signal (storage
+// uploads) only until abort.
 import type { createFalClient, QueueStatus } from '@fal-ai/client';
 import { abortReason, sleep } from './retry.js';
 import type { GenerationProgress } from '../studio/ports.js';

@@ -50,11 +50,10 @@ export async function createBatchReview(deps: ReviewDeps, context: { products: V
     const subject: ReviewSubject = { image: { bytes: image.bytes, width: image.width, height: image.height, contentType: image.contentType }, ...context };
     // The model layer's request leaves first (its copy of the output is on the critical path); the
     // measure, done long before the answer comes, starts once it has (or once the model layer is done).
-    let asked = () => {};
-    const leaving = new Promise<void>((resolve) => (asked = resolve));
-    const model = deps.reviewer ? deps.reviewer.review(subject, AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]), asked) : Promise.resolve(null);
-    void model.then(asked, asked);
-    const [measured, modelled] = await Promise.allSettled([leaving.then(() => measure(subject)), model]);
+    const left = Promise.withResolvers<void>();
+    const model = deps.reviewer ? deps.reviewer.review(subject, AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]), left.resolve) : Promise.resolve(null);
+    void model.finally(() => left.resolve()).catch(() => {}); // its outcome is read below
+    const [measured, modelled] = await Promise.allSettled([left.promise.then(() => measure(subject)), model]);
     if (measured.status === 'rejected') deps.log.warn('measuring an output failed', { error: String(measured.reason) });
     if (modelled.status === 'rejected') {
       signal.throwIfAborted();

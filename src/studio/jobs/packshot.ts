@@ -34,10 +34,13 @@ export async function makePackshots(deps: PackshotDeps, { record: g, signal, pro
   const sizing = packshotSizing(g.input.exports);
   progress({ stage: 'GENERATING' });
   const started = new Date();
-  const cutOut = async (meta: (typeof products)[number]) => {
+  /** the vendor's cut of a product photo, stored at once under `key` */
+  const cutOut = async (meta: (typeof products)[number], key: string) => {
     const source = await deps.storage.get(inputKey(g.id, meta.slot, 'source', uploadType(meta.sourceFormat)));
     if (!source) throw new Error(`the upload of ${meta.slot} is missing from storage`);
-    return deps.cutout.cut({ bytes: source.bytes, contentType: source.contentType, signal });
+    const cutout = await deps.cutout.cut({ bytes: source.bytes, contentType: source.contentType, signal });
+    await deps.storage.put(key, cutout.png, 'image/png');
+    return cutout;
   };
   const made = await Promise.all(
     products.map(async (meta, i) => {
@@ -45,8 +48,7 @@ export async function makePackshots(deps: PackshotDeps, { record: g, signal, pro
       // A retried attempt (a worker stopped mid-job) takes the cutout an earlier one paid the vendor
       // for: it was stored whole (Storage writes are atomic), straight after the cut.
       const kept = await deps.storage.get(cutoutKey);
-      const cutout = kept ? storedCutout(kept.bytes) : await cutOut(meta);
-      if (!kept) await deps.storage.put(cutoutKey, cutout.png, 'image/png');
+      const cutout = kept ? storedCutout(kept.bytes) : await cutOut(meta, cutoutKey);
       const image = await deps.listing.packshot(cutout, { ...sizing, shadow: g.input.shadow ?? false });
       return { image, cutoutKey };
     }),
